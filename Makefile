@@ -1,0 +1,71 @@
+# Banso: `make run` serves the site with a Celery worker and beat;
+# `make test` runs the whole suite against PostgreSQL and Redis.
+
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+PORT ?= 8000
+TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/banso
+TEST_REDIS_URL ?= redis://127.0.0.1:6379/15
+
+.PHONY: run test lint format services setup migrate reference-data demo-data lock bench clean
+
+$(BIN)/uv: requirements/bootstrap.txt
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --require-hashes -r requirements/bootstrap.txt
+	touch $@
+
+# One environment for running and testing, synced exactly to the lock file.
+$(VENV)/.synced: $(BIN)/uv requirements/dev.txt
+	$(BIN)/uv pip sync --quiet --python $(BIN)/python requirements/dev.txt
+	touch $@
+
+node_modules/.synced: package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+setup: $(VENV)/.synced node_modules/.synced
+
+migrate: setup
+	$(BIN)/python manage.py migrate --no-input
+
+reference-data: migrate
+	$(BIN)/python manage.py load_reference_data
+
+demo-data: reference-data
+	$(BIN)/python manage.py seed_demo
+
+run: demo-data
+	PORT=$(PORT) exec $(BIN)/honcho --procfile Procfile start
+
+# Start PostgreSQL and Redis when they are installed but stopped; install them when missing.
+services:
+	@bash scripts/ensure_services.sh
+
+test: setup services
+	DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) \
+		$(BIN)/python manage.py spectacular --settings config.settings.test --validate --fail-on-warn --file /dev/null
+	DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) $(BIN)/pytest $(PYTEST_ARGS)
+
+lint: $(VENV)/.synced
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/djlint --lint frontend/templates
+
+format: $(VENV)/.synced
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+	$(BIN)/djlint --reformat frontend/templates
+
+# Regenerate the lock files from requirements/*.in.
+lock: $(BIN)/uv
+	$(BIN)/uv pip compile --quiet --generate-hashes --python-version 3.11 requirements/base.in -o requirements/base.txt
+	$(BIN)/uv pip compile --quiet --generate-hashes --python-version 3.11 requirements/dev.in -o requirements/dev.txt
+	$(BIN)/uv pip compile --quiet --generate-hashes --python-version 3.11 requirements/bootstrap.in -o requirements/bootstrap.txt
+
+bench: setup services
+	DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) $(BIN)/python -m bench
+
+clean:
+	rm -rf $(VENV) node_modules var staticfiles

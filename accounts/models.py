@@ -1,0 +1,108 @@
+"""People and the organisation they belong to.
+
+A user belongs to exactly one organisation: a local government (municipal
+staff), one or more offices (liaisons, optionally lead of an office), or the
+secretariat. The role decides what the user sees.
+"""
+
+from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+
+
+class Role(models.TextChoices):
+    STAFF = "staff", "自治体職員"
+    LIAISON = "liaison", "府省庁担当者"
+    SECRETARIAT = "secretariat", "事務局"
+
+
+class UserManager(BaseUserManager):
+    use_in_migrations = True
+
+    def _create_user(self, email: str, password: str | None, **extra):
+        if not email:
+            raise ValueError("email is required")
+        user = self.model(email=self.normalize_email(email).lower(), **extra)
+        user.set_password(password)
+        user.save(using=self._db)
+        return user
+
+    def create_user(self, email: str, password: str | None = None, **extra):
+        extra.setdefault("is_staff", False)
+        extra.setdefault("is_superuser", False)
+        return self._create_user(email, password, **extra)
+
+    def create_superuser(self, email: str, password: str | None = None, **extra):
+        extra.update(is_staff=True, is_superuser=True)
+        extra.setdefault("role", Role.SECRETARIAT)
+        extra.setdefault("display_name", "事務局管理者")
+        return self._create_user(email, password, **extra)
+
+
+class User(AbstractBaseUser, PermissionsMixin):
+    email = models.EmailField("メールアドレス", unique=True)
+    display_name = models.CharField("氏名", max_length=128)
+    role = models.CharField("役割", max_length=16, choices=Role.choices)
+    local_government = models.ForeignKey(
+        "routing.LocalGovernment",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="staff",
+        verbose_name="所属団体",
+    )
+    offices = models.ManyToManyField(
+        "routing.Office", through="OfficeMembership", related_name="liaisons", blank=True, verbose_name="所属部局"
+    )
+    is_active = models.BooleanField("有効", default=True)
+    # Access to the Django admin, independent of the role.
+    is_staff = models.BooleanField("管理画面の利用", default=False)
+    date_joined = models.DateTimeField("登録日時", default=timezone.now)
+
+    objects = UserManager()
+
+    USERNAME_FIELD = "email"
+    EMAIL_FIELD = "email"
+    REQUIRED_FIELDS = ["display_name"]
+
+    class Meta:
+        verbose_name = "利用者"
+        verbose_name_plural = "利用者"
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(role="staff", local_government__isnull=False)
+                | ~Q(role="staff") & Q(local_government__isnull=True),
+                name="user_local_government_iff_staff",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.display_name} <{self.email}>"
+
+    @property
+    def is_municipal_staff(self) -> bool:
+        return self.role == Role.STAFF
+
+    @property
+    def is_liaison(self) -> bool:
+        return self.role == Role.LIAISON
+
+    @property
+    def is_secretariat(self) -> bool:
+        return self.role == Role.SECRETARIAT
+
+
+class OfficeMembership(models.Model):
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="memberships")
+    office = models.ForeignKey("routing.Office", on_delete=models.PROTECT, related_name="memberships")
+    is_lead = models.BooleanField("所属長・責任者", default=False)
+
+    class Meta:
+        verbose_name = "部局の所属"
+        verbose_name_plural = "部局の所属"
+        constraints = [models.UniqueConstraint(fields=["user", "office"], name="membership_unique")]
+
+    def __str__(self) -> str:
+        lead = "（責任者）" if self.is_lead else ""
+        return f"{self.user.display_name} — {self.office}{lead}"

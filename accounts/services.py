@@ -1,0 +1,81 @@
+"""Writes for accounts. Views, API, admin and commands call these."""
+
+from collections.abc import Iterable
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from rest_framework.authtoken.models import Token
+
+from routing.models import LocalGovernment, Office
+
+from .models import OfficeMembership, Role, User
+
+
+@transaction.atomic
+def upsert_user(
+    *,
+    email: str,
+    display_name: str,
+    role: Role | str,
+    password: str | None = None,
+    local_government: LocalGovernment | None = None,
+    offices: Iterable[Office] = (),
+    lead_of: Iterable[Office] = (),
+) -> tuple[User, bool]:
+    """Create the user, or bring an existing one (same e-mail) to this shape.
+
+    Returns ``(user, created)``. A municipal staff member belongs to one local
+    government; a liaison to one or more offices; the secretariat to neither.
+    """
+    role = Role(role)
+    offices, lead_of = list(offices), list(lead_of)
+    if role == Role.STAFF and local_government is None:
+        raise ValidationError(
+            {"local_government": "自治体職員には所属団体が必要です (municipal staff need a local government)"}
+        )
+    if role == Role.STAFF and not local_government.can_file:
+        raise ValidationError({"local_government": f"{local_government} は相談を提出できる団体ではありません"})
+    if role != Role.STAFF and local_government is not None:
+        raise ValidationError(
+            {"local_government": "所属団体は自治体職員のみ設定できます (only municipal staff have a local government)"}
+        )
+    if role == Role.LIAISON and not (offices or lead_of):
+        raise ValidationError({"offices": "府省庁担当者には所属部局が必要です (a liaison needs at least one office)"})
+    if role != Role.LIAISON and (offices or lead_of):
+        raise ValidationError({"offices": "所属部局は府省庁担当者のみ設定できます (only liaisons belong to offices)"})
+
+    email = User.objects.normalize_email(email).lower()
+    user = User.objects.filter(email=email).first()
+    created = user is None
+    if created:
+        user = User(email=email)
+    user.display_name = display_name
+    user.role = role
+    user.local_government = local_government
+    if password is not None:
+        user.set_password(password)
+    elif created:
+        user.set_unusable_password()
+    user.full_clean(exclude=["password"])
+    user.save()
+
+    memberships = {office.pk: False for office in offices}
+    memberships.update({office.pk: True for office in lead_of})
+    user.memberships.exclude(office_id__in=memberships).delete()
+    for office_id, is_lead in memberships.items():
+        OfficeMembership.objects.update_or_create(user=user, office_id=office_id, defaults={"is_lead": is_lead})
+    _ensure_allauth_email(user)
+    return user, created
+
+
+def _ensure_allauth_email(user: User) -> None:
+    """Accounts are made by the secretariat, so the address is taken as verified."""
+    from allauth.account.models import EmailAddress
+
+    EmailAddress.objects.update_or_create(user=user, email=user.email, defaults={"verified": True, "primary": True})
+
+
+def issue_token(*, user: User) -> Token:
+    """The user's API token (one per user; created on first use)."""
+    token, _ = Token.objects.get_or_create(user=user)
+    return token

@@ -1,0 +1,47 @@
+"""Shared pieces of the HTTP API: pagination and the error format."""
+
+from rest_framework import status
+from rest_framework.exceptions import ValidationError
+from rest_framework.pagination import PageNumberPagination
+from rest_framework.views import exception_handler as drf_exception_handler
+
+
+class Pagination(PageNumberPagination):
+    page_size_query_param = "page_size"
+    max_page_size = 500
+
+
+def _flatten(detail, prefix=""):
+    """Yield (field, message) pairs from DRF's nested error detail."""
+    if isinstance(detail, dict):
+        for key, value in detail.items():
+            name = f"{prefix}.{key}" if prefix else str(key)
+            yield from _flatten(value, name)
+    elif isinstance(detail, list):
+        for index, value in enumerate(detail):
+            if isinstance(value, (dict, list)):
+                yield from _flatten(value, f"{prefix}[{index}]" if prefix else str(index))
+            else:
+                yield prefix, str(value)
+    else:
+        yield prefix, str(detail)
+
+
+def exception_handler(exc, context):
+    """Errors are JSON with a ``detail`` a person can act on.
+
+    Validation errors keep DRF's per-field shape under ``errors`` and add a
+    one-line ``detail`` that names every field, so a client that shows only
+    the message still tells the person which field to fix.
+    """
+    response = drf_exception_handler(exc, context)
+    if response is None:
+        return None
+    if isinstance(exc, ValidationError) and response.status_code == status.HTTP_400_BAD_REQUEST:
+        errors = response.data
+        pairs = list(_flatten(errors))
+        summary = "; ".join(
+            f"{field}: {message}" if field and field != "non_field_errors" else message for field, message in pairs
+        )
+        response.data = {"detail": summary, "errors": errors}
+    return response

@@ -1,0 +1,230 @@
+"""Reference data: prefectures, local governments, ministries, offices and
+their jurisdictions, and the strategy's policy areas.
+
+Jurisdictions and offices carry effective dates, because offices reorganise
+and a routing decision must be explainable against the table of its day.
+"""
+
+from django.db import models
+from django.db.models import Q
+
+from .codes import normalise_kana
+
+
+class Prefecture(models.Model):
+    code = models.CharField("JIS X 0401 コード", max_length=2, primary_key=True)
+    name = models.CharField("名称", max_length=8, unique=True)
+    kana = models.CharField("よみ", max_length=32)
+    name_en = models.CharField("English name", max_length=32)
+
+    class Meta:
+        ordering = ["code"]
+        verbose_name = "都道府県"
+        verbose_name_plural = "都道府県"
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class LocalGovernmentKind(models.TextChoices):
+    PREFECTURE = "prefecture", "都道府県"
+    CITY = "city", "市"
+    TOWN = "town", "町"
+    VILLAGE = "village", "村"
+    SPECIAL_WARD = "special_ward", "特別区"
+    WARD = "ward", "行政区"
+
+
+class LocalGovernment(models.Model):
+    """A filer: a prefecture, city, town, village or special ward.
+
+    Administrative wards of designated cities (``kind=ward``) are kept for
+    address look-ups only: they never file, and map to their city.
+    """
+
+    code = models.CharField("団体コード", max_length=6, primary_key=True)
+    prefecture = models.ForeignKey(Prefecture, on_delete=models.PROTECT, related_name="local_governments")
+    name = models.CharField("名称", max_length=32)
+    kana = models.CharField("よみ", max_length=64)
+    kana_search = models.CharField(max_length=64, db_index=True, editable=False)
+    kind = models.CharField("種別", max_length=16, choices=LocalGovernmentKind.choices)
+    city = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="wards", help_text="行政区の属する市"
+    )
+    can_file = models.BooleanField("相談の提出主体", default=True)
+
+    class Meta:
+        ordering = ["code"]
+        verbose_name = "地方公共団体"
+        verbose_name_plural = "地方公共団体"
+        indexes = [models.Index(fields=["prefecture", "kind"])]
+
+    def __str__(self) -> str:
+        if self.kind == LocalGovernmentKind.PREFECTURE:
+            return self.name
+        return f"{self.prefecture.name}{self.name}"
+
+    def save(self, *args, **kwargs):
+        self.kana_search = normalise_kana(self.kana)
+        super().save(*args, **kwargs)
+
+
+class Ministry(models.Model):
+    """A ministry or agency (府省庁)."""
+
+    slug = models.SlugField(unique=True)
+    name = models.CharField("名称", max_length=64)
+    name_en = models.CharField("English name", max_length=128)
+    parent = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="agencies", help_text="外局の親府省"
+    )
+    sort_order = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["sort_order", "slug"]
+        verbose_name = "府省庁"
+        verbose_name_plural = "府省庁"
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class OfficeSystem(models.Model):
+    """A ministry's system of regional branch offices, e.g. 地方農政局.
+
+    Each system draws its own regions; routing asks a system which of its
+    offices covers a prefecture.
+    """
+
+    slug = models.SlugField(unique=True)
+    name = models.CharField("名称", max_length=64)
+    short_name = models.CharField("略称", max_length=16)
+    name_en = models.CharField("English name", max_length=128)
+    ministry = models.ForeignKey(Ministry, on_delete=models.PROTECT, related_name="office_systems")
+
+    class Meta:
+        ordering = ["ministry__sort_order", "slug"]
+        verbose_name = "地方支分部局の系統"
+        verbose_name_plural = "地方支分部局の系統"
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class OfficeKind(models.TextChoices):
+    HEADQUARTERS = "headquarters", "本省"
+    BRANCH = "branch", "地方支分部局"
+
+
+class Office(models.Model):
+    """An office that answers consultations: a headquarters division or a branch office.
+
+    ``ministry`` is the ministry whose work the office does (沖縄総合事務局's
+    経済産業部 works for METI); ``organisation`` names the body it sits in
+    when that differs.
+    """
+
+    slug = models.SlugField(unique=True)
+    name = models.CharField("名称", max_length=64)
+    name_en = models.CharField("English name", max_length=128)
+    kind = models.CharField("種別", max_length=16, choices=OfficeKind.choices)
+    ministry = models.ForeignKey(Ministry, on_delete=models.PROTECT, related_name="offices")
+    system = models.ForeignKey(OfficeSystem, null=True, blank=True, on_delete=models.PROTECT, related_name="offices")
+    organisation = models.CharField("所属組織", max_length=64, blank=True)
+    parent = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="branches", help_text="支局・支所の本局"
+    )
+    email = models.EmailField("連絡先", blank=True)
+    valid_from = models.DateField("設置日", null=True, blank=True, help_text="空欄は記録の始まりから")
+    valid_to = models.DateField("廃止日", null=True, blank=True, help_text="この日の前日まで有効")
+
+    class Meta:
+        ordering = ["ministry__sort_order", "system__slug", "slug"]
+        verbose_name = "部局"
+        verbose_name_plural = "部局"
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(kind="headquarters", system__isnull=True) | Q(kind="branch", system__isnull=False),
+                name="office_branch_has_system",
+            ),
+            models.CheckConstraint(
+                condition=Q(valid_to__isnull=True)
+                | Q(valid_from__isnull=True)
+                | Q(valid_to__gt=models.F("valid_from")),
+                name="office_valid_range",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Jurisdiction(models.Model):
+    """Which office of a system covers a prefecture (or, as an override, one
+    local government) for a matter, over a period.
+
+    ``matter`` is empty for general work; a non-empty matter (``maritime``,
+    ``decontamination``) names work split off to another office.
+    """
+
+    system = models.ForeignKey(OfficeSystem, on_delete=models.PROTECT, related_name="jurisdictions")
+    office = models.ForeignKey(Office, on_delete=models.PROTECT, related_name="jurisdictions")
+    prefecture = models.ForeignKey(Prefecture, on_delete=models.PROTECT, related_name="jurisdictions")
+    local_government = models.ForeignKey(
+        LocalGovernment,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="jurisdiction_overrides",
+        help_text="市町村単位の例外（空欄なら都道府県全域）",
+    )
+    matter = models.SlugField("事項", blank=True, default="")
+    valid_from = models.DateField("適用開始", null=True, blank=True)
+    valid_to = models.DateField("適用終了", null=True, blank=True, help_text="この日の前日まで有効")
+
+    class Meta:
+        ordering = ["system", "prefecture", "matter"]
+        verbose_name = "管轄"
+        verbose_name_plural = "管轄"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["system", "prefecture", "matter", "valid_from"],
+                condition=Q(local_government__isnull=True),
+                nulls_distinct=False,
+                name="jurisdiction_one_office_per_prefecture",
+            ),
+            models.UniqueConstraint(
+                fields=["system", "local_government", "matter", "valid_from"],
+                condition=Q(local_government__isnull=False),
+                nulls_distinct=False,
+                name="jurisdiction_one_override_per_local_government",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        scope = self.local_government or self.prefecture
+        matter = f" ({self.matter})" if self.matter else ""
+        return f"{self.system.short_name}: {scope} → {self.office}{matter}"
+
+
+class PolicyArea(models.Model):
+    """A consultation category from the strategy's own taxonomy. Slugs are stable."""
+
+    slug = models.SlugField(unique=True)
+    group = models.CharField("区分", max_length=64)
+    name_ja = models.CharField("名称", max_length=128)
+    name_en = models.CharField("English name", max_length=128)
+    lead_ministry = models.CharField("主担当府省庁", max_length=64)
+    lead_ministries = models.ManyToManyField(Ministry, related_name="led_policy_areas", blank=True)
+    default_route = models.CharField("既定の振り分け", max_length=128, blank=True)
+    sort_order = models.PositiveSmallIntegerField(default=0)
+    valid_from = models.DateField(null=True, blank=True)
+    valid_to = models.DateField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["sort_order"]
+        verbose_name = "施策分野"
+        verbose_name_plural = "施策分野"
+
+    def __str__(self) -> str:
+        return self.name_ja
