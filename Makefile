@@ -64,8 +64,11 @@ lock: $(BIN)/uv
 	$(BIN)/uv pip compile --quiet --generate-hashes --python-version 3.11 requirements/dev.in -o requirements/dev.txt
 	$(BIN)/uv pip compile --quiet --generate-hashes --python-version 3.11 requirements/bootstrap.in -o requirements/bootstrap.txt
 
+# Benchmarks print figures; BENCH=name runs one.
+BENCH_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/banso_bench
+BENCH_REDIS_URL ?= redis://127.0.0.1:6379/14
 bench: setup services
-	DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) $(BIN)/python -m bench
+	DATABASE_URL=$(BENCH_DATABASE_URL) REDIS_URL=$(BENCH_REDIS_URL) $(BIN)/python -m bench $(BENCH)
 
 clean:
 	rm -rf $(VENV) node_modules var staticfiles

@@ -1,0 +1,58 @@
+"""Helpers shared by the benchmarks."""
+
+import statistics
+import time
+from collections.abc import Callable
+from urllib.parse import urlparse
+
+
+def prepare_database() -> None:
+    """Create the benchmark database if needed, then migrate it and load the reference data."""
+    import os
+
+    import django
+    import psycopg
+
+    url = urlparse(os.environ["DATABASE_URL"])
+    name = url.path.lstrip("/")
+    admin = url._replace(path="/postgres").geturl()
+    with psycopg.connect(admin, autocommit=True) as connection:
+        exists = connection.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone()
+        if not exists:
+            connection.execute(f'CREATE DATABASE "{name}"')
+    django.setup()
+    from django.core.management import call_command
+
+    call_command("migrate", verbosity=0)
+    call_command("load_reference_data", verbosity=0)
+
+
+def percentile(values: list[float], fraction: float) -> float:
+    """Nearest-rank percentile."""
+    ordered = sorted(values)
+    rank = max(1, round(fraction * len(ordered) + 0.4999))
+    return ordered[min(rank, len(ordered)) - 1]
+
+
+def measure(function: Callable[[], object], *, repeat: int, warmup: int = 3) -> dict[str, float]:
+    """Call ``function`` ``repeat`` times after a warm-up; return timings in milliseconds."""
+    for _ in range(warmup):
+        function()
+    timings = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        function()
+        timings.append((time.perf_counter() - start) * 1000)
+    return {
+        "n": repeat,
+        "p50_ms": statistics.median(timings),
+        "p95_ms": percentile(timings, 0.95),
+        "max_ms": max(timings),
+    }
+
+
+def report(label: str, figures: dict[str, float]) -> None:
+    parts = ", ".join(
+        f"{key}={value:.1f}" if isinstance(value, float) else f"{key}={value}" for key, value in figures.items()
+    )
+    print(f"  {label:<48} {parts}")
