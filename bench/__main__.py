@@ -18,9 +18,8 @@ def main() -> None:
     from bench.support import prepare_database
 
     prepare_database()
-    names = sys.argv[1:] or [
-        module.name for module in pkgutil.iter_modules([str(Path(__file__).parent)]) if module.name not in {"support", "__main__"}
-    ]
+    modules = pkgutil.iter_modules([str(Path(__file__).parent)])
+    names = sys.argv[1:] or [module.name for module in modules if module.name not in {"support", "__main__"}]
     for name in names:
         module = importlib.import_module(f"bench.{name}")
         print(f"== {name}: {module.__doc__.strip().splitlines()[0]}")
