@@ -111,3 +111,26 @@ def test_dockerfile_installs_from_the_lock_files():
     assert "--require-hashes -r requirements/bootstrap.txt" in dockerfile
     assert "uv pip sync --system --no-cache requirements/base.txt" in dockerfile
     assert "npm ci" in dockerfile
+
+
+@pytest.mark.django_db
+def test_every_admin_page_opens_for_the_secretariat(client, demo_accounts):
+    from django.contrib import admin
+    from django.urls import reverse
+
+    client.force_login(demo_accounts["secretariat@cao.example.go.jp"])
+    for model, model_admin in admin.site._registry.items():
+        info = (model._meta.app_label, model._meta.model_name)
+        assert client.get(reverse("admin:{}_{}_changelist".format(*info))).status_code == 200, info
+        if model_admin.has_add_permission(type("R", (), {"user": demo_accounts["secretariat@cao.example.go.jp"]})):
+            assert client.get(reverse("admin:{}_{}_add".format(*info))).status_code == 200, info
+        first = model.objects.first()
+        if first is not None:
+            assert client.get(reverse("admin:{}_{}_change".format(*info), args=[first.pk])).status_code == 200, info
+
+
+@pytest.mark.django_db
+def test_municipal_staff_cannot_open_the_admin(client, demo_accounts):
+    client.force_login(demo_accounts["staff@matsumoto.example.lg.jp"])
+    response = client.get("/admin/")
+    assert response.status_code == 302
