@@ -4,3 +4,24 @@ from django.apps import AppConfig
 class RoutingConfig(AppConfig):
     name = "routing"
     verbose_name = "振り分け・参照データ (routing and reference data)"
+
+    def ready(self) -> None:
+        from django.db import transaction
+        from django.db.models.signals import post_delete, post_save
+
+        from . import models, selectors
+
+        def invalidate(sender, **kwargs):
+            # Decisions read cached snapshots; any edit (admin included) renews them.
+            transaction.on_commit(selectors.bump_reference_revision)
+
+        for model in (
+            models.Office,
+            models.Jurisdiction,
+            models.PolicyArea,
+            models.SlaPolicy,
+            models.OfficeSystem,
+            models.RuleSet,
+        ):
+            post_save.connect(invalidate, sender=model, dispatch_uid=f"routing-invalidate-{model.__name__}")
+            post_delete.connect(invalidate, sender=model, dispatch_uid=f"routing-invalidate-del-{model.__name__}")

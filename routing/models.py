@@ -228,3 +228,116 @@ class PolicyArea(models.Model):
 
     def __str__(self) -> str:
         return self.name_ja
+
+
+class SlaUnit(models.TextChoices):
+    BUSINESS_DAYS = "business_days", "開庁日"
+    BUSINESS_HOURS = "business_hours", "開庁時間"
+
+
+class SlaPolicy(models.Model):
+    """Response targets on the office calendar, and the statuses that pause the clock."""
+
+    slug = models.SlugField(unique=True)
+    name = models.CharField("名称", max_length=128)
+    first_response_target = models.DecimalField("初回回答の目標", max_digits=6, decimal_places=2)
+    resolution_target = models.DecimalField("解決の目標", max_digits=6, decimal_places=2)
+    unit = models.CharField("単位", max_length=16, choices=SlaUnit.choices, default=SlaUnit.BUSINESS_DAYS)
+    pause_statuses = models.JSONField("時計を止める状態", default=list)
+    is_default = models.BooleanField("既定", default=False)
+
+    class Meta:
+        ordering = ["slug"]
+        verbose_name = "SLA方針"
+        verbose_name_plural = "SLA方針"
+        constraints = [
+            models.UniqueConstraint(fields=["is_default"], condition=Q(is_default=True), name="one_default_sla_policy"),
+            models.CheckConstraint(
+                condition=Q(first_response_target__gt=0) & Q(resolution_target__gte=models.F("first_response_target")),
+                name="sla_targets_positive_and_ordered",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class RuleSetStatus(models.TextChoices):
+    DRAFT = "draft", "下書き"
+    PUBLISHED = "published", "公開"
+
+
+class RuleSet(models.Model):
+    """A set of routing rules. Drafts are edited; publishing validates the whole
+    set and freezes it as a numbered version with an effective-from time."""
+
+    name = models.CharField("名称", max_length=128)
+    status = models.CharField("状態", max_length=16, choices=RuleSetStatus.choices, default=RuleSetStatus.DRAFT)
+    version = models.PositiveIntegerField("版", null=True, blank=True, unique=True, editable=False)
+    effective_from = models.DateTimeField("適用開始", null=True, blank=True)
+    based_on = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="drafts", verbose_name="元の版"
+    )
+    note = models.TextField("公開メモ", blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    created_by = models.ForeignKey(
+        "accounts.User", null=True, blank=True, on_delete=models.SET_NULL, related_name="+", verbose_name="作成者"
+    )
+    published_at = models.DateTimeField("公開日時", null=True, blank=True, editable=False)
+    published_by = models.ForeignKey(
+        "accounts.User", null=True, blank=True, on_delete=models.SET_NULL, related_name="+", editable=False
+    )
+
+    class Meta:
+        ordering = ["-version", "-created_at"]
+        verbose_name = "振り分け規則セット"
+        verbose_name_plural = "振り分け規則セット"
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(status="draft", version__isnull=True)
+                | Q(status="published", version__isnull=False, effective_from__isnull=False),
+                name="rule_set_version_iff_published",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        if self.version:
+            return f"第{self.version}版 {self.name}"
+        return f"下書き {self.name}"
+
+    @property
+    def is_published(self) -> bool:
+        return self.status == RuleSetStatus.PUBLISHED
+
+
+class PublishedRuleSetIsImmutable(Exception):
+    """Rules of a published version never change; edit a draft instead."""
+
+
+class Rule(models.Model):
+    rule_set = models.ForeignKey(RuleSet, on_delete=models.CASCADE, related_name="rules")
+    name = models.CharField("名称", max_length=200)
+    priority = models.IntegerField("優先順位", default=100, help_text="小さいほど先に評価します")
+    enabled = models.BooleanField("有効", default=True)
+    conditions = models.JSONField("条件", default=dict, blank=True)
+    actions = models.JSONField("動作", default=dict)
+    description = models.TextField("説明", blank=True)
+
+    class Meta:
+        ordering = ["priority", "id"]
+        verbose_name = "振り分け規則"
+        verbose_name_plural = "振り分け規則"
+        constraints = [models.UniqueConstraint(fields=["rule_set", "name"], name="rule_name_unique_in_set")]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def save(self, *args, **kwargs):
+        if RuleSet.objects.filter(pk=self.rule_set_id, status=RuleSetStatus.PUBLISHED).exists():
+            raise PublishedRuleSetIsImmutable(f"{self.rule_set} は公開済みのため変更できません")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        if RuleSet.objects.filter(pk=self.rule_set_id, status=RuleSetStatus.PUBLISHED).exists():
+            raise PublishedRuleSetIsImmutable(f"{self.rule_set} は公開済みのため変更できません")
+        return super().delete(*args, **kwargs)

@@ -8,11 +8,14 @@ updates nothing.
 
 import csv
 import datetime
+import json
 from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
 from django.db import transaction
 
+from . import selectors
 from .codes import InvalidLocalGovernmentCode, normalise_kana, validate_code
 from .models import (
     Jurisdiction,
@@ -35,7 +38,11 @@ FILES = (
     "offices.csv",
     "jurisdictions.csv",
     "policy_areas.csv",
+    "sla_policies.csv",
+    "default_rules.json",
 )
+# The default rule set applies to everything filed from this date on.
+DEFAULT_RULES_EFFECTIVE_FROM = datetime.datetime(2000, 1, 1, tzinfo=datetime.UTC)
 
 
 class ReferenceDataError(ValueError):
@@ -354,6 +361,70 @@ def _load_policy_areas(directory: Path, ministries: dict, report: LoadReport) ->
             area.lead_ministries.set(leads[slug])
 
 
+def _load_sla_policies(directory: Path, report: LoadReport) -> None:
+    from .models import SlaPolicy, SlaUnit
+
+    wanted = []
+    for row in read_rows(directory, "sla_policies.csv"):
+        try:
+            first, resolution = (
+                Decimal(row.required("first_response_target")),
+                Decimal(row.required("resolution_target")),
+            )
+        except InvalidOperation:
+            raise row.error("targets must be numbers") from None
+        if first <= 0 or resolution < first:
+            raise row.error("targets must be positive and resolution no shorter than first response")
+        if row["unit"] not in SlaUnit.values:
+            raise row.error(f"unit {row['unit']!r} is not one of {', '.join(SlaUnit.values)}")
+        wanted.append(
+            {
+                "slug": row.required("slug"),
+                "name": row.required("name"),
+                "first_response_target": first,
+                "resolution_target": resolution,
+                "unit": row["unit"],
+                "pause_statuses": row["pause_statuses"].split(),
+                "is_default": row["is_default"].lower() == "true",
+            }
+        )
+    if sum(policy["is_default"] for policy in wanted) != 1:
+        raise ReferenceDataError("sla_policies.csv: exactly one policy must be the default")
+    # Clear the old default first so that the one-default constraint holds mid-update.
+    SlaPolicy.objects.filter(is_default=True).exclude(slug__in=[p["slug"] for p in wanted if p["is_default"]]).update(
+        is_default=False
+    )
+    sync(SlaPolicy, ("slug",), wanted, report)
+
+
+def _load_default_rule_set(directory: Path, report: LoadReport) -> None:
+    """Publish the default rule set as version 1 when no version exists yet."""
+    from . import engine, services
+    from .models import RuleSet, RuleSetStatus
+
+    path = directory / "default_rules.json"
+    try:
+        rules = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, json.JSONDecodeError) as exc:
+        raise ReferenceDataError(f"default_rules.json: {exc}") from None
+    if RuleSet.objects.filter(status=RuleSetStatus.PUBLISHED).exists():
+        return
+    draft = services.create_draft(name="既定の振り分け規則", based_on=None)
+    allowed = {"name", "priority", "conditions", "actions", "enabled", "description"}
+    for index, rule in enumerate(rules):
+        unknown = set(rule) - allowed
+        if unknown:
+            raise ReferenceDataError(f"default_rules.json: rule {index + 1}: unknown keys {', '.join(sorted(unknown))}")
+    services.add_rules(draft=draft, rules=rules)
+    try:
+        services.publish_rule_set(
+            draft=draft, note="policy_areas.md の既定の振り分け", effective_from=DEFAULT_RULES_EFFECTIVE_FROM
+        )
+    except engine.RuleSetInvalid as exc:
+        raise ReferenceDataError(f"default_rules.json: {exc}") from None
+    report.created["振り分け規則セット"] = 1
+
+
 @transaction.atomic
 def load_reference_data(directory: Path = DEFAULT_DIRECTORY) -> LoadReport:
     directory = Path(directory)
@@ -365,4 +436,9 @@ def load_reference_data(directory: Path = DEFAULT_DIRECTORY) -> LoadReport:
     offices = _load_offices(directory, ministries, systems, report)
     _load_jurisdictions(directory, systems, offices, prefectures, local_governments, report)
     _load_policy_areas(directory, ministries, report)
+    _load_sla_policies(directory, report)
+    selectors.bump_reference_revision()
+    _load_default_rule_set(directory, report)
+    if report.changed:
+        transaction.on_commit(selectors.bump_reference_revision)
     return report

@@ -5,8 +5,20 @@ import datetime
 from django.db.models import Prefetch, Q, QuerySet
 from django.utils import timezone
 
+from . import engine
 from .codes import normalise_kana
-from .models import Jurisdiction, LocalGovernment, Office, PolicyArea
+from .engine.types import SystemInfo
+from .models import (
+    Jurisdiction,
+    LocalGovernment,
+    Office,
+    OfficeSystem,
+    PolicyArea,
+    Prefecture,
+    RuleSet,
+    RuleSetStatus,
+    SlaPolicy,
+)
 
 
 def active_on(day: datetime.date) -> Q:
@@ -68,3 +80,135 @@ def office_covering(
             return override.office
     row = base.filter(prefecture__code=prefecture_code, local_government__isnull=True).order_by("-valid_from").first()
     return row.office if row else None
+
+
+# --- routing: snapshots of the reference data and compiled rule sets -----------
+
+_REVISION_KEY = "routing:reference-revision"
+_snapshots: dict[tuple[str, datetime.date], engine.ReferenceSnapshot] = {}
+_compiled: dict[tuple[str, int], engine.CompiledRuleSet] = {}
+
+
+def reference_revision() -> str:
+    """A token that changes whenever reference data or rules are edited (see ``bump_reference_revision``)."""
+    from django.core.cache import cache
+
+    revision = cache.get(_REVISION_KEY)
+    if revision is None:
+        revision = "0"
+        cache.add(_REVISION_KEY, revision, timeout=None)
+    return str(revision)
+
+
+def clear_routing_caches() -> None:
+    _snapshots.clear()
+    _compiled.clear()
+
+
+def bump_reference_revision() -> None:
+    import uuid
+
+    from django.core.cache import cache
+
+    cache.set(_REVISION_KEY, uuid.uuid4().hex, timeout=None)
+    _snapshots.clear()
+    _compiled.clear()
+
+
+def reference_snapshot(on: datetime.date | None = None) -> engine.ReferenceSnapshot:
+    """The reference data in force on ``on`` as plain data for the decision core (cached)."""
+    day = on or timezone.localdate()
+    key = (reference_revision(), day)
+    snapshot = _snapshots.get(key)
+    if snapshot is not None:
+        return snapshot
+    office_rows = Office.objects.filter(active_on(day)).select_related("ministry", "system")
+    office_infos = {
+        o.slug: engine.OfficeInfo(
+            slug=o.slug,
+            name=o.name,
+            name_en=o.name_en,
+            ministry=o.ministry.slug,
+            ministry_name=o.ministry.name,
+            system=o.system.slug if o.system else "",
+        )
+        for o in office_rows
+    }
+    jurisdictions: dict[str, dict[str, str]] = {}
+    overrides: dict[tuple[str, str], str] = {}
+    rows = (
+        Jurisdiction.objects.filter(active_on(day), matter="", office__slug__in=office_infos)
+        .order_by("valid_from")
+        .values_list("system__slug", "prefecture_id", "local_government_id", "office__slug")
+    )
+    for system, prefecture, local_government, office in rows:
+        if local_government:
+            overrides[(system, local_government)] = office
+        else:
+            jurisdictions.setdefault(system, {})[prefecture] = office
+    policies = list(SlaPolicy.objects.values_list("slug", "is_default"))
+    snapshot = engine.ReferenceSnapshot(
+        offices=office_infos,
+        systems={
+            s.slug: SystemInfo(slug=s.slug, name=s.name, short_name=s.short_name, name_en=s.name_en)
+            for s in OfficeSystem.objects.all()
+        },
+        jurisdictions=jurisdictions,
+        overrides=overrides,
+        policy_areas={
+            slug: (name_ja, name_en)
+            for slug, name_ja, name_en in PolicyArea.objects.filter(active_on(day)).values_list(
+                "slug", "name_ja", "name_en"
+            )
+        },
+        local_governments={
+            code: (prefecture, kind)
+            for code, prefecture, kind in LocalGovernment.objects.filter(can_file=True).values_list(
+                "code", "prefecture_id", "kind"
+            )
+        },
+        prefectures=dict(Prefecture.objects.values_list("code", "name")),
+        sla_policies=frozenset(slug for slug, _ in policies),
+        default_sla_policy=next((slug for slug, is_default in policies if is_default), "standard"),
+    )
+    if len(_snapshots) > 32:
+        _snapshots.clear()
+    _snapshots[key] = snapshot
+    return snapshot
+
+
+def rule_specs(rule_set) -> list[engine.RuleSpec]:
+    return [
+        engine.RuleSpec(
+            id=rule.id,
+            name=rule.name,
+            priority=rule.priority,
+            conditions=rule.conditions,
+            actions=rule.actions,
+            enabled=rule.enabled,
+        )
+        for rule in rule_set.rules.order_by("priority", "id")
+    ]
+
+
+def rule_set_in_effect(at: datetime.datetime | None = None):
+    """The published rule set that routes a consultation filed at ``at``."""
+    at = at or timezone.now()
+    return (
+        RuleSet.objects.filter(status=RuleSetStatus.PUBLISHED, effective_from__lte=at)
+        .order_by("-effective_from", "-version")
+        .first()
+    )
+
+
+def compiled_rule_set(rule_set, snapshot: engine.ReferenceSnapshot) -> engine.CompiledRuleSet:
+    """The rule set compiled once per version (published sets never change)."""
+    key = (reference_revision(), rule_set.pk)
+    if rule_set.is_published and key in _compiled:
+        return _compiled[key]
+    compiled = engine.compile_rule_set(
+        rule_specs(rule_set), snapshot, version=rule_set.version, rule_set_id=rule_set.pk
+    )
+    if rule_set.is_published:
+        _compiled[key] = compiled
+    return compiled

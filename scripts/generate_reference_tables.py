@@ -12,6 +12,7 @@ the markdown, then a rerun of this script).
 
 import argparse
 import csv
+import json
 import re
 from pathlib import Path
 
@@ -115,6 +116,59 @@ LEAD_MINISTRY_SLUGS = {
     "文部科学省": "mext", "総務省": "mic", "国土交通省": "mlit", "こども家庭庁": "cfa", "厚生労働省": "mhlw",
     "文化庁": "bunka", "スポーツ庁": "sports", "内閣官房": "cas", "デジタル庁": "digital", "環境省": "env",
 }  # fmt: skip
+
+
+SYSTEM_BY_SHORT_NAME = {column: spec[0] for column, spec in SYSTEMS.items()} | {"労働局": "mhlw-labour"}
+HQ_BY_NAME = {
+    "文部科学省": "mext-hq", "内閣府 地方創生推進事務局": "cao-regional-revitalization", "総務省": "mic-hq",
+    "国土交通省": "mlit-hq", "こども家庭庁": "cfa-hq", "文化庁": "bunka-hq", "内閣府 防災担当": "cao-disaster",
+    "デジタル庁": "digital-hq",
+}  # fmt: skip
+
+
+def route_target(text: str) -> tuple[dict, str]:
+    """A "default route" cell part (``branch: 農政局``, ``HQ: 文化庁``, ``デジタル庁``) as a rule target."""
+    text = re.sub(r"\s*\(.*\)$", "", text.strip())
+    if text.startswith("branch"):
+        short = text.split(maxsplit=1)[1].lstrip(": ").strip()
+        return {"branch_of": SYSTEM_BY_SHORT_NAME[short]}, f"{short}（管轄）"
+    name = text.removeprefix("HQ:").strip()
+    return {"office": HQ_BY_NAME[name]}, name
+
+
+def default_rules(policy_areas: list[dict]) -> list[dict]:
+    """The default rule set: the "default route" column of policy_areas.md, one rule per area."""
+    rules = [
+        {
+            "name": "緊急の相談は短い期限で",
+            "priority": 10,
+            "conditions": {"urgency": ["urgent"]},
+            "actions": {"sla_policy": "urgent", "priority": "high"},
+            "description": "緊急の相談は初回回答1開庁日・解決5開庁日の方針を使い、優先度を上げる。",
+        }
+    ]
+    for area in policy_areas:
+        route = area["default_route"]
+        actions: dict = {}
+        if route.startswith("triage"):
+            actions["route_to"] = {"triage": True}
+            label = "事務局（トリアージ）"
+        else:
+            main, _, collaborator = route.partition("(collaborator:")
+            actions["route_to"], label = route_target(main)
+            if collaborator:
+                target, _ = route_target(collaborator.rstrip(")"))
+                actions["collaborators"] = [target]
+        rules.append(
+            {
+                "name": f"{area['name_ja']} → {label}",
+                "priority": 100,
+                "conditions": {"policy_areas": [area["slug"]]},
+                "actions": actions,
+                "description": f"既定の振り分け: {route}",
+            }
+        )
+    return rules
 
 
 def table_rows(text: str, first_header: str) -> list[list[str]]:
@@ -238,6 +292,10 @@ def generate(reference: Path) -> None:
     write(OUT_DIR / "offices.csv", list(offices.values()))
     write(OUT_DIR / "jurisdictions.csv", jurisdictions)
     write(OUT_DIR / "policy_areas.csv", policy_areas)
+    rules = default_rules(policy_areas)
+    (OUT_DIR / "default_rules.json").write_text(
+        json.dumps(rules, ensure_ascii=False, indent=2) + "\n", encoding="utf-8"
+    )
     print(f"wrote {len(offices)} offices, {len(jurisdictions)} jurisdictions, {len(policy_areas)} policy areas")
 
 

@@ -23,6 +23,10 @@ def _clear_cache():
     """Rate-limit counters live in the (real Redis) cache: start each test clean."""
     from django.core.cache import cache
 
+    from routing.selectors import clear_routing_caches
+
     cache.clear()
+    clear_routing_caches()
     yield
     cache.clear()
+    clear_routing_caches()
