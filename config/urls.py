@@ -5,6 +5,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 api_v1 = [
     path("auth/", include("accounts.api.urls")),
     path("reference/", include("routing.api.urls")),
+    path("routing/", include("routing.api.routing_urls")),
 ]
 
 urlpatterns = [

@@ -1,6 +1,19 @@
-from django.contrib import admin
+from django import forms
+from django.contrib import admin, messages
 
-from .models import Jurisdiction, LocalGovernment, Ministry, Office, OfficeSystem, PolicyArea, Prefecture
+from . import engine, selectors, services
+from .models import (
+    Jurisdiction,
+    LocalGovernment,
+    Ministry,
+    Office,
+    OfficeSystem,
+    PolicyArea,
+    Prefecture,
+    Rule,
+    RuleSet,
+    SlaPolicy,
+)
 
 
 @admin.register(Prefecture)
@@ -59,3 +72,89 @@ class PolicyAreaAdmin(admin.ModelAdmin):
     list_display = ["slug", "name_ja", "name_en", "lead_ministry", "default_route"]
     search_fields = ["slug", "name_ja", "name_en"]
     filter_horizontal = ["lead_ministries"]
+
+
+# --- rules and SLA policies ------------------------------------------------------
+
+
+@admin.register(SlaPolicy)
+class SlaPolicyAdmin(admin.ModelAdmin):
+    list_display = ["slug", "name", "first_response_target", "resolution_target", "unit", "is_default"]
+
+
+class RuleForm(forms.ModelForm):
+    class Meta:
+        model = Rule
+        fields = ["name", "priority", "enabled", "conditions", "actions", "description"]
+
+    def clean(self):
+        """Validate the rule on its own; the whole set is validated again when published."""
+        cleaned = super().clean()
+        if self.errors:
+            return cleaned
+        spec = engine.RuleSpec(
+            name=cleaned.get("name") or "",
+            priority=cleaned.get("priority") or 0,
+            conditions=cleaned.get("conditions") or {},
+            actions=cleaned.get("actions") or {},
+        )
+        for error in engine.validate_rules([spec], selectors.reference_snapshot()):
+            target = error.field.split(".")[0] if error.field.split(".")[0] in self.fields else None
+            self.add_error(target, f"{error.field}: {error.message}")
+        return cleaned
+
+
+class RuleInline(admin.StackedInline):
+    model = Rule
+    form = RuleForm
+    extra = 0
+
+    def has_add_permission(self, request, obj=None):
+        return obj is None or not obj.is_published
+
+    def has_change_permission(self, request, obj=None):
+        return obj is None or not obj.is_published
+
+    def has_delete_permission(self, request, obj=None):
+        return obj is None or not obj.is_published
+
+
+@admin.register(RuleSet)
+class RuleSetAdmin(admin.ModelAdmin):
+    list_display = ["__str__", "status", "version", "effective_from", "published_at", "published_by"]
+    list_filter = ["status"]
+    inlines = [RuleInline]
+    actions = ["publish", "new_draft"]
+    readonly_fields = ["status", "version", "published_at", "published_by", "based_on"]
+
+    def get_readonly_fields(self, request, obj=None):
+        if obj is not None and obj.is_published:
+            return [*self.readonly_fields, "name", "effective_from", "note"]
+        return self.readonly_fields
+
+    def has_delete_permission(self, request, obj=None):
+        return obj is None or not obj.is_published
+
+    def save_model(self, request, obj, form, change):
+        if not change:
+            obj.created_by = request.user
+        super().save_model(request, obj, form, change)
+
+    @admin.action(description="選択した下書きを検証して公開する")
+    def publish(self, request, queryset):
+        for draft in queryset:
+            try:
+                published = services.publish_rule_set(
+                    draft=draft, actor=request.user, effective_from=draft.effective_from, note=draft.note
+                )
+            except engine.RuleSetInvalid as exc:
+                for error in exc.errors:
+                    self.message_user(request, f"{draft}: {error}", level=messages.ERROR)
+            else:
+                self.message_user(request, f"{published} を公開しました。", level=messages.SUCCESS)
+
+    @admin.action(description="選択した版から下書きを作る")
+    def new_draft(self, request, queryset):
+        for rule_set in queryset:
+            draft = services.create_draft(actor=request.user, based_on=rule_set)
+            self.message_user(request, f"{draft} を作成しました。", level=messages.SUCCESS)

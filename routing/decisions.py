@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from . import engine, selectors
 from .business_time import DEFAULT_CALENDAR, OfficeCalendar
+from .codes import InvalidLocalGovernmentCode, validate_code
 from .models import LocalGovernment, PolicyArea, RuleSet, SlaPolicy, SlaUnit
 
 
@@ -39,6 +40,10 @@ def _local_governments(codes: list[str], field: str) -> list[LocalGovernment]:
     for code in codes:
         lg = found.get(code)
         if lg is None or not lg.can_file:
+            try:
+                validate_code(code)
+            except InvalidLocalGovernmentCode as exc:
+                raise RoutingInputError(field, str(exc)) from None
             raise RoutingInputError(field, f"団体コード {code} の地方公共団体はありません (unknown local government)")
     return [found[code] for code in codes]
 
