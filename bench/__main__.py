@@ -19,7 +19,9 @@ def main() -> None:
 
     prepare_database()
     modules = pkgutil.iter_modules([str(Path(__file__).parent)])
-    names = sys.argv[1:] or [module.name for module in modules if module.name not in {"support", "__main__"}]
+    names = sys.argv[1:] or [
+        module.name for module in modules if module.name not in {"support", "generate", "__main__"}
+    ]
     for name in names:
         module = importlib.import_module(f"bench.{name}")
         print(f"== {name}: {module.__doc__.strip().splitlines()[0]}")

@@ -27,55 +27,33 @@ class _Text:
         return f"{self._facts.title}\n{self._facts.body}"
 
 
-def _matches(
+def _reasons(
     rule: CompiledRule, facts: ConsultationFacts, text: _Text, reference: ReferenceSnapshot
 ) -> list[tuple[str, str]]:
-    """The (ja, en) descriptions of the conditions that hold, or an empty list if one fails.
-
-    A rule with no conditions matches with the single description "always".
-    """
+    """The (ja, en) descriptions of the conditions of a rule that matched."""
     filer = facts.filer
     reasons: list[tuple[str, str]] = []
     if rule.policy_areas is not None:
-        if facts.policy_area not in rule.policy_areas:
-            return []
         name_ja, name_en = reference.policy_areas.get(facts.policy_area, (facts.policy_area, facts.policy_area))
         reasons.append((f"施策分野が「{name_ja}」", f"policy area is “{name_en}”"))
     if rule.local_governments is not None:
-        if filer.code not in rule.local_governments:
-            return []
         reasons.append((f"提出団体が{filer.name}", f"filer is {filer.name} ({filer.code})"))
     elif rule.prefectures is not None:
-        if filer.prefecture not in rule.prefectures:
-            return []
         reasons.append(
             (f"提出団体が{filer.prefecture_name}内", f"filer is in {filer.prefecture_name_en or filer.prefecture_name}")
         )
     if rule.kinds is not None:
-        if filer.kind not in rule.kinds:
-            return []
         reasons.append((f"団体の種別が{filer.kind}", f"filer kind is {filer.kind}"))
     if rule.urgency is not None:
-        if facts.urgency not in rule.urgency:
-            return []
         reasons.append((f"緊急度が{facts.urgency}", f"urgency is {facts.urgency}"))
     if rule.joint is not None:
-        if bool(facts.co_filers) != rule.joint:
-            return []
         reasons.append(("共同提出あり", "joint filing") if rule.joint else ("単独提出", "single filer"))
     if rule.joint_across is not None:
-        lead_office = reference.office_for(rule.joint_across, filer)
-        if not any(reference.office_for(rule.joint_across, other) != lead_office for other in facts.co_filers):
-            return []
         reasons.append(("共同提出団体が別の管轄", "co-filers fall under another office"))
     if rule.keywords:
-        found = next((keyword for keyword in rule.keywords if keyword in text.folded), None)
-        if found is None:
-            return []
+        found = next(keyword for keyword in rule.keywords if keyword in text.folded)
         reasons.append((f"件名・本文に「{found}」", f"title or body contains “{found}”"))
     if rule.pattern is not None:
-        if not rule.pattern.search(text.raw):
-            return []
         reasons.append(("件名・本文がパターンに一致", "title or body matches the pattern"))
     return reasons or [("無条件", "always")]
 
@@ -110,7 +88,6 @@ def decide(facts: ConsultationFacts, rules: CompiledRuleSet, reference: Referenc
     text = _Text(facts)
     primary: OfficeInfo | None = None
     deciding: CompiledRule | None = None
-    deciding_reasons: list[tuple[str, str]] = []
     steps: list[tuple[str, str]] = []
     collaborators: dict[str, OfficeInfo] = {}
     sla_policy: str | None = None
@@ -121,9 +98,12 @@ def decide(facts: ConsultationFacts, rules: CompiledRuleSet, reference: Referenc
 
     if facts.policy_area not in reference.policy_areas:
         triage_reason = f"unknown policy area {facts.policy_area!r}"
-    for rule in rules.candidates(facts.policy_area, facts.filer.prefecture):
-        reasons = _matches(rule, facts, text, reference)
-        if not reasons:
+    # The index has already matched policy area, prefecture and local
+    # government; only each rule's remaining conditions are checked here.
+    folded = text.folded
+    for rule in rules.candidates(facts.policy_area, facts.filer.prefecture, facts.filer.code):
+        residual = rule.residual
+        if residual is not None and not residual(facts, folded, reference):
             continue
         matched.append(rule.spec.name)
         if sla_policy is None and rule.sla_policy:
@@ -132,14 +112,14 @@ def decide(facts: ConsultationFacts, rules: CompiledRuleSet, reference: Referenc
             priority = rule.priority
         if not decided and rule.route_to is not None:
             if rule.route_to[0] == "triage":
-                decided, deciding, deciding_reasons = True, rule, reasons
+                decided, deciding = True, rule
                 triage_reason = "the rule sends it to the secretariat"
             else:
                 office, note = _resolve(rule.route_to, facts.filer, reference)
                 if note:
                     steps.append(note)
                 if office is not None:
-                    decided, deciding, deciding_reasons, primary = True, rule, reasons, office
+                    decided, deciding, primary = True, rule, office
         for target in rule.collaborators:
             office, note = _resolve(target, facts.filer, reference)
             if office is not None:
@@ -171,9 +151,13 @@ def decide(facts: ConsultationFacts, rules: CompiledRuleSet, reference: Referenc
         triage_reason = "no rule matched"
 
     rule_ref = RuleRef(deciding.spec.id, deciding.spec.name, rules.version) if deciding else None
-    explanation_ja, explanation_en = _explain(
-        primary, tuple(collaborators.values()), rule_ref, deciding_reasons, steps, triage_reason
-    )
+    final_triage_reason = "" if primary else triage_reason
+
+    def explain() -> tuple[str, str]:
+        # Built on first use: replaying thousands of decisions needs no prose.
+        reasons = _reasons(deciding, facts, text, reference) if deciding else []
+        return _explain(primary, tuple(collaborators.values()), rule_ref, reasons, steps, triage_reason)
+
     return Decision(
         primary_office=primary,
         collaborators=tuple(collaborators.values()),
@@ -181,10 +165,9 @@ def decide(facts: ConsultationFacts, rules: CompiledRuleSet, reference: Referenc
         priority=priority or "normal",
         rule=rule_ref,
         rule_set_version=rules.version,
-        explanation_ja=explanation_ja,
-        explanation_en=explanation_en,
         matched_rules=tuple(matched),
-        triage_reason="" if primary else triage_reason,
+        triage_reason=final_triage_reason,
+        explainer=explain,
     )
 
 

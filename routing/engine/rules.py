@@ -32,6 +32,7 @@ from __future__ import annotations
 import heapq
 import re
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -53,9 +54,17 @@ class RuleError:
 
 
 class RuleSetInvalid(ValueError):
+    SHOWN = 5
+
     def __init__(self, errors: list[RuleError]):
         self.errors = errors
-        super().__init__("; ".join(str(error) for error in errors))
+        shown = "; ".join(str(error) for error in errors[: self.SHOWN])
+        more = (
+            f"; ほか{len(errors) - self.SHOWN}件 (and {len(errors) - self.SHOWN} more)"
+            if len(errors) > self.SHOWN
+            else ""
+        )
+        super().__init__(shown + more)
 
 
 def fold(text: str) -> str:
@@ -294,10 +303,53 @@ class CompiledRule:
     sla_policy: str | None
     priority: str | None
     joint_collaborators: bool
+    # The conditions left to check once the index has matched the policy area,
+    # prefecture and local government (None: the rule matches outright).
+    residual: Callable[[Any, Any, ReferenceSnapshot], bool] | None = None
 
-    @property
-    def needs_text(self) -> bool:
-        return bool(self.keywords) or self.pattern is not None
+    def __post_init__(self) -> None:
+        self.residual = _residual_check(self)
+
+
+def _residual_check(rule: CompiledRule):
+    """A function ``(facts, folded_text, reference) -> bool`` for the conditions
+    the index cannot decide, most selective first; None when there are none."""
+    checks = []
+    if rule.keywords:
+        keywords = rule.keywords
+        if len(keywords) == 1:
+            (keyword,) = keywords
+            checks.append(lambda facts, folded, reference: keyword in folded)
+        else:
+            checks.append(lambda facts, folded, reference: any(k in folded for k in keywords))
+    if rule.pattern is not None:
+        search = rule.pattern.search
+        checks.append(lambda facts, folded, reference: search(f"{facts.title}\n{facts.body}") is not None)
+    if rule.kinds is not None:
+        kinds = rule.kinds
+        checks.append(lambda facts, folded, reference: facts.filer.kind in kinds)
+    if rule.urgency is not None:
+        urgency = rule.urgency
+        checks.append(lambda facts, folded, reference: facts.urgency in urgency)
+    if rule.joint is not None:
+        joint = rule.joint
+        checks.append(lambda facts, folded, reference: bool(facts.co_filers) == joint)
+    if rule.joint_across is not None:
+        system = rule.joint_across
+
+        def across(facts, folded, reference):
+            lead = reference.office_for(system, facts.filer)
+            return any(reference.office_for(system, other) != lead for other in facts.co_filers)
+
+        checks.append(across)
+    if not checks:
+        return None
+    if len(checks) == 1:
+        return checks[0]
+    if len(checks) == 2:
+        first, second = checks
+        return lambda facts, folded, reference: first(facts, folded, reference) and second(facts, folded, reference)
+    return lambda facts, folded, reference: all(check(facts, folded, reference) for check in checks)
 
 
 def _frozen(conditions: dict, key: str) -> frozenset[str] | None:
@@ -345,11 +397,15 @@ class CompiledRuleSet:
 
     def __post_init__(self) -> None:
         for index, rule in enumerate(self.rules):
+            # A rule naming local governments is filed under each of them, so
+            # other filers of the same prefecture never look at it.
+            places = [("lg", code) for code in rule.local_governments] if rule.local_governments else None
             for area in rule.policy_areas or (None,):
-                for prefecture in rule.prefectures or (None,):
-                    self._buckets.setdefault((area, prefecture), []).append(index)
+                for place in places or rule.prefectures or (None,):
+                    self._buckets.setdefault((area, place), []).append(index)
 
-    def candidates(self, policy_area: str, prefecture: str) -> tuple[CompiledRule, ...]:
+    def candidates(self, policy_area: str, prefecture: str, local_government: str = "") -> tuple[CompiledRule, ...]:
+        """The rules that may match, in evaluation order."""
         key = (policy_area, prefecture)
         found = self._candidates.get(key)
         if found is None:
@@ -359,7 +415,17 @@ class CompiledRuleSet:
             ]
             found = tuple(self.rules[index] for index in heapq.merge(*lists))
             self._candidates[key] = found
-        return found
+        place = ("lg", local_government)
+        specific = self._buckets.get((policy_area, place)), self._buckets.get((None, place))
+        if not any(specific):
+            return found
+        lg_key = (policy_area, place)
+        with_lg = self._candidates.get(lg_key)
+        if with_lg is None:
+            merged = heapq.merge((rule.order for rule in found), *(bucket for bucket in specific if bucket))
+            with_lg = tuple(self.rules[index] for index in merged)
+            self._candidates[lg_key] = with_lg
+        return with_lg
 
 
 def compile_rule_set(

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 URGENCIES = ("normal", "urgent")
@@ -106,10 +108,22 @@ class Decision:
     priority: str
     rule: RuleRef | None
     rule_set_version: int | None
-    explanation_ja: str
-    explanation_en: str
     matched_rules: tuple[str, ...] = ()
     triage_reason: str = ""
+    explainer: Callable[[], tuple[str, str]] | None = field(default=None, repr=False, compare=False)
+
+    @cached_property
+    def _explanations(self) -> tuple[str, str]:
+        return self.explainer() if self.explainer else ("", "")
+
+    @property
+    def explanation_ja(self) -> str:
+        """Why, in Japanese: the rule, the conditions that matched, the jurisdiction step."""
+        return self._explanations[0]
+
+    @property
+    def explanation_en(self) -> str:
+        return self._explanations[1]
 
     @property
     def is_triage(self) -> bool:
