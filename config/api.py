@@ -27,6 +27,27 @@ def _flatten(detail, prefix=""):
         yield prefix, str(detail)
 
 
+def _translate(exc):
+    """Map the services' exceptions onto API errors."""
+    from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+    from django.core.exceptions import ValidationError as DjangoValidationError
+    from rest_framework import exceptions
+
+    from consult.lifecycle import IllegalTransition
+
+    if isinstance(exc, DjangoValidationError):
+        detail = exc.message_dict if hasattr(exc, "error_dict") else {"non_field_errors": exc.messages}
+        return exceptions.ValidationError(detail)
+    if isinstance(exc, DjangoPermissionDenied):
+        return exceptions.PermissionDenied(str(exc) or None)
+    if isinstance(exc, IllegalTransition):
+        conflict = exceptions.APIException(str(exc))
+        conflict.status_code = status.HTTP_409_CONFLICT
+        conflict.current_status = exc.status
+        return conflict
+    return exc
+
+
 def exception_handler(exc, context):
     """Errors are JSON with a ``detail`` a person can act on.
 
@@ -34,9 +55,12 @@ def exception_handler(exc, context):
     one-line ``detail`` that names every field, so a client that shows only
     the message still tells the person which field to fix.
     """
+    exc = _translate(exc)
     response = drf_exception_handler(exc, context)
     if response is None:
         return None
+    if response.status_code == status.HTTP_409_CONFLICT and hasattr(exc, "current_status"):
+        response.data["status"] = exc.current_status
     if isinstance(exc, ValidationError) and response.status_code == status.HTTP_400_BAD_REQUEST:
         errors = response.data
         pairs = list(_flatten(errors))

@@ -6,6 +6,7 @@ api_v1 = [
     path("auth/", include("accounts.api.urls")),
     path("reference/", include("routing.api.urls")),
     path("routing/", include("routing.api.routing_urls")),
+    path("consultations/", include("consult.api.urls")),
 ]
 
 urlpatterns = [

@@ -257,3 +257,8 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("BANSO_LOG_LEVEL", "INFO")},
 }
+
+# --- Consultations --------------------------------------------------------------
+BANSO_ATTACHMENT_MAX_BYTES = int(os.environ.get("BANSO_ATTACHMENT_MAX_BYTES", str(20 * 1024 * 1024)))
+DATA_UPLOAD_MAX_MEMORY_SIZE = BANSO_ATTACHMENT_MAX_BYTES * 5 + 1024 * 1024
+FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024

@@ -9,7 +9,7 @@ from rest_framework.views import APIView
 
 from accounts.models import Role
 from routing import decisions
-from routing.engine.types import URGENCIES
+from routing.engine.types import URGENCY_CHOICES
 
 
 class SimulateRequestSerializer(serializers.Serializer):
@@ -18,7 +18,7 @@ class SimulateRequestSerializer(serializers.Serializer):
     co_filers = serializers.ListField(child=serializers.RegexField(r"^\d{6}$"), required=False, default=list)
     title = serializers.CharField(required=False, allow_blank=True, default="", max_length=200)
     body = serializers.CharField(required=False, allow_blank=True, default="", max_length=20000)
-    urgency = serializers.ChoiceField(choices=URGENCIES, required=False, default="normal")
+    urgency = serializers.ChoiceField(choices=URGENCY_CHOICES, required=False, default="normal")
     submitted_at = serializers.DateTimeField(
         required=False, help_text="この時刻に提出したものとして計算（省略時は現在）"
     )

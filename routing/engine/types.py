@@ -7,7 +7,8 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
 
-URGENCIES = ("normal", "urgent")
+URGENCY_CHOICES = [("normal", "通常"), ("urgent", "緊急")]
+URGENCIES = tuple(value for value, _label in URGENCY_CHOICES)
 PRIORITIES = ("low", "normal", "high")
 KINDS = ("prefecture", "city", "town", "village", "special_ward")
 

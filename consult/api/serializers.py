@@ -1,0 +1,202 @@
+from django.utils import timezone
+from rest_framework import serializers
+
+from consult import services
+from consult.lifecycle import Status, allowed_actions
+from consult.models import Attachment, Consultation, Event, Message, Urgency
+
+
+class OfficeSummarySerializer(serializers.Serializer):
+    slug = serializers.CharField()
+    name = serializers.CharField()
+    ministry = serializers.CharField(source="ministry.slug")
+
+
+class LocalGovernmentRefSerializer(serializers.Serializer):
+    code = serializers.CharField()
+    name = serializers.CharField()
+    prefecture = serializers.CharField(source="prefecture.name")
+
+
+class UserRefSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField(source="display_name")
+
+
+class RuleSummarySerializer(serializers.Serializer):
+    id = serializers.IntegerField(allow_null=True)
+    name = serializers.CharField()
+    version = serializers.IntegerField(allow_null=True)
+
+
+class ConsultationRoutingSerializer(serializers.Serializer):
+    primary_office = OfficeSummarySerializer(allow_null=True)
+    collaborators = OfficeSummarySerializer(many=True)
+    rule = RuleSummarySerializer(allow_null=True)
+    explanation = serializers.CharField()
+    explanation_en = serializers.CharField()
+    triage_reason = serializers.CharField()
+
+
+def is_overdue(consultation: Consultation, now) -> bool:
+    if consultation.status not in Status.ACTIVE or consultation.status == Status.AWAITING_FILER:
+        return False
+    first_late = (
+        consultation.first_responded_at is None
+        and consultation.first_response_due_at is not None
+        and consultation.first_response_due_at < now
+    )
+    return first_late or (consultation.resolution_due_at is not None and consultation.resolution_due_at < now)
+
+
+class ConsultationSerializer(serializers.ModelSerializer):
+    policy_area = serializers.CharField(source="policy_area.slug")
+    policy_area_name = serializers.CharField(source="policy_area.name_ja")
+    status_label = serializers.CharField(source="get_status_display")
+    filer = LocalGovernmentRefSerializer()
+    co_filers = serializers.SerializerMethodField()
+    routing = serializers.SerializerMethodField()
+    assignee = UserRefSerializer(allow_null=True)
+    overdue = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Consultation
+        fields = [
+            "id", "reference", "title", "body", "status", "status_label", "policy_area", "policy_area_name",
+            "filer", "co_filers", "urgency", "priority", "desired_by", "routing", "assignee",
+            "first_response_due_at", "resolution_due_at", "first_responded_at", "resolved_at", "closed_at",
+            "withdrawn_at", "transfer_count", "overdue", "created_at", "updated_at",
+        ]  # fmt: skip
+
+    def get_co_filers(self, obj) -> list[dict]:
+        return LocalGovernmentRefSerializer(
+            [link.local_government for link in obj.co_filer_links.all()], many=True
+        ).data
+
+    def get_routing(self, obj) -> dict:
+        rule = None
+        if obj.rule_name:
+            rule = {"id": obj.rule_id, "name": obj.rule_name, "version": obj.rule_set.version if obj.rule_set else None}
+        office = obj.primary_office
+        return {
+            "primary_office": OfficeSummarySerializer(office).data if office else None,
+            "collaborators": OfficeSummarySerializer(
+                [link.office for link in obj.collaborator_links.all()], many=True
+            ).data,
+            "rule": rule,
+            "explanation": obj.routing_explanation,
+            "explanation_en": obj.routing_explanation_en,
+            "triage_reason": obj.triage_reason,
+        }
+
+    def get_overdue(self, obj) -> bool:
+        return is_overdue(obj, self.context.get("now") or timezone.now())
+
+
+class AttachmentSerializer(serializers.ModelSerializer):
+    url = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Attachment
+        fields = ["id", "name", "content_type", "size", "sha256", "internal", "created_at", "url"]
+
+    def get_url(self, obj) -> str:
+        return f"/api/v1/consultations/{obj.consultation_id}/attachments/{obj.pk}/"
+
+
+class MessageSerializer(serializers.ModelSerializer):
+    author = UserRefSerializer()
+    author_office = OfficeSummarySerializer(allow_null=True)
+    attachments = AttachmentSerializer(many=True)
+
+    class Meta:
+        model = Message
+        fields = ["id", "kind", "internal", "body", "author", "author_office", "mentions", "created_at", "attachments"]
+
+
+class ConsultationDetailSerializer(ConsultationSerializer):
+    messages = serializers.SerializerMethodField()
+    attachments = serializers.SerializerMethodField()
+    routing_rule_set_version = serializers.IntegerField(source="rule_set.version", allow_null=True)
+    sla_policy = serializers.CharField(source="sla_policy.slug")
+    allowed_actions = serializers.SerializerMethodField()
+    paused_since = serializers.DateTimeField()
+
+    class Meta(ConsultationSerializer.Meta):
+        fields = [
+            *ConsultationSerializer.Meta.fields,
+            "messages", "attachments", "routing_rule_set_version", "sla_policy", "allowed_actions", "paused_since",
+        ]  # fmt: skip
+
+    def get_messages(self, obj) -> list[dict]:
+        return MessageSerializer(self.context["messages"], many=True).data
+
+    def get_attachments(self, obj) -> list[dict]:
+        return AttachmentSerializer(self.context["attachments"], many=True).data
+
+    def get_allowed_actions(self, obj) -> list[str]:
+        """What the viewer may do now (status allows it and the role may)."""
+        user = self.context["request"].user
+        standing = services.parties(user, obj)
+        actions = [
+            action
+            for action in allowed_actions(obj.status)
+            if action != "auto_close" and standing & services.PERMISSIONS[action]
+        ]
+        if obj.status != Status.WITHDRAWN:
+            actions += [a for a in ("reply", "note", "invite") if standing & services.PERMISSIONS[a]]
+        return actions
+
+
+class EventSerializer(serializers.ModelSerializer):
+    actor = UserRefSerializer(allow_null=True)
+    from_office = OfficeSummarySerializer(allow_null=True)
+    to_office = OfficeSummarySerializer(allow_null=True)
+
+    class Meta:
+        model = Event
+        fields = [
+            "id",
+            "kind",
+            "actor",
+            "from_status",
+            "to_status",
+            "from_office",
+            "to_office",
+            "reason",
+            "data",
+            "internal",
+            "created_at",
+        ]
+
+
+class FileRequestSerializer(serializers.Serializer):
+    title = serializers.CharField(max_length=200)
+    body = serializers.CharField(max_length=services.MAX_BODY, trim_whitespace=False)
+    policy_area = serializers.SlugField()
+    co_filers = serializers.ListField(
+        child=serializers.RegexField(r"^\d{6}$"), required=False, default=list, max_length=50
+    )
+    desired_by = serializers.DateField(required=False, allow_null=True, default=None)
+    urgency = serializers.ChoiceField(choices=Urgency.choices, required=False, default=Urgency.NORMAL)
+    filer = serializers.RegexField(r"^\d{6}$", required=False, allow_null=True, default=None, help_text="事務局のみ")
+    attachments = serializers.ListField(child=serializers.FileField(), required=False, default=list)
+
+
+class MessageRequestSerializer(serializers.Serializer):
+    body = serializers.CharField(max_length=services.MAX_BODY, trim_whitespace=False)
+    internal = serializers.BooleanField(required=False, default=False)
+    attachments = serializers.ListField(child=serializers.FileField(), required=False, default=list)
+
+
+class ActionRequestSerializer(serializers.Serializer):
+    comment = serializers.CharField(required=False, allow_blank=True, default="", max_length=services.MAX_BODY)
+
+
+class TransferRequestSerializer(serializers.Serializer):
+    office = serializers.SlugField()
+    reason = serializers.CharField(max_length=2000)
+
+
+class InviteRequestSerializer(serializers.Serializer):
+    office = serializers.SlugField()

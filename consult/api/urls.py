@@ -1,0 +1,20 @@
+from django.urls import path, re_path
+
+from . import views
+
+action_pattern = "|".join(views.ACTIONS)
+
+urlpatterns = [
+    path("", views.ConsultationListCreate.as_view(), name="consultation-list"),
+    path("<int:pk>/", views.ConsultationDetail.as_view(), name="consultation-detail"),
+    path("<int:pk>/messages/", views.ConsultationMessages.as_view(), name="consultation-messages"),
+    path("<int:pk>/events/", views.ConsultationEvents.as_view(), name="consultation-events"),
+    path("<int:pk>/transfer/", views.ConsultationTransfer.as_view(), name="consultation-transfer"),
+    path("<int:pk>/collaborators/", views.ConsultationCollaborators.as_view(), name="consultation-collaborators"),
+    path(
+        "<int:pk>/attachments/<int:attachment_pk>/", views.AttachmentDownload.as_view(), name="consultation-attachment"
+    ),
+    re_path(
+        rf"^(?P<pk>\d+)/(?P<action>{action_pattern})/$", views.ConsultationAction.as_view(), name="consultation-action"
+    ),
+]

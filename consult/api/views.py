@@ -1,0 +1,211 @@
+"""The consultations API (API.md). Thin: every read through the selectors,
+every write through the services."""
+
+from django.db.models import Prefetch
+from django.http import FileResponse
+from django.utils import timezone
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from rest_framework import generics, status
+from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from consult import selectors, services
+from consult.models import CoFiler, Collaborator
+
+from .filters import ConsultationFilter
+from .serializers import (
+    ActionRequestSerializer,
+    ConsultationDetailSerializer,
+    ConsultationSerializer,
+    EventSerializer,
+    FileRequestSerializer,
+    InviteRequestSerializer,
+    MessageRequestSerializer,
+    MessageSerializer,
+    TransferRequestSerializer,
+)
+
+ACTIONS = {
+    "accept": "accept",
+    "request-info": "request_info",
+    "resume": "resume",
+    "resolve": "resolve",
+    "confirm": "confirm",
+    "reopen": "reopen",
+    "withdraw": "withdraw",
+}
+
+
+def _uploads(files) -> list[services.Upload]:
+    return [services.Upload(name=f.name, content=f.read()) for f in files]
+
+
+def detail_response(request, consultation, *, code=status.HTTP_200_OK, extra=None):
+    consultation = selectors.access_consultation(request.user, consultation.pk)
+    context = {
+        "request": request,
+        "now": timezone.now(),
+        "messages": list(selectors.visible_messages(request.user, consultation)),
+        "attachments": list(selectors.visible_attachments(request.user, consultation)),
+    }
+    data = ConsultationDetailSerializer(consultation, context=context).data
+    if extra:
+        data.update(extra)
+    return Response(data, status=code)
+
+
+@extend_schema(tags=["consultations"])
+class ConsultationListCreate(generics.ListAPIView):
+    serializer_class = ConsultationSerializer
+    filterset_class = ConsultationFilter
+    parser_classes = [JSONParser, MultiPartParser, FormParser]
+
+    def get_queryset(self):
+        return selectors.consultation_list(self.request.user).prefetch_related(
+            Prefetch("co_filer_links", queryset=CoFiler.objects.select_related("local_government__prefecture")),
+            Prefetch("collaborator_links", queryset=Collaborator.objects.select_related("office__ministry")),
+        )
+
+    def get_serializer_context(self):
+        return {**super().get_serializer_context(), "now": timezone.now()}
+
+    @extend_schema(
+        request={"application/json": FileRequestSerializer, "multipart/form-data": FileRequestSerializer},
+        responses={201: ConsultationDetailSerializer, 400: OpenApiResponse(description="A field is invalid; named")},
+    )
+    def post(self, request):
+        """File a consultation (municipal staff; the secretariat passes ``filer``)."""
+        serializer = FileRequestSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        result = services.file_consultation(
+            actor=request.user,
+            title=data["title"],
+            body=data["body"],
+            policy_area=data["policy_area"],
+            co_filers=data["co_filers"],
+            desired_by=data["desired_by"],
+            urgency=data["urgency"],
+            filer=data["filer"],
+            attachments=_uploads(data["attachments"]),
+        )
+        # The transaction has committed: what the 201 reports is in the database.
+        return detail_response(
+            request,
+            result.consultation,
+            code=status.HTTP_201_CREATED,
+            extra={"attachment_errors": result.attachment_errors},
+        )
+
+
+@extend_schema(tags=["consultations"])
+class ConsultationDetail(APIView):
+    @extend_schema(responses={200: ConsultationDetailSerializer, 404: OpenApiResponse(description="Not visible")})
+    def get(self, request, pk: int):
+        return detail_response(request, selectors.access_consultation(request.user, pk))
+
+
+@extend_schema(tags=["consultations"])
+class ConsultationMessages(APIView):
+    parser_classes = [JSONParser, MultiPartParser, FormParser]
+
+    @extend_schema(
+        request={"application/json": MessageRequestSerializer, "multipart/form-data": MessageRequestSerializer},
+        responses={201: MessageSerializer},
+    )
+    def post(self, request, pk: int):
+        consultation = selectors.access_consultation(request.user, pk)
+        serializer = MessageRequestSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        result = services.post_message(
+            actor=request.user,
+            consultation=consultation,
+            body=data["body"],
+            internal=data["internal"],
+            attachments=_uploads(data["attachments"]),
+        )
+        message = selectors.visible_messages(request.user, result.consultation).get(pk=result.message.pk)
+        body = MessageSerializer(message).data
+        body["attachment_errors"] = result.attachment_errors
+        return Response(body, status=status.HTTP_201_CREATED)
+
+
+@extend_schema(tags=["consultations"])
+class ConsultationAction(APIView):
+    @extend_schema(
+        operation_id="consultations_action",
+        request=ActionRequestSerializer,
+        parameters=[OpenApiParameter("action", OpenApiTypes.STR, OpenApiParameter.PATH, enum=list(ACTIONS))],
+        responses={
+            200: ConsultationDetailSerializer,
+            403: OpenApiResponse(description="Your role may not do this"),
+            409: OpenApiResponse(description="The lifecycle does not allow it now; the body names the current status"),
+        },
+    )
+    def post(self, request, pk: int, action: str):
+        consultation = selectors.access_consultation(request.user, pk)
+        serializer = ActionRequestSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        result = services.transition(
+            actor=request.user,
+            consultation=consultation,
+            action=ACTIONS[action],
+            comment=serializer.validated_data["comment"],
+        )
+        return detail_response(request, result.consultation)
+
+
+@extend_schema(tags=["consultations"])
+class ConsultationTransfer(APIView):
+    @extend_schema(request=TransferRequestSerializer, responses={200: ConsultationDetailSerializer})
+    def post(self, request, pk: int):
+        consultation = selectors.access_consultation(request.user, pk)
+        serializer = TransferRequestSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        result = services.transfer(
+            actor=request.user,
+            consultation=consultation,
+            office=serializer.validated_data["office"],
+            reason=serializer.validated_data["reason"],
+        )
+        # The actor may no longer see internal notes written from now on, but still sees the consultation.
+        return detail_response(request, result.consultation)
+
+
+@extend_schema(tags=["consultations"])
+class ConsultationCollaborators(APIView):
+    @extend_schema(request=InviteRequestSerializer, responses={200: ConsultationDetailSerializer})
+    def post(self, request, pk: int):
+        consultation = selectors.access_consultation(request.user, pk)
+        serializer = InviteRequestSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        result = services.invite_collaborator(
+            actor=request.user, consultation=consultation, office=serializer.validated_data["office"]
+        )
+        return detail_response(request, result.consultation)
+
+
+@extend_schema(tags=["consultations"])
+class ConsultationEvents(generics.ListAPIView):
+    serializer_class = EventSerializer
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):  # schema generation
+            return Event.objects.none()
+        consultation = selectors.access_consultation(self.request.user, self.kwargs["pk"])
+        return selectors.visible_events(self.request.user, consultation)
+
+
+@extend_schema(tags=["consultations"])
+class AttachmentDownload(APIView):
+    @extend_schema(responses={(200, "application/octet-stream"): OpenApiTypes.BINARY, 404: OpenApiResponse()})
+    def get(self, request, pk: int, attachment_pk: int):
+        attachment = selectors.access_attachment(request.user, pk, attachment_pk)
+        response = FileResponse(attachment.file.open("rb"), as_attachment=True, filename=attachment.name)
+        response["Content-Type"] = attachment.content_type
+        response["X-Content-Type-Options"] = "nosniff"
+        response["Cache-Control"] = "private, no-store"
+        return response

@@ -1,0 +1,260 @@
+"""Consultations, their parties, conversation, attachments and append-only history."""
+
+from django.conf import settings
+from django.core.files.storage import FileSystemStorage
+from django.db import models
+from django.db.models import Q
+
+from .lifecycle import Status
+
+# Attachments live outside the web root and are served only by a view that checks visibility.
+attachment_storage = FileSystemStorage(location=settings.MEDIA_ROOT / "attachments", base_url=None)
+
+
+class Urgency(models.TextChoices):
+    # The same choices as routing.engine.types.URGENCY_CHOICES.
+    NORMAL = "normal", "通常"
+    URGENT = "urgent", "緊急"
+
+
+class Priority(models.TextChoices):
+    LOW = "low", "低"
+    NORMAL = "normal", "中"
+    HIGH = "high", "高"
+
+
+class ConsultationQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        """The one visibility rule (DESIGN.md "Who uses it"). Every read goes through it."""
+        from .selectors import visibility_filter
+
+        condition = visibility_filter(user)
+        if condition is None:
+            return self.none()
+        return self.filter(condition)
+
+
+class Consultation(models.Model):
+    reference = models.CharField("受付番号", max_length=20, unique=True)
+    title = models.CharField("件名", max_length=200)
+    body = models.TextField("相談内容")
+    status = models.CharField("状態", max_length=16, choices=Status.CHOICES, db_index=True)
+    policy_area = models.ForeignKey("routing.PolicyArea", on_delete=models.PROTECT, related_name="consultations")
+    filer = models.ForeignKey(
+        "routing.LocalGovernment", on_delete=models.PROTECT, related_name="consultations", verbose_name="提出団体"
+    )
+    co_filers = models.ManyToManyField(
+        "routing.LocalGovernment", through="CoFiler", related_name="co_filed_consultations", blank=True
+    )
+    filed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="filed_consultations")
+    urgency = models.CharField("緊急度", max_length=8, choices=Urgency.choices, default=Urgency.NORMAL)
+    priority = models.CharField("優先度", max_length=8, choices=Priority.choices, default=Priority.NORMAL)
+    desired_by = models.DateField("回答希望日", null=True, blank=True)
+
+    # Routing: where it is, and why it went there.
+    primary_office = models.ForeignKey(
+        "routing.Office", null=True, blank=True, on_delete=models.PROTECT, related_name="consultations"
+    )
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="assigned_consultations",
+    )
+    rule_set = models.ForeignKey("routing.RuleSet", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    rule = models.ForeignKey("routing.Rule", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    rule_name = models.CharField(max_length=200, blank=True)
+    routing_explanation = models.TextField("振り分けの理由", blank=True)
+    routing_explanation_en = models.TextField(blank=True)
+    triage_reason = models.CharField(max_length=200, blank=True)
+
+    # Time: the SLA policy, the deadlines and the clock.
+    sla_policy = models.ForeignKey("routing.SlaPolicy", on_delete=models.PROTECT, related_name="+")
+    clock_started_at = models.DateTimeField()
+    first_response_due_at = models.DateTimeField(null=True, blank=True, db_index=True)
+    resolution_due_at = models.DateTimeField(null=True, blank=True, db_index=True)
+    paused_since = models.DateTimeField(null=True, blank=True)
+    first_responded_at = models.DateTimeField(null=True, blank=True)
+    resolved_at = models.DateTimeField(null=True, blank=True)
+    closed_at = models.DateTimeField(null=True, blank=True)
+    withdrawn_at = models.DateTimeField(null=True, blank=True)
+
+    transfer_count = models.PositiveIntegerField(default=0)
+    ping_pong_flagged_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(db_index=True)
+    updated_at = models.DateTimeField()
+
+    objects = ConsultationQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = "相談"
+        verbose_name_plural = "相談"
+        indexes = [
+            models.Index(fields=["primary_office", "status", "-created_at"]),
+            models.Index(fields=["filer", "status", "-created_at"]),
+            models.Index(fields=["policy_area", "-created_at"]),
+            models.Index(fields=["status", "first_response_due_at"]),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(status="triage", primary_office__isnull=True)
+                | (~Q(status="triage") & Q(primary_office__isnull=False))
+                | Q(status="withdrawn"),
+                name="consultation_office_unless_triage",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.reference} {self.title}"
+
+    @property
+    def is_paused(self) -> bool:
+        return self.status == Status.AWAITING_FILER
+
+
+class CoFiler(models.Model):
+    consultation = models.ForeignKey(Consultation, on_delete=models.CASCADE, related_name="co_filer_links")
+    local_government = models.ForeignKey("routing.LocalGovernment", on_delete=models.PROTECT, related_name="+")
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["consultation", "local_government"], name="co_filer_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.consultation_id}: {self.local_government_id}"
+
+
+class OfficeHandling(models.Model):
+    """Which office held the consultation, and when. Liaisons of an office keep
+    read access after a transfer away, without internal notes written later."""
+
+    consultation = models.ForeignKey(Consultation, on_delete=models.CASCADE, related_name="handlings")
+    office = models.ForeignKey("routing.Office", on_delete=models.PROTECT, related_name="handlings")
+    started_at = models.DateTimeField()
+    ended_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["office", "consultation"])]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["consultation"], condition=Q(ended_at__isnull=True), name="one_current_handling"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.consultation_id}: {self.office_id} {self.started_at:%Y-%m-%d}–"
+
+
+class Collaborator(models.Model):
+    """A collaborating office (協力部局): sees the consultation, replies and writes internal notes."""
+
+    consultation = models.ForeignKey(Consultation, on_delete=models.CASCADE, related_name="collaborator_links")
+    office = models.ForeignKey("routing.Office", on_delete=models.PROTECT, related_name="collaborations")
+    invited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    invited_at = models.DateTimeField()
+    by_routing = models.BooleanField(default=False)
+
+    class Meta:
+        indexes = [models.Index(fields=["office", "consultation"])]
+        constraints = [models.UniqueConstraint(fields=["consultation", "office"], name="collaborator_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.consultation_id}: {self.office_id}"
+
+
+class MessageKind(models.TextChoices):
+    REPLY = "reply", "回答・返信"
+    NOTE = "note", "内部メモ"
+    INFO_REQUEST = "info_request", "追加情報の依頼"
+    RESOLUTION = "resolution", "回答（解決）"
+    COMMENT = "comment", "コメント"
+
+
+class Message(models.Model):
+    consultation = models.ForeignKey(Consultation, on_delete=models.CASCADE, related_name="messages")
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    author_office = models.ForeignKey(
+        "routing.Office", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    kind = models.CharField(max_length=16, choices=MessageKind.choices, default=MessageKind.REPLY)
+    internal = models.BooleanField("内部メモ", default=False)
+    body = models.TextField()
+    mentions = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        indexes = [models.Index(fields=["consultation", "created_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.consultation_id}: {self.get_kind_display()} {self.created_at:%Y-%m-%d %H:%M}"
+
+
+class Attachment(models.Model):
+    consultation = models.ForeignKey(Consultation, on_delete=models.CASCADE, related_name="attachments")
+    message = models.ForeignKey(Message, null=True, blank=True, on_delete=models.CASCADE, related_name="attachments")
+    internal = models.BooleanField(default=False)
+    file = models.FileField(storage=attachment_storage, upload_to="%Y/%m/")
+    name = models.CharField("ファイル名", max_length=200)
+    content_type = models.CharField(max_length=100)
+    size = models.PositiveBigIntegerField()
+    sha256 = models.CharField(max_length=64)
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["created_at", "id"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class AppendOnly(Exception):
+    """History is never edited or deleted."""
+
+
+class Event(models.Model):
+    """One change in the append-only history: who, when, from, to, why."""
+
+    consultation = models.ForeignKey(Consultation, on_delete=models.PROTECT, related_name="events")
+    kind = models.CharField(max_length=32, db_index=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    from_status = models.CharField(max_length=16, blank=True)
+    to_status = models.CharField(max_length=16, blank=True)
+    from_office = models.ForeignKey("routing.Office", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    to_office = models.ForeignKey("routing.Office", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    reason = models.TextField(blank=True)
+    data = models.JSONField(default=dict, blank=True)
+    internal = models.BooleanField(default=False)
+    created_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        indexes = [models.Index(fields=["consultation", "created_at"]), models.Index(fields=["kind", "created_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.consultation_id}: {self.kind} {self.created_at:%Y-%m-%d %H:%M}"
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None and not self._state.adding:
+            raise AppendOnly("履歴は変更できません (events are append-only)")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise AppendOnly("履歴は削除できません (events are append-only)")
+
+
+class ReferenceCounter(models.Model):
+    """The last reference number given in a year: numbers are gapless because
+    the counter is taken under a row lock inside the filing transaction."""
+
+    year = models.PositiveIntegerField(primary_key=True)
+    last = models.PositiveIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"{self.year}: {self.last}"

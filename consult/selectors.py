@@ -1,0 +1,148 @@
+"""Every scoped read of consultations. Visibility is decided here, once.
+
+* secretariat: everything;
+* municipal staff: consultations whose filer or co-filer is their local government;
+* liaisons: consultations their offices hold or held (OfficeHandling) or collaborate on.
+
+Outside it a consultation does not exist: ``access_consultation`` raises Http404.
+"""
+
+from __future__ import annotations
+
+from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
+from django.http import Http404
+
+from accounts.models import OfficeMembership, Role
+
+from .models import Attachment, CoFiler, Collaborator, Consultation, Event, Message, OfficeHandling
+
+
+def _office_ids(user) -> list[int]:
+    cached = getattr(user, "_banso_office_ids", None)
+    if cached is None:
+        cached = list(OfficeMembership.objects.filter(user_id=user.pk).values_list("office_id", flat=True))
+        user._banso_office_ids = cached
+    return cached
+
+
+def visibility_filter(user) -> Q | None:
+    """The condition on Consultation rows that ``user`` may see (None: nothing)."""
+    if user is None or not user.is_authenticated or not user.is_active:
+        return None
+    if user.role == Role.SECRETARIAT:
+        return Q()
+    if user.role == Role.STAFF:
+        code = user.local_government_id
+        return Q(filer_id=code) | Q(
+            Exists(CoFiler.objects.filter(consultation_id=OuterRef("pk"), local_government_id=code))
+        )
+    if user.role == Role.LIAISON:
+        offices = _office_ids(user)
+        if not offices:
+            return None
+        return (
+            Q(primary_office_id__in=offices)
+            | Q(Exists(OfficeHandling.objects.filter(consultation_id=OuterRef("pk"), office_id__in=offices)))
+            | Q(Exists(Collaborator.objects.filter(consultation_id=OuterRef("pk"), office_id__in=offices)))
+        )
+    return None
+
+
+def visible_consultations(user) -> QuerySet[Consultation]:
+    return Consultation.objects.visible_to(user)
+
+
+def consultation_list(user) -> QuerySet[Consultation]:
+    """Visible consultations with what a list row shows, in a constant number of queries."""
+    return visible_consultations(user).select_related(
+        "policy_area", "filer__prefecture", "primary_office__ministry", "assignee", "rule_set"
+    )
+
+
+def access_consultation(user, pk) -> Consultation:
+    """Fetch and authorise in one call: the consultation if ``user`` may see it, else 404."""
+    try:
+        return (
+            consultation_list(user)
+            .select_related("sla_policy", "rule", "filed_by")
+            .prefetch_related(
+                Prefetch("co_filer_links", queryset=CoFiler.objects.select_related("local_government__prefecture")),
+                Prefetch("collaborator_links", queryset=Collaborator.objects.select_related("office__ministry")),
+            )
+            .get(pk=pk)
+        )
+    except (Consultation.DoesNotExist, ValueError, TypeError):
+        raise Http404("相談が見つかりません (no such consultation)") from None
+
+
+# --- what a party sees inside a consultation ------------------------------------------------
+
+
+def sees_internal(user, consultation: Consultation) -> bool | None:
+    """Whether ``user`` sees internal notes: True (all), False (none), or None
+    (a former office: only those written while it held the consultation)."""
+    if user.role == Role.SECRETARIAT:
+        return True
+    if user.role != Role.LIAISON:
+        return False
+    offices = set(_office_ids(user))
+    if consultation.primary_office_id in offices:
+        return True
+    if any(link.office_id in offices for link in consultation.collaborator_links.all()):
+        return True
+    return None
+
+
+def internal_cutoff(user, consultation: Consultation):
+    """For a former office: the end of its last period holding the consultation."""
+    return (
+        OfficeHandling.objects.filter(
+            consultation=consultation, office_id__in=_office_ids(user), ended_at__isnull=False
+        )
+        .order_by("-ended_at")
+        .values_list("ended_at", flat=True)
+        .first()
+    )
+
+
+def _scoped(queryset, user, consultation):
+    scope = sees_internal(user, consultation)
+    if scope is True:
+        return queryset
+    if scope is False:
+        return queryset.filter(internal=False)
+    cutoff = internal_cutoff(user, consultation)
+    if cutoff is None:
+        return queryset.filter(internal=False)
+    return queryset.filter(Q(internal=False) | Q(created_at__lte=cutoff))
+
+
+def visible_messages(user, consultation: Consultation) -> QuerySet[Message]:
+    attachments = Attachment.objects.order_by("created_at", "id")
+    return _scoped(
+        Message.objects.filter(consultation=consultation)
+        .select_related("author", "author_office")
+        .prefetch_related(Prefetch("attachments", queryset=attachments)),
+        user,
+        consultation,
+    )
+
+
+def visible_events(user, consultation: Consultation) -> QuerySet[Event]:
+    return _scoped(
+        Event.objects.filter(consultation=consultation).select_related("actor", "from_office", "to_office"),
+        user,
+        consultation,
+    )
+
+
+def visible_attachments(user, consultation: Consultation) -> QuerySet[Attachment]:
+    return _scoped(Attachment.objects.filter(consultation=consultation), user, consultation)
+
+
+def access_attachment(user, consultation_pk, attachment_pk) -> Attachment:
+    consultation = access_consultation(user, consultation_pk)
+    try:
+        return visible_attachments(user, consultation).get(pk=attachment_pk)
+    except (Attachment.DoesNotExist, ValueError, TypeError):
+        raise Http404("添付ファイルが見つかりません (no such attachment)") from None

@@ -1,0 +1,578 @@
+"""Every write to consultations. Each service checks permission, changes state,
+records the event and commits in one transaction; nothing else writes.
+
+Notifications are queued by ``notifications`` from the events recorded here.
+"""
+
+from __future__ import annotations
+
+import datetime
+import re
+import uuid
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files.base import ContentFile
+from django.db import transaction
+from django.utils import timezone
+
+from accounts.models import OfficeMembership, Role, User
+from routing import decisions
+from routing.business_time import DEFAULT_CALENDAR
+from routing.models import LocalGovernment, Office, PolicyArea, SlaPolicy
+
+from . import selectors
+from .attachments import AttachmentRefused, check_upload
+from .lifecycle import IllegalTransition, Status, next_status
+from .models import (
+    Attachment,
+    CoFiler,
+    Collaborator,
+    Consultation,
+    Event,
+    Message,
+    MessageKind,
+    OfficeHandling,
+    ReferenceCounter,
+    Urgency,
+)
+
+MAX_TITLE = 200
+MAX_BODY = 100_000
+MAX_CO_FILERS = 50
+AUTO_CLOSE_BUSINESS_DAYS = 5
+CALENDAR = DEFAULT_CALENDAR
+
+
+@dataclass
+class Upload:
+    name: str
+    content: bytes
+
+
+@dataclass
+class Result:
+    consultation: Consultation
+    attachment_errors: list[str] = field(default_factory=list)
+    message: Message | None = None
+
+
+# --- who the actor is for this consultation ---------------------------------------------
+
+
+def parties(user: User, consultation: Consultation) -> set[str]:
+    """The actor's standing: filer, office (the current one), collaborator, secretariat."""
+    standing: set[str] = set()
+    if user.role == Role.SECRETARIAT:
+        standing.add("secretariat")
+    elif user.role == Role.STAFF:
+        codes = {consultation.filer_id, *(link.local_government_id for link in consultation.co_filer_links.all())}
+        if user.local_government_id in codes:
+            standing.add("filer")
+    elif user.role == Role.LIAISON:
+        offices = set(selectors._office_ids(user))
+        if consultation.primary_office_id in offices:
+            standing.add("office")
+        if any(link.office_id in offices for link in consultation.collaborator_links.all()):
+            standing.add("collaborator")
+    return standing
+
+
+PERMISSIONS = {
+    "accept": {"office"},
+    "request_info": {"office", "secretariat"},
+    "resume": {"filer", "office", "secretariat"},
+    "resolve": {"office", "secretariat"},
+    "confirm": {"filer"},
+    "reopen": {"filer", "secretariat"},
+    "withdraw": {"filer", "secretariat"},
+    "transfer": {"office", "secretariat"},
+    "invite": {"office", "secretariat"},
+    "reply": {"filer", "office", "collaborator", "secretariat"},
+    "note": {"office", "collaborator", "secretariat"},
+}
+
+
+def _require(user: User, consultation: Consultation, action: str) -> set[str]:
+    standing = parties(user, consultation)
+    if not standing & PERMISSIONS[action]:
+        raise PermissionDenied(f"この操作（{action}）は権限がありません (not allowed for your role)")
+    return standing
+
+
+def _office_of(user: User, consultation: Consultation) -> Office | None:
+    """The office on whose behalf a liaison acts here (the holding one first)."""
+    if user.role != Role.LIAISON:
+        return None
+    memberships = OfficeMembership.objects.filter(user=user).select_related("office")
+    offices = {m.office_id: m.office for m in memberships}
+    if consultation.primary_office_id in offices:
+        return offices[consultation.primary_office_id]
+    for link in consultation.collaborator_links.all():
+        if link.office_id in offices:
+            return offices[link.office_id]
+    return None
+
+
+def _record(consultation, kind, *, actor=None, now, from_status="", to_status="", from_office=None,
+            to_office=None, reason="", data=None, internal=False) -> Event:  # fmt: skip
+    return Event.objects.create(
+        consultation=consultation,
+        kind=kind,
+        actor=actor,
+        from_status=from_status,
+        to_status=to_status,
+        from_office=from_office,
+        to_office=to_office,
+        reason=reason,
+        data=data or {},
+        internal=internal,
+        created_at=now,
+    )
+
+
+def _locked(consultation: Consultation) -> Consultation:
+    """Re-read the consultation under a row lock, with what permission checks need."""
+    locked = Consultation.objects.select_for_update(of=("self",)).select_related("sla_policy").get(pk=consultation.pk)
+    links = CoFiler.objects.filter(consultation=locked)
+    locked._prefetched_objects_cache = {
+        "co_filer_links": links,
+        "collaborator_links": Collaborator.objects.filter(consultation=locked),
+    }
+    return locked
+
+
+# --- filing ----------------------------------------------------------------------------------
+
+
+def _validate_filing(actor, title, body, policy_area, co_filers, urgency, filer, desired_by, now):
+    errors: dict[str, list[str]] = {}
+    title = (title or "").strip()
+    if not title:
+        errors.setdefault("title", []).append("件名を入力してください (title is required)")
+    elif len(title) > MAX_TITLE:
+        errors.setdefault("title", []).append(f"件名は{MAX_TITLE}文字以内です (at most {MAX_TITLE} characters)")
+    if not (body or "").strip():
+        errors.setdefault("body", []).append("相談内容を入力してください (body is required)")
+    elif len(body) > MAX_BODY:
+        errors.setdefault("body", []).append(
+            f"相談内容は{MAX_BODY:,}文字以内です（{len(body):,}文字）(at most {MAX_BODY:,} characters)"
+        )
+    area = policy_area if isinstance(policy_area, PolicyArea) else PolicyArea.objects.filter(slug=policy_area).first()
+    if area is None:
+        errors.setdefault("policy_area", []).append(f"施策分野 {policy_area!r} はありません (unknown policy area)")
+    if urgency not in Urgency.values:
+        errors.setdefault("urgency", []).append(f"緊急度は {', '.join(Urgency.values)} のいずれかです")
+    if desired_by is not None and desired_by < timezone.localdate(now):
+        errors.setdefault("desired_by", []).append("回答希望日は今日以降の日付です (must not be in the past)")
+    if actor.role == Role.SECRETARIAT:
+        filer_lg = (
+            filer if isinstance(filer, LocalGovernment) else LocalGovernment.objects.filter(code=filer or "").first()
+        )
+        if filer_lg is None or not filer_lg.can_file:
+            errors.setdefault("filer", []).append(
+                "事務局が提出するときは提出団体（団体コード）を指定してください (filer is required)"
+            )
+    elif actor.role == Role.STAFF:
+        filer_lg = actor.local_government
+        if filer and filer != filer_lg.code and getattr(filer, "code", None) != filer_lg.code:
+            errors.setdefault("filer", []).append(
+                "自分の団体としてのみ提出できます (you file for your own local government)"
+            )
+    else:
+        raise PermissionDenied(
+            "相談を提出できるのは自治体職員と事務局です (only municipal staff and the secretariat file)"
+        )
+    codes = list(dict.fromkeys(co_filers or []))
+    if len(codes) > MAX_CO_FILERS:
+        errors.setdefault("co_filers", []).append(f"共同提出団体は{MAX_CO_FILERS}団体までです")
+    found = {lg.code: lg for lg in LocalGovernment.objects.filter(code__in=codes, can_file=True)}
+    unknown = [code for code in codes if code not in found]
+    if unknown:
+        errors.setdefault("co_filers", []).append(
+            f"団体コード {', '.join(map(str, unknown))} の地方公共団体はありません (unknown local government)"
+        )
+    if errors:
+        raise ValidationError(errors)
+    others = [found[code] for code in codes if code != filer_lg.code]
+    return title, area, filer_lg, others
+
+
+def _assign_reference(consultation: Consultation, now: datetime.datetime) -> None:
+    """Gapless per calendar year (JST): the counter row is locked until commit,
+    so it is taken as late as possible in the filing transaction."""
+    year = timezone.localtime(now).year
+    ReferenceCounter.objects.bulk_create([ReferenceCounter(year=year, last=0)], ignore_conflicts=True)
+    counter = ReferenceCounter.objects.select_for_update().get(year=year)
+    counter.last += 1
+    counter.save(update_fields=["last"])
+    consultation.reference = f"BNS-{year}-{counter.last:06d}"
+    Consultation.objects.filter(pk=consultation.pk).update(reference=consultation.reference)
+
+
+@transaction.atomic
+def file_consultation(
+    *,
+    actor: User,
+    title: str,
+    body: str,
+    policy_area: str | PolicyArea,
+    co_filers: Iterable[str] = (),
+    desired_by: datetime.date | None = None,
+    urgency: str = Urgency.NORMAL,
+    filer: str | LocalGovernment | None = None,
+    attachments: Iterable[Upload] = (),
+    now: datetime.datetime | None = None,
+) -> Result:
+    """File a consultation: validate, route at once, set deadlines, record the
+    decision and the events, store accepted attachments. Refused attachments are
+    reported; the consultation is kept."""
+    now = now or timezone.now()
+    title, area, filer_lg, others = _validate_filing(
+        actor, title, body, policy_area, list(co_filers), urgency, filer, desired_by, now
+    )
+    facts = decisions.consultation_facts(
+        local_government=filer_lg,
+        policy_area=area.slug,
+        co_filers=[lg.code for lg in others],
+        urgency=urgency,
+        title=title,
+        body=body,
+    )
+    routing = decisions.route(facts, at=now)
+    decision = routing.decision
+    office = Office.objects.get(slug=decision.primary_office.slug) if decision.primary_office else None
+    rule = None
+    if decision.rule and decision.rule.id:
+        rule = routing.rule_set.rules.filter(pk=decision.rule.id).first()
+    status = Status.OPEN if office else Status.TRIAGE
+    consultation = Consultation.objects.create(
+        reference=f"TMP-{uuid.uuid4().hex[:16]}",
+        title=title,
+        body=body,
+        status=status,
+        policy_area=area,
+        filer=filer_lg,
+        filed_by=actor,
+        urgency=urgency,
+        priority=decision.priority,
+        desired_by=desired_by,
+        primary_office=office,
+        rule_set=routing.rule_set,
+        rule=rule,
+        rule_name=decision.rule.name if decision.rule else "",
+        routing_explanation=decision.explanation_ja,
+        routing_explanation_en=decision.explanation_en,
+        triage_reason=decision.triage_reason,
+        sla_policy=routing.sla_policy,
+        clock_started_at=routing.deadlines.clock_starts_at,
+        first_response_due_at=routing.deadlines.first_response_due_at,
+        resolution_due_at=routing.deadlines.resolution_due_at,
+        created_at=now,
+        updated_at=now,
+    )
+    CoFiler.objects.bulk_create([CoFiler(consultation=consultation, local_government=lg) for lg in others])
+    if office:
+        OfficeHandling.objects.create(consultation=consultation, office=office, started_at=now)
+    collaborator_offices = list(Office.objects.filter(slug__in=[c.slug for c in decision.collaborators]))
+    Collaborator.objects.bulk_create(
+        [
+            Collaborator(consultation=consultation, office=o, invited_at=now, by_routing=True)
+            for o in collaborator_offices
+        ]
+    )
+    _record(
+        consultation, "filed", actor=actor, now=now, to_status=status, data={"co_filers": [lg.code for lg in others]}
+    )
+    _record(
+        consultation,
+        "routed" if office else "triaged",
+        actor=None,
+        now=now,
+        to_office=office,
+        reason=decision.explanation_ja,
+        data={
+            "rule": decision.rule.as_json() if decision.rule else None,
+            "rule_set_version": decision.rule_set_version,
+            "collaborators": [o.slug for o in collaborator_offices],
+            "sla_policy": routing.sla_policy.slug,
+            "triage_reason": decision.triage_reason,
+        },
+    )
+    errors = _store_attachments(consultation, None, actor, attachments, internal=False, now=now)
+    _assign_reference(consultation, now)
+    return Result(consultation=consultation, attachment_errors=errors)
+
+
+def _store_attachments(consultation, message, actor, uploads, *, internal, now) -> list[str]:
+    errors = []
+    for upload in uploads:
+        try:
+            checked = check_upload(upload.name, upload.content)
+        except AttachmentRefused as exc:
+            errors.append(str(exc))
+            continue
+        attachment = Attachment(
+            consultation=consultation,
+            message=message,
+            internal=internal,
+            name=checked.name,
+            content_type=checked.content_type,
+            size=checked.size,
+            sha256=checked.sha256,
+            uploaded_by=actor,
+            created_at=now,
+        )
+        # The stored name is random: the person-given name is only displayed.
+        attachment.file.save(f"{uuid.uuid4().hex}.bin", ContentFile(checked.content), save=False)
+        attachment.save()
+        _record(consultation, "attachment_added", actor=actor, now=now, internal=internal,
+                data={"attachment": attachment.pk, "name": checked.name})  # fmt: skip
+    return errors
+
+
+# --- the lifecycle ---------------------------------------------------------------------------
+
+
+def _end_pause(consultation: Consultation, now) -> dict:
+    """Leaving awaiting_filer: deadlines move by the business time spent waiting."""
+    if consultation.paused_since is None:
+        return {}
+    paused = CALENDAR.elapsed(consultation.paused_since, now)
+    if consultation.first_responded_at is None and consultation.first_response_due_at:
+        consultation.first_response_due_at = CALENDAR.add(consultation.first_response_due_at, paused)
+    if consultation.resolution_due_at:
+        consultation.resolution_due_at = CALENDAR.add(consultation.resolution_due_at, paused)
+    interval = {
+        "paused_from": consultation.paused_since.isoformat(),
+        "paused_to": now.isoformat(),
+        "paused_seconds": paused,
+    }
+    consultation.paused_since = None
+    return interval
+
+
+def _target_seconds(policy: SlaPolicy, which: str) -> int:
+    target = policy.first_response_target if which == "first" else policy.resolution_target
+    return decisions.target_seconds(target, policy.unit, CALENDAR)
+
+
+@transaction.atomic
+def transition(
+    *,
+    actor: User | None,
+    consultation: Consultation,
+    action: str,
+    comment: str = "",
+    now: datetime.datetime | None = None,
+) -> Result:
+    """Apply one lifecycle action (accept, request_info, resume, resolve, confirm,
+    reopen, withdraw, auto_close). Raises IllegalTransition (409) or PermissionDenied."""
+    now = now or timezone.now()
+    consultation = _locked(consultation)
+    if actor is not None:
+        _require(actor, consultation, action)
+    elif action != "auto_close":
+        raise PermissionDenied("system actions only")
+    before = consultation.status
+    after = next_status(action, before)
+    comment = (comment or "").strip()
+    data: dict = {}
+    message = None
+    office = _office_of(actor, consultation) if actor else None
+
+    if action == "request_info" and not comment:
+        raise ValidationError({"comment": ["依頼する内容を入力してください (say what information is needed)"]})
+    if before == Status.AWAITING_FILER and after != Status.AWAITING_FILER:
+        data.update(_end_pause(consultation, now))
+
+    if action == "accept":
+        consultation.assignee = actor
+    elif action == "request_info":
+        if consultation.assignee is None and actor.role == Role.LIAISON:
+            consultation.assignee = actor
+        consultation.paused_since = now
+        consultation.first_responded_at = consultation.first_responded_at or now
+        message = Message.objects.create(consultation=consultation, author=actor, author_office=office,
+                                         kind=MessageKind.INFO_REQUEST, body=comment, created_at=now)  # fmt: skip
+    elif action == "resolve":
+        consultation.resolved_at = now
+        consultation.first_responded_at = consultation.first_responded_at or now
+        if comment:
+            message = Message.objects.create(consultation=consultation, author=actor, author_office=office,
+                                             kind=MessageKind.RESOLUTION, body=comment, created_at=now)  # fmt: skip
+    elif action in ("confirm", "auto_close"):
+        consultation.closed_at = now
+    elif action == "reopen":
+        consultation.closed_at = None
+        consultation.resolution_due_at = CALENDAR.add(now, _target_seconds(consultation.sla_policy, "resolution"))
+    elif action == "withdraw":
+        consultation.withdrawn_at = now
+
+    if message is None and comment and action not in ("request_info", "resolve"):
+        message = Message.objects.create(consultation=consultation, author=actor, author_office=office,
+                                         kind=MessageKind.COMMENT, body=comment, created_at=now)  # fmt: skip
+    consultation.status = after
+    consultation.updated_at = now
+    consultation.save()
+    kinds = {"accept": "accepted", "request_info": "info_requested", "resume": "resumed", "resolve": "resolved",
+             "confirm": "closed", "auto_close": "closed", "reopen": "reopened", "withdraw": "withdrawn"}  # fmt: skip
+    if message:
+        data["message"] = message.pk
+    if action == "auto_close":
+        data["automatic"] = True
+    _record(consultation, kinds[action], actor=actor, now=now, from_status=before, to_status=after,
+            reason=comment, data=data)  # fmt: skip
+    return Result(consultation=consultation, message=message)
+
+
+@transaction.atomic
+def transfer(*, actor: User, consultation: Consultation, office: Office | str, reason: str,
+             now: datetime.datetime | None = None) -> Result:  # fmt: skip
+    """Move the consultation to another office, with a required reason. The new
+    office sees the whole history; a transfer out of triage routes it."""
+    now = now or timezone.now()
+    errors: dict[str, list[str]] = {}
+    if not (reason or "").strip():
+        errors["reason"] = ["移送の理由を入力してください (a reason is required)"]
+    target = office if isinstance(office, Office) else Office.objects.filter(slug=office or "").first()
+    if target is None:
+        errors["office"] = [f"部局 {office!r} はありません (unknown office)"]
+    if errors:
+        raise ValidationError(errors)
+    consultation = _locked(consultation)
+    _require(actor, consultation, "transfer")
+    if target.pk == consultation.primary_office_id:
+        raise ValidationError({"office": ["現在の担当部局と同じです (already with this office)"]})
+    before = consultation.status
+    after = next_status("transfer", before)
+    previous = consultation.primary_office
+    OfficeHandling.objects.filter(consultation=consultation, ended_at__isnull=True).update(ended_at=now)
+    OfficeHandling.objects.create(consultation=consultation, office=target, started_at=now)
+    Collaborator.objects.filter(consultation=consultation, office=target).delete()
+    consultation.primary_office = target
+    consultation.assignee = None
+    consultation.status = after
+    consultation.transfer_count += 1
+    if consultation.first_responded_at is None:
+        # The receiving office's first-response clock starts at the transfer.
+        consultation.first_response_due_at = CALENDAR.add(now, _target_seconds(consultation.sla_policy, "first"))
+    consultation.updated_at = now
+    kind = "routed_by_hand" if before == Status.TRIAGE else "transferred"
+    _record(consultation, kind, actor=actor, now=now, from_status=before, to_status=after,
+            from_office=previous, to_office=target, reason=reason.strip())  # fmt: skip
+    if previous is not None and consultation.ping_pong_flagged_at is None and _bounces(consultation) >= 2:
+        consultation.ping_pong_flagged_at = now
+        _record(consultation, "ping_pong_flagged", actor=None, now=now, data={"transfers": consultation.transfer_count})
+    consultation.save()
+    return Result(consultation=consultation)
+
+
+def _bounces(consultation: Consultation) -> int:
+    """Transfers that sent the consultation back to an office it had been sent away from."""
+    left: set[int] = set()
+    bounces = 0
+    for from_office, to_office in Event.objects.filter(consultation=consultation, kind="transferred").values_list(
+        "from_office_id", "to_office_id"
+    ):
+        if to_office in left:
+            bounces += 1
+        left.add(from_office)
+    return bounces
+
+
+@transaction.atomic
+def invite_collaborator(*, actor: User, consultation: Consultation, office: Office | str,
+                        now: datetime.datetime | None = None) -> Result:  # fmt: skip
+    now = now or timezone.now()
+    target = office if isinstance(office, Office) else Office.objects.filter(slug=office or "").first()
+    if target is None:
+        raise ValidationError({"office": [f"部局 {office!r} はありません (unknown office)"]})
+    consultation = _locked(consultation)
+    _require(actor, consultation, "invite")
+    if (
+        target.pk == consultation.primary_office_id
+        or Collaborator.objects.filter(consultation=consultation, office=target).exists()
+    ):
+        raise ValidationError({"office": ["既に担当または協力部局です (already involved)"]})
+    Collaborator.objects.create(consultation=consultation, office=target, invited_by=actor, invited_at=now)
+    consultation.updated_at = now
+    consultation.save(update_fields=["updated_at"])
+    _record(consultation, "collaborator_invited", actor=actor, now=now, to_office=target)
+    return Result(consultation=consultation)
+
+
+MENTION = re.compile(r"@([\w.+-]+@[\w-]+(?:\.[\w-]+)+|[a-z0-9][a-z0-9-]+)")
+
+
+def _mentions(body: str, consultation: Consultation) -> dict:
+    """People (@e-mail) and offices (@office-slug) mentioned in ``body``."""
+    found = MENTION.findall(body or "")
+    emails = [token.lower() for token in found if "@" in token]
+    slugs = [token for token in found if "@" not in token]
+    return {
+        "users": list(User.objects.filter(email__in=emails).values_list("pk", flat=True)),
+        "offices": list(Office.objects.filter(slug__in=slugs).values_list("slug", flat=True)),
+    }
+
+
+@transaction.atomic
+def post_message(*, actor: User, consultation: Consultation, body: str, internal: bool = False,
+                 attachments: Iterable[Upload] = (), now: datetime.datetime | None = None) -> Result:  # fmt: skip
+    """A public reply or an internal note. A reply from the filer side while the
+    consultation waits for them resumes it."""
+    now = now or timezone.now()
+    body = body or ""
+    if not body.strip():
+        raise ValidationError({"body": ["本文を入力してください (body is required)"]})
+    if len(body) > MAX_BODY:
+        raise ValidationError({"body": [f"本文は{MAX_BODY:,}文字以内です (at most {MAX_BODY:,} characters)"]})
+    consultation = _locked(consultation)
+    if consultation.status == Status.WITHDRAWN:
+        raise IllegalTransition("reply", consultation.status)
+    if internal and actor.role == Role.STAFF:
+        raise ValidationError({"internal": ["内部メモは府省庁と事務局のみ書けます (only offices and the secretariat)"]})
+    standing = _require(actor, consultation, "note" if internal else "reply")
+    office = _office_of(actor, consultation)
+    message = Message.objects.create(
+        consultation=consultation,
+        author=actor,
+        author_office=office,
+        kind=MessageKind.NOTE if internal else MessageKind.REPLY,
+        internal=internal,
+        body=body,
+        mentions=_mentions(body, consultation),
+        created_at=now,
+    )
+    from_office_side = bool(standing & {"office", "collaborator", "secretariat"})
+    if not internal and from_office_side and consultation.first_responded_at is None:
+        consultation.first_responded_at = now
+    consultation.updated_at = now
+    consultation.save()
+    _record(consultation, "note_added" if internal else "replied", actor=actor, now=now, internal=internal,
+            data={"message": message.pk, "mentions": message.mentions, "by": sorted(standing)})  # fmt: skip
+    errors = _store_attachments(consultation, message, actor, attachments, internal=internal, now=now)
+    result = Result(consultation=consultation, message=message, attachment_errors=errors)
+    if not internal and "filer" in standing and consultation.status == Status.AWAITING_FILER:
+        transition(actor=actor, consultation=consultation, action="resume", now=now)
+        consultation.refresh_from_db()
+    return result
+
+
+def auto_close_due(*, now: datetime.datetime | None = None, batch: int = 500) -> int:
+    """Close consultations resolved 5 business days ago (run by beat). Returns how many."""
+    now = now or timezone.now()
+    closed = 0
+    # A resolution at or before this instant has had 5 full business days.
+    threshold_position = CALENDAR.position(now) - AUTO_CLOSE_BUSINESS_DAYS * CALENDAR.day_seconds
+    candidates = Consultation.objects.filter(status=Status.RESOLVED, resolved_at__lte=now).order_by("resolved_at")
+    for consultation in candidates[:batch].iterator():
+        if CALENDAR.position(consultation.resolved_at) > threshold_position:
+            continue
+        try:
+            transition(actor=None, consultation=consultation, action="auto_close", now=now)
+            closed += 1
+        except IllegalTransition:
+            continue  # confirmed or reopened meanwhile
+    return closed
