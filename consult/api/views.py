@@ -12,7 +12,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from consult import selectors, services
-from consult.models import CoFiler, Collaborator
+from consult.models import CoFiler, Collaborator, Event
 
 from .filters import ConsultationFilter
 from .serializers import (
