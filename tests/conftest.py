@@ -30,3 +30,69 @@ def _clear_cache():
     yield
     cache.clear()
     clear_routing_caches()
+
+
+@pytest.fixture
+def api():
+    """``api(user)``: an API client signed in as ``user`` (None: anonymous)."""
+    from rest_framework.test import APIClient
+
+    def make(user=None):
+        client = APIClient()
+        if user is not None:
+            client.force_authenticate(user)
+        return client
+
+    return make
+
+
+@pytest.fixture
+def people(demo_accounts):
+    """The demo accounts by role, plus staff of a co-filer and a liaison of another office."""
+    from accounts.models import Role
+    from accounts.services import upsert_user
+    from routing.models import LocalGovernment, Office
+
+    shizuoka, _ = upsert_user(
+        email="staff@shizuoka.example.lg.jp",
+        display_name="静岡 市子",
+        role=Role.STAFF,
+        local_government=LocalGovernment.objects.get(code="221007"),
+    )
+    hq, _ = upsert_user(
+        email="liaison@maff.example.go.jp",
+        display_name="本省 担当",
+        role=Role.LIAISON,
+        offices=[Office.objects.get(slug="maff-hq")],
+    )
+    digital, _ = upsert_user(
+        email="liaison@digital.example.go.jp",
+        display_name="デジタル 担当",
+        role=Role.LIAISON,
+        offices=[Office.objects.get(slug="digital-hq")],
+    )
+    return {
+        "matsumoto": demo_accounts["staff@matsumoto.example.lg.jp"],
+        "niigata": demo_accounts["staff@niigata.example.lg.jp"],
+        "shizuoka": shizuoka,
+        "maff": demo_accounts["liaison@kanto.maff.example.go.jp"],
+        "maff_lead": demo_accounts["lead@kanto.maff.example.go.jp"],
+        "meti": demo_accounts["liaison@kanto.meti.example.go.jp"],
+        "maff_hq": hq,
+        "digital": digital,
+        "secretariat": demo_accounts["secretariat@cao.example.go.jp"],
+    }
+
+
+@pytest.fixture
+def file():
+    """``file(actor, **fields)``: file a consultation through the service."""
+    from consult import services
+
+    def make(actor, **fields):
+        fields.setdefault("title", "スマート農業の導入について")
+        fields.setdefault("body", "ドローンによる農薬散布の補助制度について伺います。")
+        fields.setdefault("policy_area", "smart-agri")
+        return services.file_consultation(actor=actor, **fields).consultation
+
+    return make
