@@ -17,12 +17,15 @@ from accounts.models import OfficeMembership, Role
 from .models import Attachment, CoFiler, Collaborator, Consultation, Event, Message, OfficeHandling
 
 
-def _office_ids(user) -> list[int]:
-    cached = getattr(user, "_banso_office_ids", None)
-    if cached is None:
-        cached = list(OfficeMembership.objects.filter(user_id=user.pk).values_list("office_id", flat=True))
-        user._banso_office_ids = cached
-    return cached
+def _office_ids(user, consultation: Consultation | None = None) -> list[int]:
+    """The user's offices; remembered on the consultation object for the rest of the request."""
+    cache = getattr(consultation, "_viewer_offices", None) if consultation is not None else None
+    if cache is not None and user.pk in cache:
+        return cache[user.pk]
+    offices = list(OfficeMembership.objects.filter(user_id=user.pk).values_list("office_id", flat=True))
+    if consultation is not None:
+        consultation._viewer_offices = {**(cache or {}), user.pk: offices}
+    return offices
 
 
 def visibility_filter(user) -> Q | None:
@@ -37,9 +40,8 @@ def visibility_filter(user) -> Q | None:
             Exists(CoFiler.objects.filter(consultation_id=OuterRef("pk"), local_government_id=code))
         )
     if user.role == Role.LIAISON:
-        offices = _office_ids(user)
-        if not offices:
-            return None
+        # A subquery, not a list: the visibility rule costs no query of its own.
+        offices = OfficeMembership.objects.filter(user_id=user.pk).values("office_id")
         return (
             Q(primary_office_id__in=offices)
             | Q(Exists(OfficeHandling.objects.filter(consultation_id=OuterRef("pk"), office_id__in=offices)))
@@ -85,7 +87,7 @@ def sees_internal(user, consultation: Consultation) -> bool | None:
         return True
     if user.role != Role.LIAISON:
         return False
-    offices = set(_office_ids(user))
+    offices = set(_office_ids(user, consultation))
     if consultation.primary_office_id in offices:
         return True
     if any(link.office_id in offices for link in consultation.collaborator_links.all()):
@@ -121,7 +123,7 @@ def visible_messages(user, consultation: Consultation) -> QuerySet[Message]:
     attachments = Attachment.objects.order_by("created_at", "id")
     return _scoped(
         Message.objects.filter(consultation=consultation)
-        .select_related("author", "author_office")
+        .select_related("author", "author_office__ministry")
         .prefetch_related(Prefetch("attachments", queryset=attachments)),
         user,
         consultation,
@@ -130,7 +132,9 @@ def visible_messages(user, consultation: Consultation) -> QuerySet[Message]:
 
 def visible_events(user, consultation: Consultation) -> QuerySet[Event]:
     return _scoped(
-        Event.objects.filter(consultation=consultation).select_related("actor", "from_office", "to_office"),
+        Event.objects.filter(consultation=consultation).select_related(
+            "actor", "from_office__ministry", "to_office__ministry"
+        ),
         user,
         consultation,
     )

@@ -71,7 +71,7 @@ def parties(user: User, consultation: Consultation) -> set[str]:
         if user.local_government_id in codes:
             standing.add("filer")
     elif user.role == Role.LIAISON:
-        offices = set(selectors._office_ids(user))
+        offices = set(selectors._office_ids(user, consultation))
         if consultation.primary_office_id in offices:
             standing.add("office")
         if any(link.office_id in offices for link in consultation.collaborator_links.all()):

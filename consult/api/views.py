@@ -42,8 +42,9 @@ def _uploads(files) -> list[services.Upload]:
     return [services.Upload(name=f.name, content=f.read()) for f in files]
 
 
-def detail_response(request, consultation, *, code=status.HTTP_200_OK, extra=None):
-    consultation = selectors.access_consultation(request.user, consultation.pk)
+def detail_response(request, pk: int, *, code=status.HTTP_200_OK, extra=None):
+    """The consultation as the caller sees it, read fresh (after any write) in a fixed number of queries."""
+    consultation = selectors.access_consultation(request.user, pk)
     context = {
         "request": request,
         "now": timezone.now(),
@@ -94,7 +95,7 @@ class ConsultationListCreate(generics.ListAPIView):
         # The transaction has committed: what the 201 reports is in the database.
         return detail_response(
             request,
-            result.consultation,
+            result.consultation.pk,
             code=status.HTTP_201_CREATED,
             extra={"attachment_errors": result.attachment_errors},
         )
@@ -104,7 +105,7 @@ class ConsultationListCreate(generics.ListAPIView):
 class ConsultationDetail(APIView):
     @extend_schema(responses={200: ConsultationDetailSerializer, 404: OpenApiResponse(description="Not visible")})
     def get(self, request, pk: int):
-        return detail_response(request, selectors.access_consultation(request.user, pk))
+        return detail_response(request, pk)
 
 
 @extend_schema(tags=["consultations"])
@@ -155,7 +156,7 @@ class ConsultationAction(APIView):
             action=ACTIONS[action],
             comment=serializer.validated_data["comment"],
         )
-        return detail_response(request, result.consultation)
+        return detail_response(request, result.consultation.pk)
 
 
 @extend_schema(tags=["consultations"])
@@ -172,7 +173,7 @@ class ConsultationTransfer(APIView):
             reason=serializer.validated_data["reason"],
         )
         # The actor may no longer see internal notes written from now on, but still sees the consultation.
-        return detail_response(request, result.consultation)
+        return detail_response(request, result.consultation.pk)
 
 
 @extend_schema(tags=["consultations"])
@@ -185,7 +186,7 @@ class ConsultationCollaborators(APIView):
         result = services.invite_collaborator(
             actor=request.user, consultation=consultation, office=serializer.validated_data["office"]
         )
-        return detail_response(request, result.consultation)
+        return detail_response(request, result.consultation.pk)
 
 
 @extend_schema(tags=["consultations"])

@@ -1,0 +1,68 @@
+"""Lists and details never grow queries with their length."""
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from consult import services
+from consult.services import Upload
+
+pytestmark = pytest.mark.django_db
+PDF = b"%PDF-1.4\n%%EOF\n"
+
+
+@pytest.fixture
+def many(people, file):
+    consultations = []
+    for index in range(12):
+        consultation = file(
+            people["matsumoto"],
+            title=f"相談{index}",
+            co_filers=["221007"] if index % 2 else [],
+            attachments=[Upload(f"{index}.pdf", PDF)],
+        )
+        services.invite_collaborator(actor=people["secretariat"], consultation=consultation, office="digital-hq")
+        services.post_message(
+            actor=people["maff"], consultation=consultation, body="返信", attachments=[Upload("r.pdf", PDF)]
+        )
+        services.post_message(actor=people["maff"], consultation=consultation, body="メモ", internal=True)
+        consultations.append(consultation)
+    return consultations
+
+
+def _count(client, url, params=None):
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(url, params or {})
+    assert response.status_code == 200
+    return len(queries), response
+
+
+@pytest.mark.parametrize("who", ["matsumoto", "maff", "secretariat", "digital", "shizuoka"])
+def test_list_queries_are_the_same_for_page_sizes_1_and_100(api, people, many, who):
+    client = api(people[who])
+    small, small_response = _count(client, "/api/v1/consultations/", {"page_size": 1})
+    large, large_response = _count(client, "/api/v1/consultations/", {"page_size": 100})
+    assert len(small_response.json()["results"]) == 1
+    assert len(large_response.json()["results"]) >= 6
+    assert small == large
+    assert large <= 6
+
+
+def test_detail_queries_do_not_grow_with_messages(api, people, many):
+    client = api(people["maff"])
+    first, _ = _count(client, f"/api/v1/consultations/{many[0].pk}/")
+    for index in range(10):
+        services.post_message(
+            actor=people["maff"], consultation=many[0], body=f"追加{index}", attachments=[Upload("x.pdf", PDF)]
+        )
+    second, response = _count(client, f"/api/v1/consultations/{many[0].pk}/")
+    assert len(response.json()["messages"]) == 12
+    assert first == second
+    assert second <= 14
+
+
+def test_events_list_queries_are_constant(api, people, many):
+    client = api(people["secretariat"])
+    small, _ = _count(client, f"/api/v1/consultations/{many[0].pk}/events/", {"page_size": 1})
+    large, _ = _count(client, f"/api/v1/consultations/{many[0].pk}/events/", {"page_size": 100})
+    assert small == large
