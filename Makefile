@@ -9,7 +9,7 @@ PORT ?= 8000
 TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/banso
 TEST_REDIS_URL ?= redis://127.0.0.1:6379/15
 
-.PHONY: run test lint format services setup migrate reference-data demo-data lock bench clean
+.PHONY: run test lint format services setup migrate reference-data demo-data lock bench clean messages
 
 $(BIN)/uv: requirements/bootstrap.txt
 	$(PYTHON) -m venv $(VENV)
@@ -72,3 +72,9 @@ bench: setup services
 
 clean:
 	rm -rf $(VENV) node_modules var staticfiles
+
+# Re-extract the translatable strings and compile the English catalogue
+# (the compiled .mo is committed so that a fresh machine needs no gettext).
+messages: $(VENV)/.synced
+	$(BIN)/python manage.py makemessages -l en --ignore=.venv --ignore=node_modules --ignore=staticfiles --ignore=var --ignore=bench --ignore=tests
+	$(BIN)/python manage.py compilemessages -l en --ignore=.venv

@@ -17,6 +17,7 @@ import zipfile
 from dataclasses import dataclass
 
 from django.conf import settings
+from django.utils.translation import gettext as _
 
 OOXML = {
     "word/": ("application/vnd.openxmlformats-officedocument.wordprocessingml.document", {".docx"}),
@@ -99,25 +100,22 @@ def check_upload(raw_name: str, content: bytes) -> CheckedFile:
     name = sanitise_name(raw_name)
     limit = max_bytes()
     if len(content) > limit:
-        raise AttachmentRefused(
-            name, f"ファイルが大きすぎます（上限 {limit // (1024 * 1024)} MB）(file too large: limit {limit} bytes)"
-        )
+        raise AttachmentRefused(name, _("ファイルが大きすぎます（上限 %(mb)d MB）") % {"mb": limit // (1024 * 1024)})
     if not content:
-        raise AttachmentRefused(name, "空のファイルは添付できません (empty file)")
+        raise AttachmentRefused(name, _("空のファイルは添付できません"))
     sniffed = _sniff(content)
     if sniffed is None:
         raise AttachmentRefused(
             name,
-            "この種類のファイルは添付できません。PDF、画像、Office文書、CSV、テキストのみ可能です "
-            "(only PDF, images, Office documents, CSV and plain text are accepted)",
+            _("この種類のファイルは添付できません。PDF、画像、Office文書、CSV、テキストのみ可能です"),
         )
     content_type, extensions = sniffed
     extension = os.path.splitext(name)[1].lower()
     if extension not in extensions:
         raise AttachmentRefused(
             name,
-            f"ファイル名の拡張子（{extension or 'なし'}）が内容（{content_type}）と一致しません "
-            f"(the name does not match the content)",
+            _("ファイル名の拡張子（%(extension)s）が内容（%(content_type)s）と一致しません")
+            % {"extension": extension or _("なし"), "content_type": content_type},
         )
     if content_type == "text/plain":
         content_type = TEXT_EXTENSIONS[extension]

@@ -12,6 +12,9 @@ Transfers keep the status (a transfer out of triage routes it: → open).
 
 from dataclasses import dataclass
 
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
+
 
 class Status:
     TRIAGE = "triage"
@@ -23,13 +26,13 @@ class Status:
     WITHDRAWN = "withdrawn"
 
     CHOICES = [
-        (TRIAGE, "振り分け待ち"),
-        (OPEN, "受付待ち"),
-        (IN_PROGRESS, "対応中"),
-        (AWAITING_FILER, "回答待ち（相談者）"),
-        (RESOLVED, "回答済み"),
-        (CLOSED, "完了"),
-        (WITHDRAWN, "取下げ"),
+        (TRIAGE, gettext_noop("振り分け待ち")),
+        (OPEN, gettext_noop("受付待ち")),
+        (IN_PROGRESS, gettext_noop("対応中")),
+        (AWAITING_FILER, gettext_noop("回答待ち（相談者）")),
+        (RESOLVED, gettext_noop("回答済み")),
+        (CLOSED, gettext_noop("完了")),
+        (WITHDRAWN, gettext_noop("取下げ済み")),
     ]
     LABELS = dict(CHOICES)
     ACTIVE = frozenset({TRIAGE, OPEN, IN_PROGRESS, AWAITING_FILER})
@@ -47,23 +50,29 @@ class Transition:
 TRANSITIONS: dict[str, Transition] = {
     t.action: t
     for t in (
-        Transition("accept", frozenset({Status.OPEN}), Status.IN_PROGRESS, "受付"),
+        Transition("accept", frozenset({Status.OPEN}), Status.IN_PROGRESS, gettext_noop("受付")),
         Transition(
-            "request_info", frozenset({Status.OPEN, Status.IN_PROGRESS}), Status.AWAITING_FILER, "追加情報の依頼"
+            "request_info",
+            frozenset({Status.OPEN, Status.IN_PROGRESS}),
+            Status.AWAITING_FILER,
+            gettext_noop("追加情報の依頼"),
         ),
-        Transition("resume", frozenset({Status.AWAITING_FILER}), Status.IN_PROGRESS, "対応再開"),
+        Transition("resume", frozenset({Status.AWAITING_FILER}), Status.IN_PROGRESS, gettext_noop("対応再開")),
         Transition(
             "resolve",
             frozenset({Status.OPEN, Status.IN_PROGRESS, Status.AWAITING_FILER}),
             Status.RESOLVED,
-            "回答（解決）",
+            gettext_noop("回答（解決）"),
         ),
-        Transition("confirm", frozenset({Status.RESOLVED}), Status.CLOSED, "完了の確認"),
-        Transition("auto_close", frozenset({Status.RESOLVED}), Status.CLOSED, "自動完了"),
-        Transition("reopen", frozenset({Status.RESOLVED, Status.CLOSED}), Status.IN_PROGRESS, "再開"),
-        Transition("withdraw", frozenset(Status.ACTIVE), Status.WITHDRAWN, "取下げ"),
+        Transition("confirm", frozenset({Status.RESOLVED}), Status.CLOSED, gettext_noop("完了の確認")),
+        Transition("auto_close", frozenset({Status.RESOLVED}), Status.CLOSED, gettext_noop("自動完了")),
+        Transition("reopen", frozenset({Status.RESOLVED, Status.CLOSED}), Status.IN_PROGRESS, gettext_noop("再開")),
+        Transition("withdraw", frozenset(Status.ACTIVE), Status.WITHDRAWN, gettext_noop("取下げ")),
         Transition(
-            "transfer", frozenset({Status.TRIAGE, Status.OPEN, Status.IN_PROGRESS, Status.AWAITING_FILER}), None, "移送"
+            "transfer",
+            frozenset({Status.TRIAGE, Status.OPEN, Status.IN_PROGRESS, Status.AWAITING_FILER}),
+            None,
+            gettext_noop("移送"),
         ),
     )
 }
@@ -75,8 +84,8 @@ class IllegalTransition(Exception):
         self.status = status
         label = TRANSITIONS[action].label if action in TRANSITIONS else action
         super().__init__(
-            f"現在の状態（{Status.LABELS.get(status, status)}）では「{label}」はできません "
-            f"(cannot {action} a consultation that is {status})"
+            _("現在の状態（%(status)s）では「%(action)s」はできません")
+            % {"status": _(Status.LABELS.get(status, status)), "action": _(label)}
         )
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
 from django.http import Http404
+from django.utils.translation import gettext as _
 
 from accounts.models import OfficeMembership, Role
 
@@ -74,7 +75,7 @@ def access_consultation(user, pk) -> Consultation:
             .get(pk=pk)
         )
     except (Consultation.DoesNotExist, ValueError, TypeError):
-        raise Http404("相談が見つかりません (no such consultation)") from None
+        raise Http404(_("相談が見つかりません")) from None
 
 
 # --- what a party sees inside a consultation ------------------------------------------------
@@ -149,4 +150,4 @@ def access_attachment(user, consultation_pk, attachment_pk) -> Attachment:
     try:
         return visible_attachments(user, consultation).get(pk=attachment_pk)
     except (Attachment.DoesNotExist, ValueError, TypeError):
-        raise Http404("添付ファイルが見つかりません (no such attachment)") from None
+        raise Http404(_("添付ファイルが見つかりません")) from None

@@ -16,6 +16,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from accounts.models import OfficeMembership, Role, User
 from routing import decisions
@@ -97,7 +98,7 @@ PERMISSIONS = {
 def _require(user: User, consultation: Consultation, action: str) -> set[str]:
     standing = parties(user, consultation)
     if not standing & PERMISSIONS[action]:
-        raise PermissionDenied(f"この操作（{action}）は権限がありません (not allowed for your role)")
+        raise PermissionDenied(_("この操作（%(action)s）は権限がありません") % {"action": action})
     return standing
 
 
@@ -150,48 +151,44 @@ def _validate_filing(actor, title, body, policy_area, co_filers, urgency, filer,
     errors: dict[str, list[str]] = {}
     title = (title or "").strip()
     if not title:
-        errors.setdefault("title", []).append("件名を入力してください (title is required)")
+        errors.setdefault("title", []).append(_("件名を入力してください"))
     elif len(title) > MAX_TITLE:
-        errors.setdefault("title", []).append(f"件名は{MAX_TITLE}文字以内です (at most {MAX_TITLE} characters)")
+        errors.setdefault("title", []).append(_("件名は%(max)d文字以内です") % {"max": MAX_TITLE})
     if not (body or "").strip():
-        errors.setdefault("body", []).append("相談内容を入力してください (body is required)")
+        errors.setdefault("body", []).append(_("相談内容を入力してください"))
     elif len(body) > MAX_BODY:
         errors.setdefault("body", []).append(
-            f"相談内容は{MAX_BODY:,}文字以内です（{len(body):,}文字）(at most {MAX_BODY:,} characters)"
+            _("相談内容は%(max)s文字以内です（%(length)s文字）") % {"max": f"{MAX_BODY:,}", "length": f"{len(body):,}"}
         )
     area = policy_area if isinstance(policy_area, PolicyArea) else PolicyArea.objects.filter(slug=policy_area).first()
     if area is None:
-        errors.setdefault("policy_area", []).append(f"施策分野 {policy_area!r} はありません (unknown policy area)")
+        errors.setdefault("policy_area", []).append(_("施策分野 %(slug)s はありません") % {"slug": repr(policy_area)})
     if urgency not in Urgency.values:
-        errors.setdefault("urgency", []).append(f"緊急度は {', '.join(Urgency.values)} のいずれかです")
+        errors.setdefault("urgency", []).append(
+            _("緊急度は %(choices)s のいずれかです") % {"choices": ", ".join(Urgency.values)}
+        )
     if desired_by is not None and desired_by < timezone.localdate(now):
-        errors.setdefault("desired_by", []).append("回答希望日は今日以降の日付です (must not be in the past)")
+        errors.setdefault("desired_by", []).append(_("回答希望日は今日以降の日付です"))
     if actor.role == Role.SECRETARIAT:
         filer_lg = (
             filer if isinstance(filer, LocalGovernment) else LocalGovernment.objects.filter(code=filer or "").first()
         )
         if filer_lg is None or not filer_lg.can_file:
-            errors.setdefault("filer", []).append(
-                "事務局が提出するときは提出団体（団体コード）を指定してください (filer is required)"
-            )
+            errors.setdefault("filer", []).append(_("事務局が提出するときは提出団体（団体コード）を指定してください"))
     elif actor.role == Role.STAFF:
         filer_lg = actor.local_government
         if filer and filer != filer_lg.code and getattr(filer, "code", None) != filer_lg.code:
-            errors.setdefault("filer", []).append(
-                "自分の団体としてのみ提出できます (you file for your own local government)"
-            )
+            errors.setdefault("filer", []).append(_("自分の団体としてのみ提出できます"))
     else:
-        raise PermissionDenied(
-            "相談を提出できるのは自治体職員と事務局です (only municipal staff and the secretariat file)"
-        )
+        raise PermissionDenied(_("相談を提出できるのは自治体職員と事務局です"))
     codes = list(dict.fromkeys(co_filers or []))
     if len(codes) > MAX_CO_FILERS:
-        errors.setdefault("co_filers", []).append(f"共同提出団体は{MAX_CO_FILERS}団体までです")
+        errors.setdefault("co_filers", []).append(_("共同提出団体は%(max)d団体までです") % {"max": MAX_CO_FILERS})
     found = {lg.code: lg for lg in LocalGovernment.objects.filter(code__in=codes, can_file=True)}
     unknown = [code for code in codes if code not in found]
     if unknown:
         errors.setdefault("co_filers", []).append(
-            f"団体コード {', '.join(map(str, unknown))} の地方公共団体はありません (unknown local government)"
+            _("団体コード %(codes)s の地方公共団体はありません") % {"codes": ", ".join(map(str, unknown))}
         )
     if errors:
         raise ValidationError(errors)
@@ -383,7 +380,7 @@ def transition(
     office = _office_of(actor, consultation) if actor else None
 
     if action == "request_info" and not comment:
-        raise ValidationError({"comment": ["依頼する内容を入力してください (say what information is needed)"]})
+        raise ValidationError({"comment": [_("依頼する内容を入力してください")]})
     if before == Status.AWAITING_FILER and after != Status.AWAITING_FILER:
         data.update(_end_pause(consultation, now))
 
@@ -435,16 +432,16 @@ def transfer(*, actor: User, consultation: Consultation, office: Office | str, r
     now = now or timezone.now()
     errors: dict[str, list[str]] = {}
     if not (reason or "").strip():
-        errors["reason"] = ["移送の理由を入力してください (a reason is required)"]
+        errors["reason"] = [_("移送の理由を入力してください")]
     target = office if isinstance(office, Office) else Office.objects.filter(slug=office or "").first()
     if target is None:
-        errors["office"] = [f"部局 {office!r} はありません (unknown office)"]
+        errors["office"] = [_("部局 %(slug)s はありません") % {"slug": repr(office)}]
     if errors:
         raise ValidationError(errors)
     consultation = _locked(consultation)
     _require(actor, consultation, "transfer")
     if target.pk == consultation.primary_office_id:
-        raise ValidationError({"office": ["現在の担当部局と同じです (already with this office)"]})
+        raise ValidationError({"office": [_("現在の担当部局と同じです")]})
     before = consultation.status
     after = next_status("transfer", before)
     previous = consultation.primary_office
@@ -488,14 +485,14 @@ def invite_collaborator(*, actor: User, consultation: Consultation, office: Offi
     now = now or timezone.now()
     target = office if isinstance(office, Office) else Office.objects.filter(slug=office or "").first()
     if target is None:
-        raise ValidationError({"office": [f"部局 {office!r} はありません (unknown office)"]})
+        raise ValidationError({"office": [_("部局 %(slug)s はありません") % {"slug": repr(office)}]})
     consultation = _locked(consultation)
     _require(actor, consultation, "invite")
     if (
         target.pk == consultation.primary_office_id
         or Collaborator.objects.filter(consultation=consultation, office=target).exists()
     ):
-        raise ValidationError({"office": ["既に担当または協力部局です (already involved)"]})
+        raise ValidationError({"office": [_("既に担当または協力部局です")]})
     Collaborator.objects.create(consultation=consultation, office=target, invited_by=actor, invited_at=now)
     consultation.updated_at = now
     consultation.save(update_fields=["updated_at"])
@@ -525,14 +522,14 @@ def post_message(*, actor: User, consultation: Consultation, body: str, internal
     now = now or timezone.now()
     body = body or ""
     if not body.strip():
-        raise ValidationError({"body": ["本文を入力してください (body is required)"]})
+        raise ValidationError({"body": [_("本文を入力してください")]})
     if len(body) > MAX_BODY:
-        raise ValidationError({"body": [f"本文は{MAX_BODY:,}文字以内です (at most {MAX_BODY:,} characters)"]})
+        raise ValidationError({"body": [_("本文は%(max)s文字以内です") % {"max": f"{MAX_BODY:,}"}]})
     consultation = _locked(consultation)
     if consultation.status == Status.WITHDRAWN:
         raise IllegalTransition("reply", consultation.status)
     if internal and actor.role == Role.STAFF:
-        raise ValidationError({"internal": ["内部メモは府省庁と事務局のみ書けます (only offices and the secretariat)"]})
+        raise ValidationError({"internal": [_("内部メモは府省庁と事務局のみ書けます")]})
     standing = _require(actor, consultation, "note" if internal else "reply")
     office = _office_of(actor, consultation)
     message = Message.objects.create(

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from . import engine, selectors
 from .business_time import DEFAULT_CALENDAR, OfficeCalendar
@@ -44,7 +45,7 @@ def _local_governments(codes: list[str], field: str) -> list[LocalGovernment]:
                 validate_code(code)
             except InvalidLocalGovernmentCode as exc:
                 raise RoutingInputError(field, str(exc)) from None
-            raise RoutingInputError(field, f"団体コード {code} の地方公共団体はありません (unknown local government)")
+            raise RoutingInputError(field, _("団体コード %(codes)s の地方公共団体はありません") % {"codes": code})
     return [found[code] for code in codes]
 
 
@@ -64,9 +65,11 @@ def consultation_facts(
     co_filer_codes = [code for code in dict.fromkeys(co_filers) if code != filer.code]
     others = _local_governments(co_filer_codes, "co_filers") if co_filer_codes else []
     if not PolicyArea.objects.filter(slug=policy_area).exists():
-        raise RoutingInputError("policy_area", f"施策分野 {policy_area!r} はありません (unknown policy area)")
+        raise RoutingInputError("policy_area", _("施策分野 %(slug)s はありません") % {"slug": repr(policy_area)})
     if urgency not in engine.types.URGENCIES:
-        raise RoutingInputError("urgency", f"緊急度は {', '.join(engine.types.URGENCIES)} のいずれかです")
+        raise RoutingInputError(
+            "urgency", _("緊急度は %(choices)s のいずれかです") % {"choices": ", ".join(engine.types.URGENCIES)}
+        )
     return engine.ConsultationFacts(
         policy_area=policy_area,
         filer=filer_facts(filer),

@@ -377,3 +377,23 @@ def test_messages_are_listed_in_order(people, file):
         "返信1",
         "返信2",
     ]
+
+
+def test_errors_speak_the_callers_language(api, people):
+    payload = {"title": "x", "body": "x", "policy_area": "nope", "co_filers": ["999999"]}
+    japanese = api(people["matsumoto"]).post(LIST, payload, format="json", HTTP_ACCEPT_LANGUAGE="ja")
+    english = api(people["matsumoto"]).post(LIST, payload, format="json", HTTP_ACCEPT_LANGUAGE="en")
+    assert japanese.json()["errors"]["policy_area"] == ["施策分野 'nope' はありません"]
+    assert english.json()["errors"]["policy_area"] == ["There is no policy area 'nope'."]
+    assert english.json()["errors"]["co_filers"] == ["There is no local government with code 999999."]
+    missing = api(people["matsumoto"]).post(LIST, {}, format="json", HTTP_ACCEPT_LANGUAGE="en")
+    assert missing.json()["errors"]["title"] == ["This field is required."]
+    missing_ja = api(people["matsumoto"]).post(LIST, {}, format="json", HTTP_ACCEPT_LANGUAGE="ja")
+    assert missing_ja.json()["errors"]["title"] != ["This field is required."]
+
+
+def test_conflicts_speak_the_callers_language(api, people, file):
+    consultation = file(people["matsumoto"])
+    english = api(people["matsumoto"]).post(f"{LIST}{consultation.pk}/confirm/", {}, format="json", HTTP_ACCEPT_LANGUAGE="en")
+    assert english.status_code == 409
+    assert english.json()["detail"] == "“confirm” is not possible while the consultation is open."

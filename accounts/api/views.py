@@ -48,12 +48,7 @@ class ObtainTokenView(APIView):
         window = settings.BANSO_TOKEN_FAILURE_WINDOW
         if any((cache.get(key) or 0) >= limit for key in keys):
             return Response(
-                {
-                    "detail": _(
-                        "ログインの失敗が続いたため、しばらく待ってから再度お試しください。"
-                        "(Too many failed attempts; try again later.)"
-                    )
-                },
+                {"detail": _("ログインの失敗が続いたため、しばらく待ってから再度お試しください。")},
                 status=status.HTTP_429_TOO_MANY_REQUESTS,
                 headers={"Retry-After": str(window)},
             )
@@ -64,9 +59,7 @@ class ObtainTokenView(APIView):
                 cache.incr(key)
             return Response(
                 {
-                    "detail": _(
-                        "メールアドレスまたはパスワードが正しくありません。(The e-mail address or password is wrong.)"
-                    ),
+                    "detail": _("メールアドレスまたはパスワードが正しくありません。"),
                     "errors": {"non_field_errors": [_("メールアドレスまたはパスワードが正しくありません。")]},
                 },
                 status=status.HTTP_400_BAD_REQUEST,

@@ -88,9 +88,7 @@ class SimulateRoutingView(APIView):
         data = serializer.validated_data
         user = request.user
         if user.role == Role.STAFF and data["local_government"] != user.local_government_id:
-            raise PermissionDenied(
-                _("自分の団体についてのみ試算できます。(You may simulate only for your own local government.)")
-            )
+            raise PermissionDenied(_("自分の団体についてのみ試算できます。"))
         try:
             facts = decisions.consultation_facts(
                 local_government=data["local_government"],
