@@ -55,6 +55,10 @@ class Consultation(models.Model):
     primary_office = models.ForeignKey(
         "routing.Office", null=True, blank=True, on_delete=models.PROTECT, related_name="consultations"
     )
+    # The office the routing decision chose at filing (kept when transfers move the consultation).
+    routed_office = models.ForeignKey(
+        "routing.Office", null=True, blank=True, on_delete=models.PROTECT, related_name="+", verbose_name="振り分け先"
+    )
     assignee = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         null=True,

@@ -256,6 +256,7 @@ def file_consultation(
         priority=decision.priority,
         desired_by=desired_by,
         primary_office=office,
+        routed_office=office,
         rule_set=routing.rule_set,
         rule=rule,
         rule_name=decision.rule.name if decision.rule else "",
@@ -560,13 +561,11 @@ def post_message(*, actor: User, consultation: Consultation, body: str, internal
 def auto_close_due(*, now: datetime.datetime | None = None, batch: int = 500) -> int:
     """Close consultations resolved 5 business days ago (run by beat). Returns how many."""
     now = now or timezone.now()
-    closed = 0
     # A resolution at or before this instant has had 5 full business days.
-    threshold_position = CALENDAR.position(now) - AUTO_CLOSE_BUSINESS_DAYS * CALENDAR.day_seconds
-    candidates = Consultation.objects.filter(status=Status.RESOLVED, resolved_at__lte=now).order_by("resolved_at")
-    for consultation in candidates[:batch].iterator():
-        if CALENDAR.position(consultation.resolved_at) > threshold_position:
-            continue
+    threshold = CALENDAR.instant_at(CALENDAR.position(now) - AUTO_CLOSE_BUSINESS_DAYS * CALENDAR.day_seconds)
+    closed = 0
+    due = Consultation.objects.filter(status=Status.RESOLVED, resolved_at__lte=threshold).order_by("resolved_at")
+    for consultation in list(due[:batch]):
         try:
             transition(actor=None, consultation=consultation, action="auto_close", now=now)
             closed += 1

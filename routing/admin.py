@@ -124,7 +124,7 @@ class RuleSetAdmin(admin.ModelAdmin):
     list_display = ["__str__", "status", "version", "effective_from", "published_at", "published_by"]
     list_filter = ["status"]
     inlines = [RuleInline]
-    actions = ["publish", "new_draft"]
+    actions = ["publish", "new_draft", "replay"]
     readonly_fields = ["status", "version", "published_at", "published_by", "based_on"]
 
     def get_readonly_fields(self, request, obj=None):
@@ -152,6 +152,19 @@ class RuleSetAdmin(admin.ModelAdmin):
                     self.message_user(request, f"{draft}: {error}", level=messages.ERROR)
             else:
                 self.message_user(request, f"{published} を公開しました。", level=messages.SUCCESS)
+
+    @admin.action(description="過去の相談で試す（直近1万件に再適用して差分を表示）")
+    def replay(self, request, queryset):
+        from .replay import replay_rule_set
+
+        for rule_set in queryset:
+            try:
+                report = replay_rule_set(rule_set=rule_set, limit=10_000)
+            except engine.RuleSetInvalid as exc:
+                self.message_user(request, f"{rule_set}: {exc}", level=messages.ERROR)
+                continue
+            for line in report.lines()[:20]:
+                self.message_user(request, f"{rule_set}: {line}", level=messages.INFO)
 
     @admin.action(description="選択した版から下書きを作る")
     def new_draft(self, request, queryset):

@@ -12,7 +12,7 @@ def django_db_setup(django_db_setup, django_db_blocker):
 
 @pytest.fixture
 def demo_accounts(db):
-    call_command("seed_demo", verbosity=0)
+    call_command("seed_demo", accounts_only=True, verbosity=0)
     from accounts.models import User
 
     return {user.email: user for user in User.objects.all()}

@@ -164,3 +164,16 @@ def test_roles_and_organisations_are_consistent():
         upsert_user(email="d@example.jp", display_name="D", role=Role.SECRETARIAT, local_government=matsumoto)
     user, created = upsert_user(email="E@Example.jp", display_name="E", role=Role.LIAISON, offices=[kanto], lead_of=[])
     assert created and user.email == "e@example.jp" and not user.has_usable_password()
+
+
+def test_seed_demo_files_demo_consultations_once(demo_accounts):
+    from django.core.management import call_command
+
+    from consult.models import Consultation
+
+    call_command("seed_demo", verbosity=0)
+    count = Consultation.objects.count()
+    assert count == 5
+    assert set(Consultation.objects.values_list("status", flat=True)) == {"in_progress", "open", "triage", "resolved"}
+    call_command("seed_demo", verbosity=0)
+    assert Consultation.objects.count() == count

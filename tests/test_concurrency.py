@@ -18,7 +18,7 @@ def reference_data(django_db_blocker):
 
     # Transactional tests start from an empty database.
     call_command("load_reference_data", verbosity=0)
-    call_command("seed_demo", verbosity=0)
+    call_command("seed_demo", accounts_only=True, verbosity=0)
     from accounts.models import User
 
     return {user.email: user for user in User.objects.all()}

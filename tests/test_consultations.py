@@ -394,6 +394,24 @@ def test_errors_speak_the_callers_language(api, people):
 
 def test_conflicts_speak_the_callers_language(api, people, file):
     consultation = file(people["matsumoto"])
-    english = api(people["matsumoto"]).post(f"{LIST}{consultation.pk}/confirm/", {}, format="json", HTTP_ACCEPT_LANGUAGE="en")
+    english = api(people["matsumoto"]).post(
+        f"{LIST}{consultation.pk}/confirm/", {}, format="json", HTTP_ACCEPT_LANGUAGE="en"
+    )
     assert english.status_code == 409
     assert english.json()["detail"] == "“confirm” is not possible while the consultation is open."
+
+
+def test_the_beat_task_closes_what_is_due_and_is_idempotent(people, file, time_machine):
+    from consult.tasks import auto_close_resolved
+
+    consultation = file(people["matsumoto"], now=jst(2026, 11, 2, 9, 0))
+    services.transition(actor=people["maff"], consultation=consultation, action="resolve", now=jst(2026, 11, 2, 10, 0))
+    time_machine.move_to(jst(2026, 11, 10, 10, 0, 1))
+    assert auto_close_resolved() == 1
+    assert auto_close_resolved() == 0
+    assert consultation.events.filter(kind="closed").count() == 1
+
+
+def test_beat_schedule_is_declared_in_code(settings):
+    schedule = settings.CELERY_BEAT_SCHEDULE
+    assert schedule["auto-close-resolved"]["task"] == "consult.auto_close_resolved"

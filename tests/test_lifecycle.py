@@ -36,7 +36,7 @@ def test_every_pair_of_action_and_status(action, status):
         with pytest.raises(IllegalTransition) as excinfo:
             next_status(action, status)
         assert excinfo.value.status == status
-        assert status in str(excinfo.value)
+        assert Status.LABELS[status] in str(excinfo.value)
     else:
         assert next_status(action, status) == expected
 

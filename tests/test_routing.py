@@ -227,3 +227,60 @@ def test_admin_publish_action_reports_errors_and_publishes(client, demo_accounts
     client.post("/admin/routing/ruleset/", {"action": "publish", "_selected_action": [good.pk]})
     good.refresh_from_db()
     assert good.version == 2
+
+
+# --- replay -----------------------------------------------------------------------------------
+
+
+def test_replay_reports_a_known_difference_after_a_rule_change(people, file, capsys):
+    drone = file(people["matsumoto"], title="ドローンで農薬散布", body="散布の補助について")
+    file(people["matsumoto"], title="スマート農業の補助", body="センサーで水田を管理したい")
+    file(people["niigata"], policy_area="grant", co_filers=["202029"])
+    file(people["niigata"], policy_area="other")
+    draft = _draft_with(
+        {"name": "ドローンは本省へ", "priority": 50, "conditions": {"policy_areas": ["smart-agri"], "keywords": ["ドローン"]},
+         "actions": {"route_to": {"office": "maff-hq"}}},
+        {"name": "その他もデジタル庁へ", "priority": 60, "conditions": {"policy_areas": ["other"], "prefectures": ["15"]},
+         "actions": {"route_to": {"office": "digital-hq"}}},
+    )  # fmt: skip
+    from routing.replay import replay_rule_set
+
+    report = replay_rule_set(rule_set=draft)
+    assert (report.total, report.changed) == (4, 2)
+    assert report.moves == {("maff-rab-kanto", "maff-hq"): 1, ("triage", "digital-hq"): 1}
+    assert report.examples[("maff-rab-kanto", "maff-hq")] == [drone.reference]
+    call_command("replay_rules", "--rule-set", str(draft.pk), "--limit", "10")
+    out = capsys.readouterr().out
+    assert "4 consultations replayed, 2 routed differently" in out
+    assert "maff-rab-kanto → maff-hq: 1" in out
+
+
+def test_replay_of_the_version_in_effect_changes_nothing(people, file):
+    from routing.replay import replay_rule_set
+
+    for code in ["202029", "151009", "221007"]:
+        actor = {"202029": people["matsumoto"], "151009": people["niigata"], "221007": people["shizuoka"]}[code]
+        file(actor, policy_area="digital-infra")
+    report = replay_rule_set(rule_set=selectors.rule_set_in_effect())
+    assert (report.total, report.changed) == (3, 0)
+
+
+def test_replay_refuses_an_invalid_draft(people, file):
+    draft = _draft_with({"name": "壊れた規則", "priority": 1, "conditions": {}, "actions": {}})
+    with pytest.raises(CommandError, match="does not validate"):
+        call_command("replay_rules", "--rule-set", str(draft.pk))
+
+
+def test_admin_replay_action(client, people, file):
+    file(people["matsumoto"], title="ドローン")
+    client.force_login(people["secretariat"])
+    draft = _draft_with(
+        {
+            "name": "ドローンは本省へ",
+            "priority": 50,
+            "conditions": {"keywords": ["ドローン"]},
+            "actions": {"route_to": {"office": "maff-hq"}},
+        }
+    )
+    response = client.post("/admin/routing/ruleset/", {"action": "replay", "_selected_action": [draft.pk]}, follow=True)
+    assert "1 consultations replayed, 1 routed differently" in response.content.decode()

@@ -151,6 +151,11 @@ CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# Periodic schedules are declared here; django-celery-beat's database scheduler
+# copies them into its tables when beat starts.
+CELERY_BEAT_SCHEDULE = {
+    "auto-close-resolved": {"task": "consult.auto_close_resolved", "schedule": 15 * 60},
+}
 
 # --- Accounts ---------------------------------------------------------------
 AUTH_USER_MODEL = "accounts.User"

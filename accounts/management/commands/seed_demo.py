@@ -1,5 +1,8 @@
+import datetime
+
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
+from django.utils import timezone
 
 from accounts.models import Role
 from accounts.services import upsert_user
@@ -22,8 +25,11 @@ DEMO_ACCOUNTS = [
 class Command(BaseCommand):
     help = "Create the demo accounts (idempotent). Needs the reference data loaded first."
 
+    def add_arguments(self, parser):
+        parser.add_argument("--accounts-only", action="store_true", help="create the accounts but no demo consultations")
+
     @transaction.atomic
-    def handle(self, *args, **options):
+    def handle(self, *args, accounts_only: bool = False, **options):
         if not LocalGovernment.objects.exists():
             raise CommandError("reference data is missing: run `python manage.py load_reference_data` first")
         self.stdout.write(f"demo accounts (password: {DEMO_PASSWORD})")
@@ -44,3 +50,70 @@ class Command(BaseCommand):
                 user.save(update_fields=["is_staff", "is_superuser"])
             state = "created" if created else "updated"
             self.stdout.write(f"  {role.label:<8} {email:<36} {name} ({state})")
+        if not accounts_only:
+            self._demo_consultations()
+
+    def _demo_consultations(self):
+        """A few consultations in different states, filed once (idempotent)."""
+        from accounts.models import User
+        from consult import services
+        from consult.models import Consultation
+
+        matsumoto = User.objects.get(email="staff@matsumoto.example.lg.jp")
+        niigata = User.objects.get(email="staff@niigata.example.lg.jp")
+        maff = User.objects.get(email="liaison@kanto.maff.example.go.jp")
+        if Consultation.objects.filter(filed_by__in=[matsumoto, niigata]).exists():
+            return
+        now = timezone.now()
+        days = datetime.timedelta(days=1)
+        drone = services.file_consultation(
+            actor=matsumoto,
+            title="ドローンによる農薬散布への補助制度について",
+            body="中山間地域の水田でドローンによる農薬散布を始めたいと考えています。使える補助制度と申請の時期を教えてください。",
+            policy_area="smart-agri",
+            now=now - 6 * days,
+        ).consultation
+        services.transition(actor=maff, consultation=drone, action="accept", now=now - 5 * days)
+        services.post_message(
+            actor=maff,
+            consultation=drone,
+            body="スマート農業の実証・導入に使える補助事業があります。対象面積を教えていただけますか。",
+            now=now - 5 * days,
+        )
+        services.file_consultation(
+            actor=niigata,
+            title="5G基地局の誘致と光ファイバ整備（松本市と共同）",
+            body="松本市と共同で、観光地の通信環境整備について相談します。",
+            policy_area="digital-infra",
+            co_filers=["202029"],
+            now=now - 3 * days,
+        )
+        services.file_consultation(
+            actor=niigata,
+            title="商店街のキャッシュレス決済導入支援",
+            body="商店街全体でキャッシュレス決済を導入したい。使える支援策は。",
+            policy_area="sme-dx",
+            now=now - 2 * days,
+        )
+        services.file_consultation(
+            actor=niigata,
+            title="どこに相談すべきか分からない案件",
+            body="廃校舎の活用とデジタル人材の育成を組み合わせた事業について。",
+            policy_area="other",
+            now=now - 1 * days,
+        )
+        resolved = services.file_consultation(
+            actor=matsumoto,
+            title="スマート農業機械の共同利用",
+            body="複数の農家で自動操舵トラクターを共同利用する仕組みについて。",
+            policy_area="smart-agri",
+            now=now - 9 * days,
+        ).consultation
+        services.transition(
+            actor=maff,
+            consultation=resolved,
+            action="resolve",
+            comment="共同利用組織の設立支援が使えます。",
+            now=now - 2 * days,
+        )
+        self.stdout.write("  demo consultations filed")
