@@ -26,7 +26,9 @@ class Command(BaseCommand):
     help = "Create the demo accounts (idempotent). Needs the reference data loaded first."
 
     def add_arguments(self, parser):
-        parser.add_argument("--accounts-only", action="store_true", help="create the accounts but no demo consultations")
+        parser.add_argument(
+            "--accounts-only", action="store_true", help="create the accounts but no demo consultations"
+        )
 
     @transaction.atomic
     def handle(self, *args, accounts_only: bool = False, **options):
