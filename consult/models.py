@@ -123,6 +123,7 @@ class CoFiler(models.Model):
     local_government = models.ForeignKey("routing.LocalGovernment", on_delete=models.PROTECT, related_name="+")
 
     class Meta:
+        indexes = [models.Index(fields=["local_government", "consultation"])]
         constraints = [models.UniqueConstraint(fields=["consultation", "local_government"], name="co_filer_unique")]
 
     def __str__(self) -> str:

@@ -9,7 +9,7 @@ Outside it a consultation does not exist: ``access_consultation`` raises Http404
 
 from __future__ import annotations
 
-from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
+from django.db.models import Prefetch, Q, QuerySet
 from django.http import Http404
 from django.utils.translation import gettext as _
 
@@ -30,24 +30,27 @@ def _office_ids(user, consultation: Consultation | None = None) -> list[int]:
 
 
 def visibility_filter(user) -> Q | None:
-    """The condition on Consultation rows that ``user`` may see (None: nothing)."""
+    """The condition on Consultation rows that ``user`` may see (None: nothing).
+
+    Written as ``id IN (… UNION …)`` rather than ORs of EXISTS, so that
+    PostgreSQL answers it from the small index-backed set of visible ids instead
+    of testing every consultation (a list over a million rows stays fast).
+    """
     if user is None or not user.is_authenticated or not user.is_active:
         return None
     if user.role == Role.SECRETARIAT:
         return Q()
     if user.role == Role.STAFF:
         code = user.local_government_id
-        return Q(filer_id=code) | Q(
-            Exists(CoFiler.objects.filter(consultation_id=OuterRef("pk"), local_government_id=code))
-        )
+        filed = Consultation.objects.filter(filer_id=code).order_by().values("id")
+        co_filed = CoFiler.objects.filter(local_government_id=code).order_by().values("consultation_id")
+        return Q(pk__in=filed.union(co_filed, all=True))
     if user.role == Role.LIAISON:
-        # A subquery, not a list: the visibility rule costs no query of its own.
+        # Subqueries, not lists: the visibility rule costs no query of its own.
         offices = OfficeMembership.objects.filter(user_id=user.pk).values("office_id")
-        return (
-            Q(primary_office_id__in=offices)
-            | Q(Exists(OfficeHandling.objects.filter(consultation_id=OuterRef("pk"), office_id__in=offices)))
-            | Q(Exists(Collaborator.objects.filter(consultation_id=OuterRef("pk"), office_id__in=offices)))
-        )
+        handled = OfficeHandling.objects.filter(office_id__in=offices).order_by().values("consultation_id")
+        collaborating = Collaborator.objects.filter(office_id__in=offices).order_by().values("consultation_id")
+        return Q(pk__in=handled.union(collaborating, all=True))
     return None
 
 
