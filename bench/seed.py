@@ -99,6 +99,13 @@ def seed(count: int, *, seed_value: int = 7, days: int = 730, out=print) -> dict
     now = timezone.now()
     counters = dict(ReferenceCounter.objects.values_list("year", "last"))
     with connection.cursor() as cursor:
+        # Numbers already used, also by an interrupted earlier run that never saved its counters.
+        cursor.execute(
+            "SELECT substring(reference from 5 for 4)::int, max(substring(reference from 10)::int) "
+            "FROM consult_consultation WHERE reference LIKE 'BNS-%%' GROUP BY 1"
+        )
+        for year, last in cursor.fetchall():
+            counters[year] = max(counters.get(year, 0), last)
         cursor.execute("SELECT COALESCE(MAX(id), 0) FROM consult_consultation")
         next_id = cursor.fetchone()[0] + 1
 
@@ -116,14 +123,19 @@ def seed(count: int, *, seed_value: int = 7, days: int = 730, out=print) -> dict
     totals = dict.fromkeys(columns, 0)
     started = time.perf_counter()
     done = 0
+    decisions: dict[int, tuple] = {}  # the pool repeats: decide each pooled consultation once
     while done < count:
         size = min(CHUNK, count - done)
         rows = {table: [] for table in columns}
         for _ in range(size):
-            facts = facts_pool[rng.randrange(len(facts_pool))]
+            pick = rng.randrange(len(facts_pool))
+            facts = facts_pool[pick]
             created = now - datetime.timedelta(seconds=rng.randrange(0, days * 86400))
             created = CAL.clock_start(created) if rng.random() < 0.9 else created
-            decision = decide(facts, compiled, snapshot)
+            if pick not in decisions:
+                decided = decide(facts, compiled, snapshot)
+                decisions[pick] = (decided, decided.explanation_ja)
+            decision, explanation = decisions[pick]
             office = decision.primary_office
             office_id = offices[office.slug] if office else None
             status = _status_for((now - created).total_seconds() / 86400, rng)
@@ -193,7 +205,7 @@ def seed(count: int, *, seed_value: int = 7, days: int = 730, out=print) -> dict
                     cid, f"BNS-{year}-{counters[year]:06d}", facts.title, facts.body, status, areas[facts.policy_area],
                     facts.filer.code, filer_user, facts.urgency, decision.priority, office_id, office_id,
                     liaison if status not in ("open", "triage", "withdrawn") else None, rule_set.pk,
-                    decision.rule.name if decision.rule else "", decision.explanation_ja, "", decision.triage_reason,
+                    decision.rule.name if decision.rule else "", explanation, "", decision.triage_reason,
                     policy.pk, CAL.clock_start(created), first_due, resolution_due, paused, responded, resolved, closed,
                     withdrawn, 0, created, t,
                 )

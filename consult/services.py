@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 
 from accounts.models import OfficeMembership, Role, User
 from routing import decisions
+from routing import selectors as routing_selectors
 from routing.business_time import DEFAULT_CALENDAR
 from routing.models import LocalGovernment, Office, PolicyArea, SlaPolicy
 
@@ -43,7 +44,12 @@ MAX_TITLE = 200
 MAX_BODY = 100_000
 MAX_CO_FILERS = 50
 AUTO_CLOSE_BUSINESS_DAYS = 5
-CALENDAR = DEFAULT_CALENDAR
+
+
+def calendar_of(consultation: Consultation):
+    """The business calendar of the office holding the consultation."""
+    office = consultation.primary_office
+    return routing_selectors.office_calendar(office.slug if office else None)
 
 
 @dataclass
@@ -135,7 +141,11 @@ def _record(consultation, kind, *, actor=None, now, from_status="", to_status=""
 
 def _locked(consultation: Consultation) -> Consultation:
     """Re-read the consultation under a row lock, with what permission checks need."""
-    locked = Consultation.objects.select_for_update(of=("self",)).select_related("sla_policy").get(pk=consultation.pk)
+    locked = (
+        Consultation.objects.select_for_update(of=("self",))
+        .select_related("sla_policy", "primary_office")
+        .get(pk=consultation.pk)
+    )
     links = CoFiler.objects.filter(consultation=locked)
     locked._prefetched_objects_cache = {
         "co_filer_links": links,
@@ -337,11 +347,12 @@ def _end_pause(consultation: Consultation, now) -> dict:
     """Leaving awaiting_filer: deadlines move by the business time spent waiting."""
     if consultation.paused_since is None:
         return {}
-    paused = CALENDAR.elapsed(consultation.paused_since, now)
+    calendar = calendar_of(consultation)
+    paused = calendar.elapsed(consultation.paused_since, now)
     if consultation.first_responded_at is None and consultation.first_response_due_at:
-        consultation.first_response_due_at = CALENDAR.add(consultation.first_response_due_at, paused)
+        consultation.first_response_due_at = calendar.add(consultation.first_response_due_at, paused)
     if consultation.resolution_due_at:
-        consultation.resolution_due_at = CALENDAR.add(consultation.resolution_due_at, paused)
+        consultation.resolution_due_at = calendar.add(consultation.resolution_due_at, paused)
     interval = {
         "paused_from": consultation.paused_since.isoformat(),
         "paused_to": now.isoformat(),
@@ -353,7 +364,7 @@ def _end_pause(consultation: Consultation, now) -> dict:
 
 def _target_seconds(policy: SlaPolicy, which: str) -> int:
     target = policy.first_response_target if which == "first" else policy.resolution_target
-    return decisions.target_seconds(target, policy.unit, CALENDAR)
+    return decisions.target_seconds(target, policy.unit, DEFAULT_CALENDAR)
 
 
 @transaction.atomic
@@ -404,7 +415,9 @@ def transition(
         consultation.closed_at = now
     elif action == "reopen":
         consultation.closed_at = None
-        consultation.resolution_due_at = CALENDAR.add(now, _target_seconds(consultation.sla_policy, "resolution"))
+        consultation.resolution_due_at = calendar_of(consultation).add(
+            now, _target_seconds(consultation.sla_policy, "resolution")
+        )
     elif action == "withdraw":
         consultation.withdrawn_at = now
 
@@ -451,11 +464,12 @@ def transfer(*, actor: User, consultation: Consultation, office: Office | str, r
     Collaborator.objects.filter(consultation=consultation, office=target).delete()
     consultation.primary_office = target
     consultation.assignee = None
+    calendar = calendar_of(consultation)
     consultation.status = after
     consultation.transfer_count += 1
     if consultation.first_responded_at is None:
         # The receiving office's first-response clock starts at the transfer.
-        consultation.first_response_due_at = CALENDAR.add(now, _target_seconds(consultation.sla_policy, "first"))
+        consultation.first_response_due_at = calendar.add(now, _target_seconds(consultation.sla_policy, "first"))
     consultation.updated_at = now
     kind = "routed_by_hand" if before == Status.TRIAGE else "transferred"
     _record(consultation, kind, actor=actor, now=now, from_status=before, to_status=after,
@@ -562,7 +576,8 @@ def auto_close_due(*, now: datetime.datetime | None = None, batch: int = 500) ->
     """Close consultations resolved 5 business days ago (run by beat). Returns how many."""
     now = now or timezone.now()
     # A resolution at or before this instant has had 5 full business days.
-    threshold = CALENDAR.instant_at(CALENDAR.position(now) - AUTO_CLOSE_BUSINESS_DAYS * CALENDAR.day_seconds)
+    calendar = routing_selectors.office_calendar(None)
+    threshold = calendar.instant_at(calendar.position(now) - AUTO_CLOSE_BUSINESS_DAYS * calendar.day_seconds)
     closed = 0
     due = Consultation.objects.filter(status=Status.RESOLVED, resolved_at__lte=threshold).order_by("resolved_at")
     for consultation in list(due[:batch]):

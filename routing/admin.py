@@ -3,6 +3,7 @@ from django.contrib import admin, messages
 
 from . import engine, selectors, services
 from .models import (
+    ClosedDay,
     Jurisdiction,
     LocalGovernment,
     Ministry,
@@ -75,6 +76,13 @@ class PolicyAreaAdmin(admin.ModelAdmin):
 
 
 # --- rules and SLA policies ------------------------------------------------------
+
+
+@admin.register(ClosedDay)
+class ClosedDayAdmin(admin.ModelAdmin):
+    list_display = ["date", "name", "office"]
+    list_filter = ["office"]
+    date_hierarchy = "date"
 
 
 @admin.register(SlaPolicy)

@@ -22,6 +22,7 @@ class RoutingConfig(AppConfig):
             models.SlaPolicy,
             models.OfficeSystem,
             models.RuleSet,
+            models.ClosedDay,
         ):
             post_save.connect(invalidate, sender=model, dispatch_uid=f"routing-invalidate-{model.__name__}")
             post_delete.connect(invalidate, sender=model, dispatch_uid=f"routing-invalidate-del-{model.__name__}")

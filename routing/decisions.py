@@ -122,11 +122,13 @@ def route(
     compiled = selectors.compiled_rule_set(rule_set, snapshot) if rule_set else engine.CompiledRuleSet(rules=())
     decision = engine.decide(facts, compiled, snapshot)
     policy = SlaPolicy.objects.filter(slug=decision.sla_policy).first() or SlaPolicy.objects.get(is_default=True)
+    # Deadlines run on the calendar of the office that will answer (the secretariat's for triage).
+    calendar = selectors.office_calendar(decision.primary_office.slug if decision.primary_office else None)
     return Routing(
         decision=decision,
         rule_set=rule_set,
         sla_policy=policy,
-        deadlines=deadlines_for(policy, at),
+        deadlines=deadlines_for(policy, at, calendar),
         submitted_at=at,
     )
 

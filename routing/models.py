@@ -341,3 +341,30 @@ class Rule(models.Model):
         if RuleSet.objects.filter(pk=self.rule_set_id, status=RuleSetStatus.PUBLISHED).exists():
             raise PublishedRuleSetIsImmutable(f"{self.rule_set} は公開済みのため変更できません")
         return super().delete(*args, **kwargs)
+
+
+class ClosedDay(models.Model):
+    """An extra closed day beyond weekends, national holidays and the year-end
+    closure: for every office (``office`` empty) or for one office."""
+
+    date = models.DateField("日付")
+    office = models.ForeignKey(
+        Office,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="closed_days",
+        verbose_name="部局（空欄は全部局）",
+    )
+    name = models.CharField("理由", max_length=100)
+
+    class Meta:
+        ordering = ["date"]
+        verbose_name = "臨時閉庁日"
+        verbose_name_plural = "臨時閉庁日"
+        constraints = [
+            models.UniqueConstraint(fields=["date", "office"], nulls_distinct=False, name="closed_day_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.date} {self.name}"

@@ -85,7 +85,7 @@ def office_covering(
 # --- routing: snapshots of the reference data and compiled rule sets -----------
 
 _REVISION_KEY = "routing:reference-revision"
-_snapshots: dict[tuple[str, datetime.date], engine.ReferenceSnapshot] = {}
+_snapshots: dict[tuple, object] = {}  # reference snapshots and calendars, per revision
 _compiled: dict[tuple[str, int], engine.CompiledRuleSet] = {}
 
 
@@ -175,6 +175,23 @@ def reference_snapshot(on: datetime.date | None = None) -> engine.ReferenceSnaps
         _snapshots.clear()
     _snapshots[key] = snapshot
     return snapshot
+
+
+def office_calendar(office_slug: str | None = None):
+    """The business calendar of an office: the default hours and closures plus
+    the extra closed days recorded as data (for all offices, or for this one)."""
+    from .business_time import calendar_for
+    from .models import ClosedDay
+
+    key = (reference_revision(), "calendar", office_slug)
+    calendar = _snapshots.get(key)
+    if calendar is None:
+        days = ClosedDay.objects.filter(Q(office__isnull=True) | Q(office__slug=office_slug)).values_list(
+            "date", flat=True
+        )
+        calendar = calendar_for(frozenset(days))
+        _snapshots[key] = calendar
+    return calendar
 
 
 def rule_specs(rule_set) -> list[engine.RuleSpec]:

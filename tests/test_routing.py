@@ -284,3 +284,24 @@ def test_admin_replay_action(client, people, file):
     )
     response = client.post("/admin/routing/ruleset/", {"action": "replay", "_selected_action": [draft.pk]}, follow=True)
     assert "1 consultations replayed, 1 routed differently" in response.content.decode()
+
+
+def test_extra_closed_days_as_data_move_deadlines(people, file):
+    from routing.models import ClosedDay, Office
+
+    ClosedDay.objects.create(date=datetime.date(2026, 11, 27), name="庁舎停電")
+    ClosedDay.objects.create(
+        date=datetime.date(2026, 11, 30), office=Office.objects.get(slug="maff-rab-kanto"), name="移転"
+    )
+    facts = decisions.consultation_facts(local_government="202029", policy_area="smart-agri")
+    at = datetime.datetime(2026, 11, 26, 10, 0, tzinfo=JST)
+    # 関東農政局 is closed on 27 Nov (everyone) and 30 Nov (this office): day 1 is 1 Dec, day 2 is 2 Dec.
+    assert decisions.route(facts, at=at).deadlines.first_response_due_at == datetime.datetime(
+        2026, 12, 2, 10, 0, tzinfo=JST
+    )
+    other = decisions.consultation_facts(local_government="151009", policy_area="sme-dx")
+    assert decisions.route(other, at=at).deadlines.first_response_due_at == datetime.datetime(
+        2026, 12, 1, 10, 0, tzinfo=JST
+    )
+    consultation = file(people["matsumoto"], now=at)
+    assert consultation.first_response_due_at == datetime.datetime(2026, 12, 2, 10, 0, tzinfo=JST)

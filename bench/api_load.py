@@ -1,0 +1,181 @@
+"""Consultations API under load: list and detail latency for a liaison, a staff
+member and the secretariat, and filing throughput, with 8 concurrent clients
+against gunicorn on this machine (loopback only, bounded in time).
+
+    .venv/bin/python -m bench api_load        (after: .venv/bin/python -m bench.seed --count 1000000)
+
+Targets (issue 4): list first pages p95 < 150 ms, detail < 100 ms at 8
+concurrent clients; filing >= 150 consultations/s, with the row count equal to
+the number of 201 answers.
+"""
+
+import http.client
+import json
+import os
+import random
+import signal
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+from bench.support import percentile, report
+
+ROOT = Path(__file__).resolve().parent.parent
+PORT = int(os.environ.get("BENCH_PORT", "8765"))
+CLIENTS = 8
+DURATION = float(os.environ.get("BENCH_SECONDS", "20"))
+WORKERS = os.environ.get("BENCH_GUNICORN_WORKERS", "4")
+
+
+def _start_server() -> subprocess.Popen:
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "config.settings.base", "BANSO_TOKEN_RATE": "100000/min"}
+    server = subprocess.Popen(  # noqa: S603
+        [sys.executable, "-m", "gunicorn", "config.wsgi", "--bind", f"127.0.0.1:{PORT}", "--workers", WORKERS,
+         "--log-level", "warning"],
+        cwd=ROOT, env=env, start_new_session=True,
+    )  # fmt: skip
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            connection = http.client.HTTPConnection("127.0.0.1", PORT, timeout=5)
+            connection.request("GET", "/api/schema/")
+            if connection.getresponse().status == 200:
+                return server
+        except OSError:
+            time.sleep(0.5)
+    server.kill()
+    raise RuntimeError("gunicorn did not start")
+
+
+def _stop_server(server: subprocess.Popen) -> None:
+    os.killpg(server.pid, signal.SIGTERM)
+    try:
+        server.wait(30)
+    except subprocess.TimeoutExpired:
+        os.killpg(server.pid, signal.SIGKILL)
+
+
+def _load(requests_for_client, duration: float) -> list[tuple[str, int, float]]:
+    """Run CLIENTS threads, each with a keep-alive connection, for ``duration`` seconds."""
+    results: list[tuple[str, int, float]] = []
+    lock = threading.Lock()
+    stop = time.monotonic() + duration
+
+    def client(index: int) -> None:
+        connection = http.client.HTTPConnection("127.0.0.1", PORT, timeout=30)
+        mine = []
+        next_request = requests_for_client(index)
+        while time.monotonic() < stop:
+            label, method, path, headers, body = next_request()
+            start = time.perf_counter()
+            connection.request(method, path, body=body, headers=headers)
+            response = connection.getresponse()
+            response.read()
+            mine.append((label, response.status, (time.perf_counter() - start) * 1000))
+        with lock:
+            results.extend(mine)
+
+    threads = [threading.Thread(target=client, args=(i,)) for i in range(CLIENTS)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return results
+
+
+def _summarise(title: str, results, duration: float) -> None:
+    by_label: dict[str, list[float]] = {}
+    statuses: dict[int, int] = {}
+    for label, status, ms in results:
+        by_label.setdefault(label, []).append(ms)
+        statuses[status] = statuses.get(status, 0) + 1
+    for label, timings in sorted(by_label.items()):
+        report(
+            f"{title} {label}",
+            {
+                "n": len(timings),
+                "p50_ms": percentile(timings, 0.5),
+                "p95_ms": percentile(timings, 0.95),
+                "max_ms": max(timings),
+            },
+        )
+    report(f"{title} all", {"req_per_s": len(results) / duration, "statuses": json.dumps(statuses)})
+
+
+def run() -> None:
+    from django.core.management import call_command
+
+    from accounts.models import User
+    from accounts.services import issue_token
+    from consult.models import Consultation
+    from consult.selectors import visible_consultations
+
+    call_command("seed_demo", accounts_only=True, verbosity=0)
+    roles = {
+        "liaison": "liaison@kanto.maff.example.go.jp",
+        "staff": "staff@matsumoto.example.lg.jp",
+        "secretariat": "secretariat@cao.example.go.jp",
+    }
+    users = {role: User.objects.get(email=email) for role, email in roles.items()}
+    tokens = {role: issue_token(user=user).key for role, user in users.items()}
+    visible_ids = {
+        role: list(visible_consultations(user).order_by("-created_at").values_list("id", flat=True)[:2000])
+        for role, user in users.items()
+    }
+    total = Consultation.objects.count()
+    report("data", {"consultations": total, **{f"visible_to_{r}": len(v) for r, v in visible_ids.items()}})
+
+    server = _start_server()
+    try:
+        role_names = list(roles)
+
+        def lists(index):
+            role = role_names[index % len(role_names)]
+            headers = {"Authorization": f"Token {tokens[role]}"}
+            return lambda: (role, "GET", "/api/v1/consultations/?page_size=50", headers, None)
+
+        _load(lists, 3)  # warm up
+        _summarise("list first page", _load(lists, DURATION), DURATION)
+
+        def details(index):
+            rng = random.Random(index)
+            role = role_names[index % len(role_names)]
+            headers = {"Authorization": f"Token {tokens[role]}"}
+            ids = visible_ids[role] or [0]
+            return lambda: (role, "GET", f"/api/v1/consultations/{rng.choice(ids)}/", headers, None)
+
+        _summarise("detail", _load(details, DURATION), DURATION)
+
+        before = Consultation.objects.count()
+        areas = ["smart-agri", "sme-dx", "digital-infra", "tourism-dx", "health-dx", "grant", "other"]
+
+        def filings(index):
+            rng = random.Random(100 + index)
+            headers = {"Authorization": f"Token {tokens['staff']}", "Content-Type": "application/json"}
+
+            def request():
+                body = json.dumps(
+                    {
+                        "title": f"負荷試験 {rng.randrange(10**6)}",
+                        "body": "ドローンとキャッシュレスについて相談します。",
+                        "policy_area": rng.choice(areas),
+                    }
+                )
+                return "file", "POST", "/api/v1/consultations/", headers, body.encode()
+
+            return request
+
+        filing_seconds = min(DURATION, 15)
+        results = _load(filings, filing_seconds)
+        created = sum(1 for _, status, _ in results if status == 201)
+        after = Consultation.objects.count()
+        _summarise("filing", results, filing_seconds)
+        report(
+            "filing throughput",
+            {"created_per_s": created / filing_seconds, "answers_201": created, "new_rows": after - before,
+             "rows_equal_201s": str(after - before == created)},
+        )  # fmt: skip
+    finally:
+        _stop_server(server)
