@@ -204,6 +204,18 @@ def _load_local_governments(directory: Path, prefectures: dict, report: LoadRepo
     return result
 
 
+def _link_parents(model, rows: list[Row], by_slug: dict, label: str) -> None:
+    """Point each row at its ``parent`` (by slug), once every row exists."""
+    for row in rows:
+        parent_slug = row["parent"]
+        if parent_slug and parent_slug not in by_slug:
+            raise row.error(f"unknown parent {label} {parent_slug!r}")
+        obj = by_slug[row["slug"]]
+        parent_id = by_slug[parent_slug].pk if parent_slug else None
+        if obj.parent_id != parent_id:
+            model.objects.filter(pk=obj.pk).update(parent_id=parent_id)
+
+
 def _load_ministries(directory: Path, report: LoadReport) -> dict[str, Ministry]:
     rows = read_rows(directory, "ministries.csv")
     wanted = [
@@ -216,14 +228,7 @@ def _load_ministries(directory: Path, report: LoadReport) -> dict[str, Ministry]
         for index, row in enumerate(rows)
     ]
     result = {key[0]: obj for key, obj in sync(Ministry, ("slug",), wanted, report).items()}
-    for row in rows:
-        parent_slug = row["parent"]
-        if parent_slug and parent_slug not in result:
-            raise row.error(f"unknown parent ministry {parent_slug!r}")
-        ministry = result[row["slug"]]
-        parent_id = result[parent_slug].pk if parent_slug else None
-        if ministry.parent_id != parent_id:
-            Ministry.objects.filter(pk=ministry.pk).update(parent_id=parent_id)
+    _link_parents(Ministry, rows, result, "ministry")
     return result
 
 
@@ -273,14 +278,7 @@ def _load_offices(directory: Path, ministries: dict, systems: dict, report: Load
             }
         )
     result = {key[0]: obj for key, obj in sync(Office, ("slug",), wanted, report).items()}
-    for row in rows:
-        parent_slug = row["parent"]
-        if parent_slug and parent_slug not in result:
-            raise row.error(f"unknown parent office {parent_slug!r}")
-        office = result[row["slug"]]
-        parent_id = result[parent_slug].pk if parent_slug else None
-        if office.parent_id != parent_id:
-            Office.objects.filter(pk=office.pk).update(parent_id=parent_id)
+    _link_parents(Office, rows, result, "office")
     return result
 
 
