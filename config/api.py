@@ -1,5 +1,11 @@
 """Shared pieces of the HTTP API: pagination and the error format."""
 
+import hashlib
+
+from django.conf import settings
+from django.core.cache import cache
+from django.core.paginator import Paginator as DjangoPaginator
+from django.utils.functional import cached_property
 from rest_framework import status
 from rest_framework.exceptions import ValidationError
 from rest_framework.pagination import PageNumberPagination
@@ -9,6 +15,29 @@ from rest_framework.views import exception_handler as drf_exception_handler
 class Pagination(PageNumberPagination):
     page_size_query_param = "page_size"
     max_page_size = 500
+
+
+class CachedCountPaginator(DjangoPaginator):
+    """Counts are remembered for a short while (``BANSO_LIST_COUNT_CACHE_SECONDS``):
+    counting a million visible rows on every page would cost more than the page.
+    Pages themselves are always read fresh."""
+
+    @cached_property
+    def count(self) -> int:
+        seconds = getattr(settings, "BANSO_LIST_COUNT_CACHE_SECONDS", 30)
+        if not seconds or not hasattr(self.object_list, "query"):
+            return super().count
+        sql, params = self.object_list.query.sql_with_params()
+        key = "list-count:" + hashlib.sha256(f"{sql}|{params!r}".encode()).hexdigest()
+        cached = cache.get(key)
+        if cached is None:
+            cached = self.object_list.count()
+            cache.set(key, cached, seconds)
+        return cached
+
+
+class CachedCountPagination(Pagination):
+    django_paginator_class = CachedCountPaginator
 
 
 def _flatten(detail, prefix=""):

@@ -24,11 +24,11 @@ class Priority(models.TextChoices):
 
 
 class ConsultationQuerySet(models.QuerySet):
-    def visible_to(self, user):
+    def visible_to(self, user, pk: int | None = None):
         """The one visibility rule (DESIGN.md "Who uses it"). Every read goes through it."""
         from .selectors import visibility_filter
 
-        condition = visibility_filter(user)
+        condition = visibility_filter(user, pk=pk)
         if condition is None:
             return self.none()
         return self.filter(condition)
@@ -96,6 +96,7 @@ class Consultation(models.Model):
         verbose_name = "相談"
         verbose_name_plural = "相談"
         indexes = [
+            models.Index(fields=["-created_at", "-id"], name="consultation_newest_first"),
             models.Index(fields=["primary_office", "status", "-created_at"]),
             models.Index(fields=["filer", "status", "-created_at"]),
             models.Index(fields=["policy_area", "-created_at"]),

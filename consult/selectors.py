@@ -29,56 +29,81 @@ def _office_ids(user, consultation: Consultation | None = None) -> list[int]:
     return offices
 
 
-def visibility_filter(user) -> Q | None:
+def visibility_filter(user, pk: int | None = None) -> Q | None:
     """The condition on Consultation rows that ``user`` may see (None: nothing).
 
     Written as ``id IN (… UNION …)`` rather than ORs of EXISTS, so that
     PostgreSQL answers it from the small index-backed set of visible ids instead
     of testing every consultation (a list over a million rows stays fast).
+    With ``pk``, the same rule narrowed to one consultation (for detail views).
     """
     if user is None or not user.is_authenticated or not user.is_active:
         return None
+    one = {"pk": pk} if pk is not None else {}
     if user.role == Role.SECRETARIAT:
-        return Q()
+        return Q(**one)
     if user.role == Role.STAFF:
         code = user.local_government_id
-        filed = Consultation.objects.filter(filer_id=code).order_by().values("id")
-        co_filed = CoFiler.objects.filter(local_government_id=code).order_by().values("consultation_id")
+        filed = Consultation.objects.filter(filer_id=code, **one).order_by().values("id")
+        co_filed = CoFiler.objects.filter(local_government_id=code, **_about(pk)).order_by().values("consultation_id")
         return Q(pk__in=filed.union(co_filed, all=True))
     if user.role == Role.LIAISON:
-        # Subqueries, not lists: the visibility rule costs no query of its own.
-        offices = OfficeMembership.objects.filter(user_id=user.pk).values("office_id")
-        handled = OfficeHandling.objects.filter(office_id__in=offices).order_by().values("consultation_id")
-        collaborating = Collaborator.objects.filter(office_id__in=offices).order_by().values("consultation_id")
+        # The offices as a list, so that the database looks them up by index.
+        offices = _office_ids(user)
+        if not offices:
+            return None
+        handled = (
+            OfficeHandling.objects.filter(office_id__in=offices, **_about(pk)).order_by().values("consultation_id")
+        )
+        collaborating = (
+            Collaborator.objects.filter(office_id__in=offices, **_about(pk)).order_by().values("consultation_id")
+        )
         return Q(pk__in=handled.union(collaborating, all=True))
     return None
 
 
-def visible_consultations(user) -> QuerySet[Consultation]:
-    return Consultation.objects.visible_to(user)
+def _about(pk: int | None) -> dict:
+    return {"consultation_id": pk} if pk is not None else {}
+
+
+def visible_consultations(user, pk: int | None = None) -> QuerySet[Consultation]:
+    return Consultation.objects.visible_to(user, pk=pk)
+
+
+def with_list_details(queryset: QuerySet[Consultation]) -> QuerySet[Consultation]:
+    """What a list row shows, in a constant number of queries."""
+    return queryset.select_related(
+        "policy_area", "filer__prefecture", "primary_office__ministry", "assignee", "rule_set"
+    ).prefetch_related(
+        Prefetch("co_filer_links", queryset=CoFiler.objects.select_related("local_government__prefecture")),
+        Prefetch("collaborator_links", queryset=Collaborator.objects.select_related("office__ministry")),
+    )
 
 
 def consultation_list(user) -> QuerySet[Consultation]:
-    """Visible consultations with what a list row shows, in a constant number of queries."""
-    return visible_consultations(user).select_related(
-        "policy_area", "filer__prefecture", "primary_office__ministry", "assignee", "rule_set"
-    )
+    """Visible consultations with what a list row shows."""
+    return with_list_details(visible_consultations(user))
+
+
+def page_of(user, ids: list[int]) -> list[Consultation]:
+    """The full rows of a page of ids already taken from ``visible_consultations``, in that order.
+
+    Lists page over the narrow visible-id query first, so that the database
+    joins details for one page only, never for every visible row."""
+    rows = {c.pk: c for c in with_list_details(Consultation.objects.filter(pk__in=ids))}
+    return [rows[pk] for pk in ids if pk in rows]
 
 
 def access_consultation(user, pk) -> Consultation:
     """Fetch and authorise in one call: the consultation if ``user`` may see it, else 404."""
     try:
-        return (
-            consultation_list(user)
-            .select_related("sla_policy", "rule", "filed_by")
-            .prefetch_related(
-                Prefetch("co_filer_links", queryset=CoFiler.objects.select_related("local_government__prefecture")),
-                Prefetch("collaborator_links", queryset=Collaborator.objects.select_related("office__ministry")),
-            )
-            .get(pk=pk)
-        )
-    except (Consultation.DoesNotExist, ValueError, TypeError):
+        pk = int(pk)
+    except (TypeError, ValueError):
         raise Http404(_("相談が見つかりません")) from None
+    # Authorise on the narrow query (index lookups), then read the details by key.
+    if not visible_consultations(user, pk=pk).exists():
+        raise Http404(_("相談が見つかりません"))
+    return with_list_details(Consultation.objects.select_related("sla_policy", "rule", "filed_by")).get(pk=pk)
 
 
 # --- what a party sees inside a consultation ------------------------------------------------

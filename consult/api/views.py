@@ -1,7 +1,6 @@
 """The consultations API (API.md). Thin: every read through the selectors,
 every write through the services."""
 
-from django.db.models import Prefetch
 from django.http import FileResponse
 from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
@@ -11,8 +10,9 @@ from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from config.api import CachedCountPagination
 from consult import selectors, services
-from consult.models import CoFiler, Collaborator, Event
+from consult.models import Event
 
 from .filters import ConsultationFilter
 from .serializers import (
@@ -63,14 +63,20 @@ class ConsultationListCreate(generics.ListAPIView):
     filterset_class = ConsultationFilter
     parser_classes = [JSONParser, MultiPartParser, FormParser]
 
+    pagination_class = CachedCountPagination
+
     def get_queryset(self):
-        return selectors.consultation_list(self.request.user).prefetch_related(
-            Prefetch("co_filer_links", queryset=CoFiler.objects.select_related("local_government__prefecture")),
-            Prefetch("collaborator_links", queryset=Collaborator.objects.select_related("office__ministry")),
-        )
+        return selectors.visible_consultations(self.request.user).order_by("-created_at", "-id")
 
     def get_serializer_context(self):
         return {**super().get_serializer_context(), "now": timezone.now()}
+
+    def list(self, request, *args, **kwargs):
+        # Page over the narrow id query, then read the details of one page only.
+        ids = self.filter_queryset(self.get_queryset()).values_list("id", flat=True)
+        page_ids = list(self.paginate_queryset(ids))
+        rows = selectors.page_of(request.user, page_ids)
+        return self.get_paginated_response(self.get_serializer(rows, many=True).data)
 
     @extend_schema(
         request={"application/json": FileRequestSerializer, "multipart/form-data": FileRequestSerializer},
