@@ -72,12 +72,9 @@ def visible_consultations(user, pk: int | None = None) -> QuerySet[Consultation]
 
 def with_list_details(queryset: QuerySet[Consultation]) -> QuerySet[Consultation]:
     """What a list row shows, in a constant number of queries."""
-    return queryset.select_related(
-        "policy_area", "filer__prefecture", "primary_office__ministry", "assignee", "rule_set"
-    ).prefetch_related(
-        Prefetch("co_filer_links", queryset=CoFiler.objects.select_related("local_government__prefecture")),
-        Prefetch("collaborator_links", queryset=Collaborator.objects.select_related("office__ministry")),
-    )
+    # Reference data (offices, local governments, policy areas) comes from
+    # routing.selectors.reference_maps, not from joins.
+    return queryset.select_related("assignee").prefetch_related("co_filer_links", "collaborator_links")
 
 
 def consultation_list(user) -> QuerySet[Consultation]:
@@ -103,7 +100,7 @@ def access_consultation(user, pk) -> Consultation:
     # Authorise on the narrow query (index lookups), then read the details by key.
     if not visible_consultations(user, pk=pk).exists():
         raise Http404(_("相談が見つかりません"))
-    return with_list_details(Consultation.objects.select_related("sla_policy", "rule", "filed_by")).get(pk=pk)
+    return with_list_details(Consultation.objects.select_related("sla_policy")).get(pk=pk)
 
 
 # --- what a party sees inside a consultation ------------------------------------------------
@@ -152,7 +149,7 @@ def visible_messages(user, consultation: Consultation) -> QuerySet[Message]:
     attachments = Attachment.objects.order_by("created_at", "id")
     return _scoped(
         Message.objects.filter(consultation=consultation)
-        .select_related("author", "author_office__ministry")
+        .select_related("author")
         .prefetch_related(Prefetch("attachments", queryset=attachments)),
         user,
         consultation,
@@ -161,9 +158,7 @@ def visible_messages(user, consultation: Consultation) -> QuerySet[Message]:
 
 def visible_events(user, consultation: Consultation) -> QuerySet[Event]:
     return _scoped(
-        Event.objects.filter(consultation=consultation).select_related(
-            "actor", "from_office__ministry", "to_office__ministry"
-        ),
+        Event.objects.filter(consultation=consultation).select_related("actor"),
         user,
         consultation,
     )

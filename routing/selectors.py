@@ -1,6 +1,7 @@
 """Reads of the reference data."""
 
 import datetime
+from dataclasses import dataclass
 
 from django.db.models import Prefetch, Q, QuerySet
 from django.utils import timezone
@@ -229,3 +230,56 @@ def compiled_rule_set(rule_set, snapshot: engine.ReferenceSnapshot) -> engine.Co
     if rule_set.is_published:
         _compiled[key] = compiled
     return compiled
+
+
+# --- reference data as in-process maps --------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class OfficeRef:
+    id: int
+    slug: str
+    name: str
+    ministry: str
+
+    def as_json(self) -> dict:
+        return {"slug": self.slug, "name": self.name, "ministry": self.ministry}
+
+
+@dataclass(frozen=True)
+class ReferenceMaps:
+    """Small, rarely edited reference tables kept in memory (renewed with the
+    reference revision), so that lists and details of consultations join none
+    of them in SQL."""
+
+    offices: dict[int, OfficeRef]
+    local_governments: dict[str, dict]  # code → {code, name, prefecture}
+    policy_areas: dict[int, tuple[str, str]]  # id → (slug, name_ja)
+    rule_set_versions: dict[int, int | None]
+
+    def office_json(self, office_id: int | None) -> dict | None:
+        office = self.offices.get(office_id) if office_id else None
+        return office.as_json() if office else None
+
+
+def reference_maps() -> ReferenceMaps:
+    key = (reference_revision(), "maps")
+    maps = _snapshots.get(key)
+    if maps is None:
+        prefectures = dict(Prefecture.objects.values_list("code", "name"))
+        maps = ReferenceMaps(
+            offices={
+                pk: OfficeRef(pk, slug, name, ministry)
+                for pk, slug, name, ministry in Office.objects.values_list("id", "slug", "name", "ministry__slug")
+            },
+            local_governments={
+                code: {"code": code, "name": name, "prefecture": prefectures[prefecture]}
+                for code, name, prefecture in LocalGovernment.objects.values_list("code", "name", "prefecture_id")
+            },
+            policy_areas={
+                pk: (slug, name) for pk, slug, name in PolicyArea.objects.values_list("id", "slug", "name_ja")
+            },
+            rule_set_versions=dict(RuleSet.objects.values_list("id", "version")),
+        )
+        _snapshots[key] = maps
+    return maps

@@ -1,9 +1,11 @@
 from django.utils import timezone
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from consult import services
 from consult.lifecycle import Status, allowed_actions
 from consult.models import Attachment, Consultation, Event, Message, Urgency
+from routing import selectors as routing_selectors
 
 
 class OfficeSummarySerializer(serializers.Serializer):
@@ -49,11 +51,19 @@ def is_overdue(consultation: Consultation, now) -> bool:
     return first_late or (consultation.resolution_due_at is not None and consultation.resolution_due_at < now)
 
 
+def _maps(serializer):
+    """Reference maps shared by every row of one response."""
+    maps = serializer.context.get("maps")
+    if maps is None:
+        maps = serializer.context["maps"] = routing_selectors.reference_maps()
+    return maps
+
+
 class ConsultationSerializer(serializers.ModelSerializer):
-    policy_area = serializers.CharField(source="policy_area.slug")
-    policy_area_name = serializers.CharField(source="policy_area.name_ja")
+    policy_area = serializers.SerializerMethodField()
+    policy_area_name = serializers.SerializerMethodField()
     status_label = serializers.CharField(source="get_status_display")
-    filer = LocalGovernmentRefSerializer()
+    filer = serializers.SerializerMethodField()
     co_filers = serializers.SerializerMethodField()
     routing = serializers.SerializerMethodField()
     assignee = UserRefSerializer(allow_null=True)
@@ -68,21 +78,30 @@ class ConsultationSerializer(serializers.ModelSerializer):
             "withdrawn_at", "transfer_count", "overdue", "created_at", "updated_at",
         ]  # fmt: skip
 
-    def get_co_filers(self, obj) -> list[dict]:
-        return LocalGovernmentRefSerializer(
-            [link.local_government for link in obj.co_filer_links.all()], many=True
-        ).data
+    def get_policy_area(self, obj) -> str:
+        return _maps(self).policy_areas[obj.policy_area_id][0]
 
+    def get_policy_area_name(self, obj) -> str:
+        return _maps(self).policy_areas[obj.policy_area_id][1]
+
+    @extend_schema_field(LocalGovernmentRefSerializer)
+    def get_filer(self, obj) -> dict:
+        return _maps(self).local_governments[obj.filer_id]
+
+    @extend_schema_field(LocalGovernmentRefSerializer(many=True))
+    def get_co_filers(self, obj) -> list[dict]:
+        maps = _maps(self)
+        return [maps.local_governments[link.local_government_id] for link in obj.co_filer_links.all()]
+
+    @extend_schema_field(ConsultationRoutingSerializer)
     def get_routing(self, obj) -> dict:
+        maps = _maps(self)
         rule = None
         if obj.rule_name:
-            rule = {"id": obj.rule_id, "name": obj.rule_name, "version": obj.rule_set.version if obj.rule_set else None}
-        office = obj.primary_office
+            rule = {"id": obj.rule_id, "name": obj.rule_name, "version": maps.rule_set_versions.get(obj.rule_set_id)}
         return {
-            "primary_office": OfficeSummarySerializer(office).data if office else None,
-            "collaborators": OfficeSummarySerializer(
-                [link.office for link in obj.collaborator_links.all()], many=True
-            ).data,
+            "primary_office": maps.office_json(obj.primary_office_id),
+            "collaborators": [maps.office_json(link.office_id) for link in obj.collaborator_links.all()],
             "rule": rule,
             "explanation": obj.routing_explanation,
             "explanation_en": obj.routing_explanation_en,
@@ -106,8 +125,12 @@ class AttachmentSerializer(serializers.ModelSerializer):
 
 class MessageSerializer(serializers.ModelSerializer):
     author = UserRefSerializer()
-    author_office = OfficeSummarySerializer(allow_null=True)
+    author_office = serializers.SerializerMethodField()
     attachments = AttachmentSerializer(many=True)
+
+    @extend_schema_field(OfficeSummarySerializer(allow_null=True))
+    def get_author_office(self, obj) -> dict | None:
+        return _maps(self).office_json(obj.author_office_id)
 
     class Meta:
         model = Message
@@ -117,7 +140,7 @@ class MessageSerializer(serializers.ModelSerializer):
 class ConsultationDetailSerializer(ConsultationSerializer):
     messages = serializers.SerializerMethodField()
     attachments = serializers.SerializerMethodField()
-    routing_rule_set_version = serializers.IntegerField(source="rule_set.version", allow_null=True)
+    routing_rule_set_version = serializers.SerializerMethodField()
     sla_policy = serializers.CharField(source="sla_policy.slug")
     allowed_actions = serializers.SerializerMethodField()
     paused_since = serializers.DateTimeField()
@@ -128,8 +151,12 @@ class ConsultationDetailSerializer(ConsultationSerializer):
             "messages", "attachments", "routing_rule_set_version", "sla_policy", "allowed_actions", "paused_since",
         ]  # fmt: skip
 
+    def get_routing_rule_set_version(self, obj) -> int | None:
+        return _maps(self).rule_set_versions.get(obj.rule_set_id)
+
+    @extend_schema_field(MessageSerializer(many=True))
     def get_messages(self, obj) -> list[dict]:
-        return MessageSerializer(self.context["messages"], many=True).data
+        return MessageSerializer(self.context["messages"], many=True, context=self.context).data
 
     def get_attachments(self, obj) -> list[dict]:
         return AttachmentSerializer(self.context["attachments"], many=True).data
@@ -150,8 +177,16 @@ class ConsultationDetailSerializer(ConsultationSerializer):
 
 class EventSerializer(serializers.ModelSerializer):
     actor = UserRefSerializer(allow_null=True)
-    from_office = OfficeSummarySerializer(allow_null=True)
-    to_office = OfficeSummarySerializer(allow_null=True)
+    from_office = serializers.SerializerMethodField()
+    to_office = serializers.SerializerMethodField()
+
+    @extend_schema_field(OfficeSummarySerializer(allow_null=True))
+    def get_from_office(self, obj) -> dict | None:
+        return _maps(self).office_json(obj.from_office_id)
+
+    @extend_schema_field(OfficeSummarySerializer(allow_null=True))
+    def get_to_office(self, obj) -> dict | None:
+        return _maps(self).office_json(obj.to_office_id)
 
     class Meta:
         model = Event
