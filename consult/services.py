@@ -280,16 +280,23 @@ def file_consultation(
         created_at=now,
         updated_at=now,
     )
-    CoFiler.objects.bulk_create([CoFiler(consultation=consultation, local_government=lg) for lg in others])
+    co_filer_links = CoFiler.objects.bulk_create(
+        [CoFiler(consultation=consultation, local_government=lg) for lg in others]
+    )
     if office:
         OfficeHandling.objects.create(consultation=consultation, office=office, started_at=now)
     collaborator_offices = list(Office.objects.filter(slug__in=[c.slug for c in decision.collaborators]))
-    Collaborator.objects.bulk_create(
+    collaborator_links = Collaborator.objects.bulk_create(
         [
             Collaborator(consultation=consultation, office=o, invited_at=now, by_routing=True)
             for o in collaborator_offices
         ]
     )
+    # What the 201 answer shows, without reading back what was just written.
+    consultation._prefetched_objects_cache = {
+        "co_filer_links": co_filer_links,
+        "collaborator_links": collaborator_links,
+    }
     _record(
         consultation, "filed", actor=actor, now=now, to_status=status, data={"co_filers": [lg.code for lg in others]}
     )

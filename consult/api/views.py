@@ -99,12 +99,16 @@ class ConsultationListCreate(generics.ListAPIView):
             attachments=_uploads(data["attachments"]),
         )
         # The transaction has committed: what the 201 reports is in the database.
-        return detail_response(
-            request,
-            result.consultation.pk,
-            code=status.HTTP_201_CREATED,
-            extra={"attachment_errors": result.attachment_errors},
-        )
+        consultation = result.consultation
+        context = {
+            "request": request,
+            "now": timezone.now(),
+            "messages": [],
+            "attachments": list(consultation.attachments.all()),
+        }
+        data = ConsultationDetailSerializer(consultation, context=context).data
+        data["attachment_errors"] = result.attachment_errors
+        return Response(data, status=status.HTTP_201_CREATED)
 
 
 @extend_schema(tags=["consultations"])
