@@ -123,7 +123,7 @@ def _office_of(user: User, consultation: Consultation) -> Office | None:
 
 
 def _record(consultation, kind, *, actor=None, now, from_status="", to_status="", from_office=None,
-            to_office=None, reason="", data=None, internal=False) -> Event:  # fmt: skip
+            to_office=None, to_office_id=None, reason="", data=None, internal=False) -> Event:  # fmt: skip
     return Event.objects.create(
         consultation=consultation,
         kind=kind,
@@ -131,7 +131,7 @@ def _record(consultation, kind, *, actor=None, now, from_status="", to_status=""
         from_status=from_status,
         to_status=to_status,
         from_office=from_office,
-        to_office=to_office,
+        to_office_id=to_office.pk if to_office is not None else to_office_id,
         reason=reason,
         data=data or {},
         internal=internal,
@@ -241,7 +241,7 @@ def file_consultation(
     )
     facts = decisions.consultation_facts(
         local_government=filer_lg,
-        policy_area=area.slug,
+        policy_area=area,
         co_filers=[lg.code for lg in others],
         urgency=urgency,
         title=title,
@@ -249,11 +249,9 @@ def file_consultation(
     )
     routing = decisions.route(facts, at=now)
     decision = routing.decision
-    office = Office.objects.get(slug=decision.primary_office.slug) if decision.primary_office else None
-    rule = None
-    if decision.rule and decision.rule.id:
-        rule = routing.rule_set.rules.filter(pk=decision.rule.id).first()
-    status = Status.OPEN if office else Status.TRIAGE
+    maps = routing_selectors.reference_maps()
+    office_id = maps.office_ids[decision.primary_office.slug] if decision.primary_office else None
+    status = Status.OPEN if office_id else Status.TRIAGE
     consultation = Consultation.objects.create(
         reference=f"TMP-{uuid.uuid4().hex[:16]}",
         title=title,
@@ -265,10 +263,10 @@ def file_consultation(
         urgency=urgency,
         priority=decision.priority,
         desired_by=desired_by,
-        primary_office=office,
-        routed_office=office,
+        primary_office_id=office_id,
+        routed_office_id=office_id,
         rule_set=routing.rule_set,
-        rule=rule,
+        rule_id=decision.rule.id if decision.rule else None,
         rule_name=decision.rule.name if decision.rule else "",
         routing_explanation=decision.explanation_ja,
         routing_explanation_en=decision.explanation_en,
@@ -283,13 +281,13 @@ def file_consultation(
     co_filer_links = CoFiler.objects.bulk_create(
         [CoFiler(consultation=consultation, local_government=lg) for lg in others]
     )
-    if office:
-        OfficeHandling.objects.create(consultation=consultation, office=office, started_at=now)
-    collaborator_offices = list(Office.objects.filter(slug__in=[c.slug for c in decision.collaborators]))
+    if office_id:
+        OfficeHandling.objects.create(consultation=consultation, office_id=office_id, started_at=now)
+    collaborator_ids = [maps.office_ids[c.slug] for c in decision.collaborators]
     collaborator_links = Collaborator.objects.bulk_create(
         [
-            Collaborator(consultation=consultation, office=o, invited_at=now, by_routing=True)
-            for o in collaborator_offices
+            Collaborator(consultation=consultation, office_id=o, invited_at=now, by_routing=True)
+            for o in collaborator_ids
         ]
     )
     # What the 201 answer shows, without reading back what was just written.
@@ -302,15 +300,15 @@ def file_consultation(
     )
     _record(
         consultation,
-        "routed" if office else "triaged",
+        "routed" if office_id else "triaged",
         actor=None,
         now=now,
-        to_office=office,
+        to_office_id=office_id,
         reason=decision.explanation_ja,
         data={
             "rule": decision.rule.as_json() if decision.rule else None,
             "rule_set_version": decision.rule_set_version,
-            "collaborators": [o.slug for o in collaborator_offices],
+            "collaborators": [c.slug for c in decision.collaborators],
             "sla_policy": routing.sla_policy.slug,
             "triage_reason": decision.triage_reason,
         },

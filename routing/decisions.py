@@ -52,7 +52,7 @@ def _local_governments(codes: list[str], field: str) -> list[LocalGovernment]:
 def consultation_facts(
     *,
     local_government: str | LocalGovernment,
-    policy_area: str,
+    policy_area: str | PolicyArea,
     co_filers: list[str] | tuple = (),
     urgency: str = "normal",
     title: str = "",
@@ -64,14 +64,14 @@ def consultation_facts(
         (filer,) = _local_governments([local_government], "local_government")
     co_filer_codes = [code for code in dict.fromkeys(co_filers) if code != filer.code]
     others = _local_governments(co_filer_codes, "co_filers") if co_filer_codes else []
-    if not PolicyArea.objects.filter(slug=policy_area).exists():
+    if not isinstance(policy_area, PolicyArea) and not PolicyArea.objects.filter(slug=policy_area).exists():
         raise RoutingInputError("policy_area", _("施策分野 %(slug)s はありません") % {"slug": repr(policy_area)})
     if urgency not in engine.types.URGENCIES:
         raise RoutingInputError(
             "urgency", _("緊急度は %(choices)s のいずれかです") % {"choices": ", ".join(engine.types.URGENCIES)}
         )
     return engine.ConsultationFacts(
-        policy_area=policy_area,
+        policy_area=policy_area.slug if isinstance(policy_area, PolicyArea) else policy_area,
         filer=filer_facts(filer),
         co_filers=tuple(filer_facts(lg) for lg in others),
         urgency=urgency,
@@ -121,7 +121,7 @@ def route(
     rule_set = rule_set or selectors.rule_set_in_effect(at)
     compiled = selectors.compiled_rule_set(rule_set, snapshot) if rule_set else engine.CompiledRuleSet(rules=())
     decision = engine.decide(facts, compiled, snapshot)
-    policy = SlaPolicy.objects.filter(slug=decision.sla_policy).first() or SlaPolicy.objects.get(is_default=True)
+    policy = selectors.sla_policy(decision.sla_policy)
     # Deadlines run on the calendar of the office that will answer (the secretariat's for triage).
     calendar = selectors.office_calendar(decision.primary_office.slug if decision.primary_office else None)
     return Routing(

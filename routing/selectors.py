@@ -209,6 +209,16 @@ def rule_specs(rule_set) -> list[engine.RuleSpec]:
     ]
 
 
+def sla_policy(slug: str) -> SlaPolicy:
+    """An SLA policy by slug (the default one when unknown), cached per reference revision."""
+    key = (reference_revision(), "sla")
+    policies = _snapshots.get(key)
+    if policies is None:
+        policies = {policy.slug: policy for policy in SlaPolicy.objects.all()}
+        _snapshots[key] = policies
+    return policies.get(slug) or next(policy for policy in policies.values() if policy.is_default)
+
+
 def rule_set_in_effect(at: datetime.datetime | None = None):
     """The published rule set that routes a consultation filed at ``at``."""
     at = at or timezone.now()
@@ -256,6 +266,7 @@ class ReferenceMaps:
     local_governments: dict[str, dict]  # code → {code, name, prefecture}
     policy_areas: dict[int, tuple[str, str]]  # id → (slug, name_ja)
     rule_set_versions: dict[int, int | None]
+    office_ids: dict[str, int]  # slug → id
 
     def office_json(self, office_id: int | None) -> dict | None:
         office = self.offices.get(office_id) if office_id else None
@@ -280,6 +291,7 @@ def reference_maps() -> ReferenceMaps:
                 pk: (slug, name) for pk, slug, name in PolicyArea.objects.values_list("id", "slug", "name_ja")
             },
             rule_set_versions=dict(RuleSet.objects.values_list("id", "version")),
+            office_ids=dict(Office.objects.values_list("slug", "id")),
         )
         _snapshots[key] = maps
     return maps
