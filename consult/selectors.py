@@ -74,7 +74,29 @@ def with_list_details(queryset: QuerySet[Consultation]) -> QuerySet[Consultation
     """What a list row shows, in a constant number of queries."""
     # Reference data (offices, local governments, policy areas) comes from
     # routing.selectors.reference_maps, not from joins.
-    return queryset.select_related("assignee").prefetch_related("co_filer_links", "collaborator_links")
+    return queryset.select_related("assignee")
+
+
+def attach_parties(consultations: list[Consultation]) -> list[Consultation]:
+    """Give each consultation ``co_filer_codes`` and ``collaborator_office_ids``,
+    in two queries for the whole list (plain lists: cheaper than prefetching)."""
+    ids = [c.pk for c in consultations]
+    co_filers: dict[int, list[str]] = {pk: [] for pk in ids}
+    collaborators: dict[int, list[int]] = {pk: [] for pk in ids}
+    for consultation_id, code in (
+        CoFiler.objects.filter(consultation_id__in=ids)
+        .order_by("id")
+        .values_list("consultation_id", "local_government_id")
+    ):
+        co_filers[consultation_id].append(code)
+    for consultation_id, office_id in (
+        Collaborator.objects.filter(consultation_id__in=ids).order_by("id").values_list("consultation_id", "office_id")
+    ):
+        collaborators[consultation_id].append(office_id)
+    for consultation in consultations:
+        consultation.co_filer_codes = co_filers[consultation.pk]
+        consultation.collaborator_office_ids = collaborators[consultation.pk]
+    return consultations
 
 
 def consultation_list(user) -> QuerySet[Consultation]:
@@ -88,7 +110,7 @@ def page_of(user, ids: list[int]) -> list[Consultation]:
     Lists page over the narrow visible-id query first, so that the database
     joins details for one page only, never for every visible row."""
     rows = {c.pk: c for c in with_list_details(Consultation.objects.filter(pk__in=ids))}
-    return [rows[pk] for pk in ids if pk in rows]
+    return attach_parties([rows[pk] for pk in ids if pk in rows])
 
 
 def access_consultation(user, pk) -> Consultation:
@@ -100,7 +122,8 @@ def access_consultation(user, pk) -> Consultation:
     # Authorise on the narrow query (index lookups), then read the details by key.
     if not visible_consultations(user, pk=pk).exists():
         raise Http404(_("相談が見つかりません"))
-    return with_list_details(Consultation.objects.select_related("sla_policy")).get(pk=pk)
+    consultation = with_list_details(Consultation.objects.select_related("sla_policy")).get(pk=pk)
+    return attach_parties([consultation])[0]
 
 
 # --- what a party sees inside a consultation ------------------------------------------------
@@ -116,7 +139,7 @@ def sees_internal(user, consultation: Consultation) -> bool | None:
     offices = set(_office_ids(user, consultation))
     if consultation.primary_office_id in offices:
         return True
-    if any(link.office_id in offices for link in consultation.collaborator_links.all()):
+    if offices.intersection(consultation.collaborator_office_ids):
         return True
     return None
 

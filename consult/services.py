@@ -74,14 +74,14 @@ def parties(user: User, consultation: Consultation) -> set[str]:
     if user.role == Role.SECRETARIAT:
         standing.add("secretariat")
     elif user.role == Role.STAFF:
-        codes = {consultation.filer_id, *(link.local_government_id for link in consultation.co_filer_links.all())}
+        codes = {consultation.filer_id, *consultation.co_filer_codes}
         if user.local_government_id in codes:
             standing.add("filer")
     elif user.role == Role.LIAISON:
         offices = set(selectors._office_ids(user, consultation))
         if consultation.primary_office_id in offices:
             standing.add("office")
-        if any(link.office_id in offices for link in consultation.collaborator_links.all()):
+        if offices.intersection(consultation.collaborator_office_ids):
             standing.add("collaborator")
     return standing
 
@@ -116,9 +116,9 @@ def _office_of(user: User, consultation: Consultation) -> Office | None:
     offices = {m.office_id: m.office for m in memberships}
     if consultation.primary_office_id in offices:
         return offices[consultation.primary_office_id]
-    for link in consultation.collaborator_links.all():
-        if link.office_id in offices:
-            return offices[link.office_id]
+    for office_id in consultation.collaborator_office_ids:
+        if office_id in offices:
+            return offices[office_id]
     return None
 
 
@@ -146,12 +146,7 @@ def _locked(consultation: Consultation) -> Consultation:
         .select_related("sla_policy", "primary_office")
         .get(pk=consultation.pk)
     )
-    links = CoFiler.objects.filter(consultation=locked)
-    locked._prefetched_objects_cache = {
-        "co_filer_links": links,
-        "collaborator_links": Collaborator.objects.filter(consultation=locked),
-    }
-    return locked
+    return selectors.attach_parties([locked])[0]
 
 
 # --- filing ----------------------------------------------------------------------------------
@@ -278,23 +273,19 @@ def file_consultation(
         created_at=now,
         updated_at=now,
     )
-    co_filer_links = CoFiler.objects.bulk_create(
-        [CoFiler(consultation=consultation, local_government=lg) for lg in others]
-    )
+    CoFiler.objects.bulk_create([CoFiler(consultation=consultation, local_government=lg) for lg in others])
     if office_id:
         OfficeHandling.objects.create(consultation=consultation, office_id=office_id, started_at=now)
     collaborator_ids = [maps.office_ids[c.slug] for c in decision.collaborators]
-    collaborator_links = Collaborator.objects.bulk_create(
+    Collaborator.objects.bulk_create(
         [
             Collaborator(consultation=consultation, office_id=o, invited_at=now, by_routing=True)
             for o in collaborator_ids
         ]
     )
     # What the 201 answer shows, without reading back what was just written.
-    consultation._prefetched_objects_cache = {
-        "co_filer_links": co_filer_links,
-        "collaborator_links": collaborator_links,
-    }
+    consultation.co_filer_codes = [lg.code for lg in others]
+    consultation.collaborator_office_ids = collaborator_ids
     _record(
         consultation, "filed", actor=actor, now=now, to_status=status, data={"co_filers": [lg.code for lg in others]}
     )

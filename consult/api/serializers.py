@@ -1,4 +1,5 @@
 from django.utils import timezone
+from django.utils.translation import gettext
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
@@ -62,7 +63,7 @@ def _maps(serializer):
 class ConsultationSerializer(serializers.ModelSerializer):
     policy_area = serializers.SerializerMethodField()
     policy_area_name = serializers.SerializerMethodField()
-    status_label = serializers.CharField(source="get_status_display")
+    status_label = serializers.SerializerMethodField()
     filer = serializers.SerializerMethodField()
     co_filers = serializers.SerializerMethodField()
     routing = serializers.SerializerMethodField()
@@ -78,6 +79,9 @@ class ConsultationSerializer(serializers.ModelSerializer):
             "withdrawn_at", "transfer_count", "overdue", "created_at", "updated_at",
         ]  # fmt: skip
 
+    def get_status_label(self, obj) -> str:
+        return gettext(Status.LABELS.get(obj.status, obj.status))
+
     def get_policy_area(self, obj) -> str:
         return _maps(self).policy_areas[obj.policy_area_id][0]
 
@@ -91,7 +95,7 @@ class ConsultationSerializer(serializers.ModelSerializer):
     @extend_schema_field(LocalGovernmentRefSerializer(many=True))
     def get_co_filers(self, obj) -> list[dict]:
         maps = _maps(self)
-        return [maps.local_governments[link.local_government_id] for link in obj.co_filer_links.all()]
+        return [maps.local_governments[code] for code in obj.co_filer_codes]
 
     @extend_schema_field(ConsultationRoutingSerializer)
     def get_routing(self, obj) -> dict:
@@ -101,7 +105,7 @@ class ConsultationSerializer(serializers.ModelSerializer):
             rule = {"id": obj.rule_id, "name": obj.rule_name, "version": maps.rule_set_versions.get(obj.rule_set_id)}
         return {
             "primary_office": maps.office_json(obj.primary_office_id),
-            "collaborators": [maps.office_json(link.office_id) for link in obj.collaborator_links.all()],
+            "collaborators": [maps.office_json(office_id) for office_id in obj.collaborator_office_ids],
             "rule": rule,
             "explanation": obj.routing_explanation,
             "explanation_en": obj.routing_explanation_en,
