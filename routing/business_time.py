@@ -33,7 +33,7 @@ JST = ZoneInfo("Asia/Tokyo")
 UTC = datetime.UTC
 DEFAULT_OPENS = datetime.time(8, 30)
 DEFAULT_CLOSES = datetime.time(17, 15)
-_FIRST_YEAR = 1990
+_FIRST_YEAR = 2020  # the earliest year Banso keeps consultations for; earlier dates are refused
 _ONE_DAY = datetime.timedelta(days=1)
 
 
