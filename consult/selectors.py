@@ -119,10 +119,11 @@ def access_consultation(user, pk) -> Consultation:
         pk = int(pk)
     except (TypeError, ValueError):
         raise Http404(_("相談が見つかりません")) from None
-    # Authorise on the narrow query (index lookups), then read the details by key.
-    if not visible_consultations(user, pk=pk).exists():
-        raise Http404(_("相談が見つかりません"))
-    consultation = with_list_details(Consultation.objects.select_related("sla_policy")).get(pk=pk)
+    # The visibility rule narrowed to this one consultation: index lookups only.
+    try:
+        consultation = with_list_details(visible_consultations(user, pk=pk).select_related("sla_policy")).get()
+    except Consultation.DoesNotExist:
+        raise Http404(_("相談が見つかりません")) from None
     return attach_parties([consultation])[0]
 
 
