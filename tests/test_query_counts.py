@@ -1,5 +1,7 @@
 """Lists and details never grow queries with their length."""
 
+import datetime
+
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -74,3 +76,22 @@ def test_events_list_queries_are_constant(api, people, many):
     small, _ = _count(client, f"/api/v1/consultations/{many[0].pk}/events/", {"page_size": 1})
     large, _ = _count(client, f"/api/v1/consultations/{many[0].pk}/events/", {"page_size": 100})
     assert small == large
+
+
+def test_the_hand_written_list_row_equals_the_serializer(api, people, many, file):
+    from django.utils import timezone
+
+    from consult.api.serializers import ConsultationSerializer, consultation_row
+    from consult.selectors import consultation_list, page_of
+    from routing.selectors import reference_maps
+
+    triage = file(people["niigata"], policy_area="other", desired_by=datetime.date(2030, 1, 1))
+    services.transition(actor=people["maff"], consultation=many[0], action="accept")
+    user = people["secretariat"]
+    ids = list(consultation_list(user).order_by("-id").values_list("id", flat=True))
+    rows = page_of(user, ids)
+    assert triage.pk in ids and len(rows) == len(ids)
+    now = timezone.now()
+    expected = ConsultationSerializer(rows, many=True, context={"now": now}).data
+    actual = [consultation_row(row, reference_maps(), now) for row in rows]
+    assert actual == [dict(row) for row in expected]

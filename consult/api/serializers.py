@@ -116,6 +116,59 @@ class ConsultationSerializer(serializers.ModelSerializer):
         return is_overdue(obj, self.context.get("now") or timezone.now())
 
 
+def _time(value):
+    """A datetime as DRF writes it: ISO 8601 in the current time zone."""
+    if value is None:
+        return None
+    text = timezone.localtime(value).isoformat()
+    return text[:-6] + "Z" if text.endswith("+00:00") else text
+
+
+def consultation_row(obj: Consultation, maps, now) -> dict:
+    """The list representation of ``ConsultationSerializer``, written out by hand:
+    a page of fifty rows costs a fraction of the generic field machinery.
+    A test keeps both identical."""
+    area_slug, area_name = maps.policy_areas[obj.policy_area_id]
+    assignee = obj.assignee
+    rule = None
+    if obj.rule_name:
+        rule = {"id": obj.rule_id, "name": obj.rule_name, "version": maps.rule_set_versions.get(obj.rule_set_id)}
+    return {
+        "id": obj.pk,
+        "reference": obj.reference,
+        "title": obj.title,
+        "body": obj.body,
+        "status": obj.status,
+        "status_label": gettext(Status.LABELS.get(obj.status, obj.status)),
+        "policy_area": area_slug,
+        "policy_area_name": area_name,
+        "filer": maps.local_governments[obj.filer_id],
+        "co_filers": [maps.local_governments[code] for code in obj.co_filer_codes],
+        "urgency": obj.urgency,
+        "priority": obj.priority,
+        "desired_by": obj.desired_by.isoformat() if obj.desired_by else None,
+        "routing": {
+            "primary_office": maps.office_json(obj.primary_office_id),
+            "collaborators": [maps.office_json(office_id) for office_id in obj.collaborator_office_ids],
+            "rule": rule,
+            "explanation": obj.routing_explanation,
+            "explanation_en": obj.routing_explanation_en,
+            "triage_reason": obj.triage_reason,
+        },
+        "assignee": {"id": assignee.pk, "name": assignee.display_name} if assignee else None,
+        "first_response_due_at": _time(obj.first_response_due_at),
+        "resolution_due_at": _time(obj.resolution_due_at),
+        "first_responded_at": _time(obj.first_responded_at),
+        "resolved_at": _time(obj.resolved_at),
+        "closed_at": _time(obj.closed_at),
+        "withdrawn_at": _time(obj.withdrawn_at),
+        "transfer_count": obj.transfer_count,
+        "overdue": is_overdue(obj, now),
+        "created_at": _time(obj.created_at),
+        "updated_at": _time(obj.updated_at),
+    }
+
+
 class AttachmentSerializer(serializers.ModelSerializer):
     url = serializers.SerializerMethodField()
 

@@ -13,6 +13,7 @@ from rest_framework.views import APIView
 from config.api import CachedCountPagination
 from consult import selectors, services
 from consult.models import Event
+from routing import selectors as routing_selectors
 
 from .filters import ConsultationFilter
 from .serializers import (
@@ -25,6 +26,7 @@ from .serializers import (
     MessageRequestSerializer,
     MessageSerializer,
     TransferRequestSerializer,
+    consultation_row,
 )
 
 ACTIONS = {
@@ -78,7 +80,8 @@ class ConsultationListCreate(generics.ListAPIView):
         ids = self.filter_queryset(self.get_queryset()).values_list("id", flat=True)
         page_ids = list(self.paginate_queryset(ids))
         rows = selectors.page_of(request.user, page_ids)
-        return self.get_paginated_response(self.get_serializer(rows, many=True).data)
+        maps, now = routing_selectors.reference_maps(), timezone.now()
+        return self.get_paginated_response([consultation_row(row, maps, now) for row in rows])
 
     @extend_schema(
         request={"application/json": FileRequestSerializer, "multipart/form-data": FileRequestSerializer},
