@@ -415,3 +415,33 @@ def test_the_beat_task_closes_what_is_due_and_is_idempotent(people, file, time_m
 def test_beat_schedule_is_declared_in_code(settings):
     schedule = settings.CELERY_BEAT_SCHEDULE
     assert schedule["auto-close-resolved"]["task"] == "consult.auto_close_resolved"
+
+
+def test_list_filters_and_ordering(api, people, file):
+    agri = file(people["matsumoto"], title="ドローンの件")
+    sme = file(people["niigata"], policy_area="sme-dx", title="キャッシュレス")
+    triage = file(people["niigata"], policy_area="other", title="分からない")
+    overdue = file(people["matsumoto"], title="古い相談", now=jst(2025, 4, 1, 10, 0))
+    services.transition(actor=people["maff"], consultation=agri, action="accept")
+    client = api(people["secretariat"])
+
+    def ids(**params):
+        body = client.get(LIST, params).json()
+        assert body["count"] == len(body["results"])
+        return [row["id"] for row in body["results"]]
+
+    assert ids() == [overdue.pk, triage.pk, sme.pk, agri.pk]  # newest filed (highest id) first
+    assert ids(status="in_progress") == [agri.pk]
+    assert ids(status="triage,open") == [overdue.pk, triage.pk, sme.pk]
+    assert ids(office="meti-rbe-kanto") == [sme.pk]
+    assert ids(policy_area="other") == [triage.pk]
+    assert ids(prefecture="15") == [triage.pk, sme.pk]
+    assert ids(overdue="true") == [overdue.pk]
+    assert overdue.pk not in ids(overdue="false")
+    assert ids(q="キャッシュ") == [sme.pk]
+    assert ids(q=agri.reference) == [agri.pk]
+    assert ids(ordering="created_at")[0] == overdue.pk
+    bad = client.get(LIST, {"status": "sleeping"})
+    assert bad.status_code == 400 and "status" in bad.json()["errors"]
+    # Filters never widen visibility.
+    assert [row["id"] for row in api(people["niigata"]).get(LIST, {"policy_area": "smart-agri"}).json()["results"]] == []

@@ -77,7 +77,12 @@ class ConsultationListCreate(generics.ListAPIView):
 
     def list(self, request, *args, **kwargs):
         # Page over the narrow id query, then read the details of one page only.
-        ids = self.filter_queryset(self.get_queryset()).values_list("id", flat=True)
+        # Without filters the ids come from the visibility rule's id sets alone:
+        # the inbox a person opens most often.
+        if set(request.query_params) <= {"page", "page_size"}:
+            ids = selectors.visible_ids_newest_first(request.user)
+        else:
+            ids = self.filter_queryset(self.get_queryset()).values_list("id", flat=True)
         page_ids = list(self.paginate_queryset(ids))
         rows = selectors.page_of(request.user, page_ids)
         maps, now = routing_selectors.reference_maps(), timezone.now()
