@@ -444,4 +444,6 @@ def test_list_filters_and_ordering(api, people, file):
     bad = client.get(LIST, {"status": "sleeping"})
     assert bad.status_code == 400 and "status" in bad.json()["errors"]
     # Filters never widen visibility.
-    assert [row["id"] for row in api(people["niigata"]).get(LIST, {"policy_area": "smart-agri"}).json()["results"]] == []
+    assert [
+        row["id"] for row in api(people["niigata"]).get(LIST, {"policy_area": "smart-agri"}).json()["results"]
+    ] == []
