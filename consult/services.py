@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.base import ContentFile
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -181,7 +181,7 @@ def _validate_filing(actor, title, body, policy_area, co_filers, urgency, filer,
         if filer_lg is None or not filer_lg.can_file:
             errors.setdefault("filer", []).append(_("事務局が提出するときは提出団体（団体コード）を指定してください"))
     elif actor.role == Role.STAFF:
-        filer_lg = actor.local_government
+        filer_lg = LocalGovernment.objects.select_related("prefecture").get(code=actor.local_government_id)
         if filer and filer != filer_lg.code and getattr(filer, "code", None) != filer_lg.code:
             errors.setdefault("filer", []).append(_("自分の団体としてのみ提出できます"))
     else:
@@ -205,11 +205,23 @@ def _assign_reference(consultation: Consultation, now: datetime.datetime) -> Non
     """Gapless per calendar year (JST): the counter row is locked until commit,
     so it is taken as late as possible in the filing transaction."""
     year = timezone.localtime(now).year
-    ReferenceCounter.objects.bulk_create([ReferenceCounter(year=year, last=0)], ignore_conflicts=True)
-    counter = ReferenceCounter.objects.select_for_update().get(year=year)
-    counter.last += 1
-    counter.save(update_fields=["last"])
-    consultation.reference = f"BNS-{year}-{counter.last:06d}"
+    if connection.vendor == "postgresql":
+        # One statement: create or increment the year's counter; the row stays locked until commit.
+        table = ReferenceCounter._meta.db_table
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f'INSERT INTO "{table}" (year, last) VALUES (%s, 1) '  # noqa: S608 — the table name is ours
+                f'ON CONFLICT (year) DO UPDATE SET last = "{table}".last + 1 RETURNING last',
+                [year],
+            )
+            number = cursor.fetchone()[0]
+    else:
+        ReferenceCounter.objects.bulk_create([ReferenceCounter(year=year, last=0)], ignore_conflicts=True)
+        counter = ReferenceCounter.objects.select_for_update().get(year=year)
+        counter.last += 1
+        counter.save(update_fields=["last"])
+        number = counter.last
+    consultation.reference = f"BNS-{year}-{number:06d}"
     Consultation.objects.filter(pk=consultation.pk).update(reference=consultation.reference)
 
 
@@ -286,24 +298,26 @@ def file_consultation(
     # What the 201 answer shows, without reading back what was just written.
     consultation.co_filer_codes = [lg.code for lg in others]
     consultation.collaborator_office_ids = collaborator_ids
-    _record(
-        consultation, "filed", actor=actor, now=now, to_status=status, data={"co_filers": [lg.code for lg in others]}
-    )
-    _record(
-        consultation,
-        "routed" if office_id else "triaged",
-        actor=None,
-        now=now,
-        to_office_id=office_id,
-        reason=decision.explanation_ja,
-        data={
-            "rule": decision.rule.as_json() if decision.rule else None,
-            "rule_set_version": decision.rule_set_version,
-            "collaborators": [c.slug for c in decision.collaborators],
-            "sla_policy": routing.sla_policy.slug,
-            "triage_reason": decision.triage_reason,
-        },
-    )
+    Event.objects.bulk_create(
+        [
+            Event(consultation=consultation, kind="filed", actor=actor, to_status=status, created_at=now,
+                  data={"co_filers": [lg.code for lg in others]}),
+            Event(
+                consultation=consultation,
+                kind="routed" if office_id else "triaged",
+                to_office_id=office_id,
+                reason=decision.explanation_ja,
+                created_at=now,
+                data={
+                    "rule": decision.rule.as_json() if decision.rule else None,
+                    "rule_set_version": decision.rule_set_version,
+                    "collaborators": [c.slug for c in decision.collaborators],
+                    "sla_policy": routing.sla_policy.slug,
+                    "triage_reason": decision.triage_reason,
+                },
+            ),
+        ]
+    )  # fmt: skip
     errors = _store_attachments(consultation, None, actor, attachments, internal=False, now=now)
     _assign_reference(consultation, now)
     return Result(consultation=consultation, attachment_errors=errors)
