@@ -205,6 +205,22 @@ def visible_messages(user, consultation: Consultation) -> QuerySet[Message]:
     )
 
 
+def conversation(user, consultation: Consultation) -> tuple[list[Message], list[Attachment]]:
+    """The messages and attachments ``user`` may see, in two queries; each
+    message carries its attachments as ``shown_attachments``."""
+    messages = list(
+        _scoped(Message.objects.filter(consultation=consultation).select_related("author"), user, consultation)
+    )
+    attachments = list(visible_attachments(user, consultation).order_by("created_at", "id"))
+    by_message: dict[int, list[Attachment]] = {}
+    for attachment in attachments:
+        if attachment.message_id:
+            by_message.setdefault(attachment.message_id, []).append(attachment)
+    for message in messages:
+        message.shown_attachments = by_message.get(message.pk, [])
+    return messages, attachments
+
+
 def visible_events(user, consultation: Consultation) -> QuerySet[Event]:
     return _scoped(
         Event.objects.filter(consultation=consultation).select_related("actor"),

@@ -183,7 +183,12 @@ class AttachmentSerializer(serializers.ModelSerializer):
 class MessageSerializer(serializers.ModelSerializer):
     author = UserRefSerializer()
     author_office = serializers.SerializerMethodField()
-    attachments = AttachmentSerializer(many=True)
+    attachments = serializers.SerializerMethodField()
+
+    @extend_schema_field(AttachmentSerializer(many=True))
+    def get_attachments(self, obj) -> list[dict]:
+        shown = getattr(obj, "shown_attachments", None)
+        return AttachmentSerializer(obj.attachments.all() if shown is None else shown, many=True).data
 
     @extend_schema_field(OfficeSummarySerializer(allow_null=True))
     def get_author_office(self, obj) -> dict | None:

@@ -47,12 +47,8 @@ def _uploads(files) -> list[services.Upload]:
 def detail_response(request, pk: int, *, code=status.HTTP_200_OK, extra=None):
     """The consultation as the caller sees it, read fresh (after any write) in a fixed number of queries."""
     consultation = selectors.access_consultation(request.user, pk)
-    context = {
-        "request": request,
-        "now": timezone.now(),
-        "messages": list(selectors.visible_messages(request.user, consultation)),
-        "attachments": list(selectors.visible_attachments(request.user, consultation)),
-    }
+    messages, attachments = selectors.conversation(request.user, consultation)
+    context = {"request": request, "now": timezone.now(), "messages": messages, "attachments": attachments}
     data = ConsultationDetailSerializer(consultation, context=context).data
     if extra:
         data.update(extra)
