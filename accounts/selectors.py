@@ -1,12 +1,8 @@
-from django.db.models import QuerySet
+"""Reads of accounts."""
 
-from .models import OfficeMembership, User
+from .models import OfficeMembership
 
 
-def office_ids_of(user: User) -> list[int]:
+def office_ids_of(user) -> list[int]:
     """The offices a liaison belongs to (empty for other roles)."""
-    return list(OfficeMembership.objects.filter(user=user).values_list("office_id", flat=True))
-
-
-def users_with_organisation() -> QuerySet[User]:
-    return User.objects.select_related("local_government__prefecture").prefetch_related("memberships__office")
+    return list(OfficeMembership.objects.filter(user_id=user.pk).values_list("office_id", flat=True))

@@ -114,10 +114,6 @@ class Consultation(models.Model):
     def __str__(self) -> str:
         return f"{self.reference} {self.title}"
 
-    @property
-    def is_paused(self) -> bool:
-        return self.status == Status.AWAITING_FILER
-
 
 class CoFiler(models.Model):
     consultation = models.ForeignKey(Consultation, on_delete=models.CASCADE, related_name="co_filer_links")

@@ -13,7 +13,8 @@ from django.db.models import Prefetch, Q, QuerySet
 from django.http import Http404
 from django.utils.translation import gettext as _
 
-from accounts.models import OfficeMembership, Role
+from accounts.models import Role
+from accounts.selectors import office_ids_of
 
 from .models import Attachment, CoFiler, Collaborator, Consultation, Event, Message, OfficeHandling
 
@@ -23,7 +24,7 @@ def _office_ids(user, consultation: Consultation | None = None) -> list[int]:
     cache = getattr(consultation, "_viewer_offices", None) if consultation is not None else None
     if cache is not None and user.pk in cache:
         return cache[user.pk]
-    offices = list(OfficeMembership.objects.filter(user_id=user.pk).values_list("office_id", flat=True))
+    offices = office_ids_of(user)
     if consultation is not None:
         consultation._viewer_offices = {**(cache or {}), user.pk: offices}
     return offices
@@ -122,11 +123,6 @@ def attach_parties(consultations: list[Consultation]) -> list[Consultation]:
         consultation.co_filer_codes = co_filers[consultation.pk]
         consultation.collaborator_office_ids = collaborators[consultation.pk]
     return consultations
-
-
-def consultation_list(user) -> QuerySet[Consultation]:
-    """Visible consultations with what a list row shows."""
-    return with_list_details(visible_consultations(user))
 
 
 def page_of(user, ids: list[int]) -> list[Consultation]:
