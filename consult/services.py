@@ -18,7 +18,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from accounts.models import OfficeMembership, Role, User
+from accounts.models import Role, User
 from routing import decisions
 from routing import selectors as routing_selectors
 from routing.business_time import DEFAULT_CALENDAR
@@ -108,17 +108,14 @@ def _require(user: User, consultation: Consultation, action: str) -> set[str]:
     return standing
 
 
-def _office_of(user: User, consultation: Consultation) -> Office | None:
-    """The office on whose behalf a liaison acts here (the holding one first)."""
+def _office_of(user: User, consultation: Consultation) -> int | None:
+    """The id of the office on whose behalf a liaison acts here (the holding one first)."""
     if user.role != Role.LIAISON:
         return None
-    memberships = OfficeMembership.objects.filter(user=user).select_related("office")
-    offices = {m.office_id: m.office for m in memberships}
-    if consultation.primary_office_id in offices:
-        return offices[consultation.primary_office_id]
-    for office_id in consultation.collaborator_office_ids:
+    offices = set(selectors._office_ids(user, consultation))  # the same lookup parties() made
+    for office_id in (consultation.primary_office_id, *consultation.collaborator_office_ids):
         if office_id in offices:
-            return offices[office_id]
+            return office_id
     return None
 
 
@@ -413,13 +410,13 @@ def transition(
             consultation.assignee = actor
         consultation.paused_since = now
         consultation.first_responded_at = consultation.first_responded_at or now
-        message = Message.objects.create(consultation=consultation, author=actor, author_office=office,
+        message = Message.objects.create(consultation=consultation, author=actor, author_office_id=office,
                                          kind=MessageKind.INFO_REQUEST, body=comment, created_at=now)  # fmt: skip
     elif action == "resolve":
         consultation.resolved_at = now
         consultation.first_responded_at = consultation.first_responded_at or now
         if comment:
-            message = Message.objects.create(consultation=consultation, author=actor, author_office=office,
+            message = Message.objects.create(consultation=consultation, author=actor, author_office_id=office,
                                              kind=MessageKind.RESOLUTION, body=comment, created_at=now)  # fmt: skip
     elif action in ("confirm", "auto_close"):
         consultation.closed_at = now
@@ -432,7 +429,7 @@ def transition(
         consultation.withdrawn_at = now
 
     if message is None and comment and action not in ("request_info", "resolve"):
-        message = Message.objects.create(consultation=consultation, author=actor, author_office=office,
+        message = Message.objects.create(consultation=consultation, author=actor, author_office_id=office,
                                          kind=MessageKind.COMMENT, body=comment, created_at=now)  # fmt: skip
     consultation.status = after
     consultation.updated_at = now
@@ -560,7 +557,7 @@ def post_message(*, actor: User, consultation: Consultation, body: str, internal
     message = Message.objects.create(
         consultation=consultation,
         author=actor,
-        author_office=office,
+        author_office_id=office,
         kind=MessageKind.NOTE if internal else MessageKind.REPLY,
         internal=internal,
         body=body,
