@@ -2,11 +2,15 @@ from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
+from notifications.api.urls import consultation_urlpatterns as consultation_follow_urls
+
 api_v1 = [
     path("auth/", include("accounts.api.urls")),
     path("reference/", include("routing.api.urls")),
     path("routing/", include("routing.api.routing_urls")),
     path("consultations/", include("consult.api.urls")),
+    path("consultations/", include(consultation_follow_urls)),
+    path("notifications/", include("notifications.api.urls")),
 ]
 
 urlpatterns = [

@@ -19,6 +19,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import Role, User
+from notifications import services as notifications
 from routing import decisions
 from routing import selectors as routing_selectors
 from routing.business_time import DEFAULT_CALENDAR
@@ -121,7 +122,8 @@ def _office_of(user: User, consultation: Consultation) -> int | None:
 
 def _record(consultation, kind, *, actor=None, now, from_status="", to_status="", from_office=None,
             to_office=None, to_office_id=None, reason="", data=None, internal=False) -> Event:  # fmt: skip
-    return Event.objects.create(
+    """Append the event and write its notifications (the outbox) in the same transaction."""
+    event = Event.objects.create(
         consultation=consultation,
         kind=kind,
         actor=actor,
@@ -134,6 +136,13 @@ def _record(consultation, kind, *, actor=None, now, from_status="", to_status=""
         internal=internal,
         created_at=now,
     )
+    notifications.notify(consultation=consultation, event=event)
+    return event
+
+
+def _schedule(consultation: Consultation, *, new: bool = False) -> None:
+    """Re-arm the deadline alarms after a change that may move a deadline."""
+    notifications.schedule_alarms(consultation=consultation, calendar=calendar_of(consultation), new=new)
 
 
 def _locked(consultation: Consultation) -> Consultation:
@@ -295,7 +304,7 @@ def file_consultation(
     # What the 201 answer shows, without reading back what was just written.
     consultation.co_filer_codes = [lg.code for lg in others]
     consultation.collaborator_office_ids = collaborator_ids
-    Event.objects.bulk_create(
+    _filed, routed = Event.objects.bulk_create(
         [
             Event(consultation=consultation, kind="filed", actor=actor, to_status=status, created_at=now,
                   data={"co_filers": [lg.code for lg in others]}),
@@ -317,6 +326,8 @@ def file_consultation(
     )  # fmt: skip
     errors = _store_attachments(consultation, None, actor, attachments, internal=False, now=now)
     _assign_reference(consultation, now)
+    notifications.notify(consultation=consultation, event=routed, new=True)
+    _schedule(consultation, new=True)
     return Result(consultation=consultation, attachment_errors=errors)
 
 
@@ -382,9 +393,11 @@ def transition(
     action: str,
     comment: str = "",
     now: datetime.datetime | None = None,
+    via_reply: bool = False,
 ) -> Result:
     """Apply one lifecycle action (accept, request_info, resume, resolve, confirm,
-    reopen, withdraw, auto_close). Raises IllegalTransition (409) or PermissionDenied."""
+    reopen, withdraw, auto_close). Raises IllegalTransition (409) or PermissionDenied.
+    ``via_reply``: the filer's reply resumed it (that reply is what people are told)."""
     now = now or timezone.now()
     consultation = _locked(consultation)
     if actor is not None:
@@ -440,8 +453,11 @@ def transition(
         data["message"] = message.pk
     if action == "auto_close":
         data["automatic"] = True
+    if via_reply:
+        data["via_reply"] = True
     _record(consultation, kinds[action], actor=actor, now=now, from_status=before, to_status=after,
             reason=comment, data=data)  # fmt: skip
+    _schedule(consultation)
     return Result(consultation=consultation, message=message)
 
 
@@ -466,6 +482,7 @@ def transfer(*, actor: User, consultation: Consultation, office: Office | str, r
     before = consultation.status
     after = next_status("transfer", before)
     previous = consultation.primary_office
+    previous_assignee = consultation.assignee_id
     OfficeHandling.objects.filter(consultation=consultation, ended_at__isnull=True).update(ended_at=now)
     OfficeHandling.objects.create(consultation=consultation, office=target, started_at=now)
     Collaborator.objects.filter(consultation=consultation, office=target).delete()
@@ -480,11 +497,13 @@ def transfer(*, actor: User, consultation: Consultation, office: Office | str, r
     consultation.updated_at = now
     kind = "routed_by_hand" if before == Status.TRIAGE else "transferred"
     _record(consultation, kind, actor=actor, now=now, from_status=before, to_status=after,
-            from_office=previous, to_office=target, reason=reason.strip())  # fmt: skip
+            from_office=previous, to_office=target, reason=reason.strip(),
+            data={"previous_assignee": previous_assignee} if previous_assignee else None)  # fmt: skip
     if previous is not None and consultation.ping_pong_flagged_at is None and _bounces(consultation) >= 2:
         consultation.ping_pong_flagged_at = now
         _record(consultation, "ping_pong_flagged", actor=None, now=now, data={"transfers": consultation.transfer_count})
     consultation.save()
+    _schedule(consultation)
     return Result(consultation=consultation)
 
 
@@ -574,9 +593,20 @@ def post_message(*, actor: User, consultation: Consultation, body: str, internal
     errors = _store_attachments(consultation, message, actor, attachments, internal=internal, now=now)
     result = Result(consultation=consultation, message=message, attachment_errors=errors)
     if not internal and "filer" in standing and consultation.status == Status.AWAITING_FILER:
-        transition(actor=actor, consultation=consultation, action="resume", now=now)
+        transition(actor=actor, consultation=consultation, action="resume", now=now, via_reply=True)
         consultation.refresh_from_db()
+    elif not internal and from_office_side:
+        _schedule(consultation)  # the first response disarms its alarms
     return result
+
+
+@transaction.atomic
+def record_reminder(*, consultation: Consultation, kind: str, data: dict, now: datetime.datetime) -> Event:
+    """A deadline event found by the beat sweep (due soon, overdue, escalated,
+    waiting for the filer): recorded in the history and notified like any other."""
+    if not hasattr(consultation, "collaborator_office_ids"):
+        consultation = selectors.attach_parties([consultation])[0]
+    return _record(consultation, kind, actor=None, now=now, data=data)
 
 
 def auto_close_due(*, now: datetime.datetime | None = None, batch: int = 500) -> int:

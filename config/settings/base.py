@@ -9,6 +9,7 @@ import os
 from pathlib import Path
 
 import dj_database_url
+from celery.schedules import crontab
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 VAR_DIR = Path(os.environ.get("BANSO_VAR_DIR", BASE_DIR / "var"))
@@ -117,7 +118,7 @@ REDIS_URL = os.environ.get("REDIS_URL", "")
 if REDIS_URL:
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "BACKEND": "config.cache.ResilientRedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": os.environ.get("BANSO_CACHE_PREFIX", "banso"),
         }
@@ -155,7 +156,31 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # copies them into its tables when beat starts.
 CELERY_BEAT_SCHEDULE = {
     "auto-close-resolved": {"task": "consult.auto_close_resolved", "schedule": 15 * 60},
+    "notifications-outbox": {
+        "task": "notifications.sweep_outbox",
+        "schedule": float(os.environ.get("BANSO_OUTBOX_SWEEP_SECONDS", "60")),
+    },
+    "notifications-deadlines": {
+        "task": "notifications.sweep_deadlines",
+        "schedule": float(os.environ.get("BANSO_DEADLINE_SWEEP_SECONDS", "60")),
+    },
+    # 08:30 JST (CELERY_TIMEZONE); the task itself skips holidays and the year-end closure.
+    "notifications-digest": {
+        "task": "notifications.send_digests",
+        "schedule": crontab(minute=30, hour=8, day_of_week="mon-fri"),
+    },
 }
+# Deliveries have their own queue, so a backlog of e-mail never delays other work.
+CELERY_TASK_ROUTES = {"notifications.*": {"queue": "notifications"}}
+
+# --- Notifications ----------------------------------------------------------
+# No e-mail from 20:00 to 08:00 JST unless urgent; it waits for the morning.
+BANSO_QUIET_HOURS_START = int(os.environ.get("BANSO_QUIET_HOURS_START", "20"))
+BANSO_QUIET_HOURS_END = int(os.environ.get("BANSO_QUIET_HOURS_END", "8"))
+BANSO_DIGEST_EVERY_DAY = env_bool("BANSO_DIGEST_EVERY_DAY")
+# Webhooks: https to public addresses only, unless these are set (development, tests).
+BANSO_WEBHOOK_ALLOW_LOOPBACK = env_bool("BANSO_WEBHOOK_ALLOW_LOOPBACK", DEBUG)
+BANSO_WEBHOOK_ALLOW_PRIVATE = env_bool("BANSO_WEBHOOK_ALLOW_PRIVATE")
 
 # --- Accounts ---------------------------------------------------------------
 AUTH_USER_MODEL = "accounts.User"
@@ -218,6 +243,7 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    "ENUM_NAME_OVERRIDES": {"NotificationKindEnum": "notifications.kinds.Kind"},
 }
 
 # --- Internationalisation ----------------------------------------------------

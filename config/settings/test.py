@@ -12,3 +12,7 @@ PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 STORAGES["staticfiles"] = {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}  # noqa: F405
 BANSO_LIST_COUNT_CACHE_SECONDS = 0  # tests count exactly
+
+# Tasks run in the test process unless a test starts a real worker (BANSO_CELERY_EAGER=0).
+CELERY_TASK_ALWAYS_EAGER = env_bool("BANSO_CELERY_EAGER", True)  # noqa: F405
+BANSO_WEBHOOK_ALLOW_LOOPBACK = True

@@ -1,0 +1,100 @@
+"""The inbox, preferences and following (API.md ``notifications/``). Thin:
+reads through the selectors, writes through the services."""
+
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, inline_serializer
+from rest_framework import serializers, status
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from config.api import Pagination
+from consult import selectors as consult_selectors
+
+from .. import selectors, services
+from .serializers import FollowSerializer, NotificationSerializer, PreferencesSerializer, PreferencesUpdateSerializer
+
+
+def _language(request) -> str:
+    return "en" if (getattr(request, "LANGUAGE_CODE", "ja") or "ja").startswith("en") else "ja"
+
+
+class InboxPagination(Pagination):
+    def get_paginated_response(self, data):
+        response = super().get_paginated_response(data)
+        response.data["unread_count"] = self.unread_count
+        return response
+
+    def get_paginated_response_schema(self, schema):
+        schema = super().get_paginated_response_schema(schema)
+        schema["properties"]["unread_count"] = {"type": "integer"}
+        return schema
+
+
+@extend_schema(tags=["notifications"])
+class Inbox(APIView):
+    @extend_schema(
+        parameters=[OpenApiParameter("unread", bool, description="only unread ones")],
+        responses={200: NotificationSerializer(many=True)},
+    )
+    def get(self, request):
+        """The caller's notifications, newest first, with the unread count."""
+        unread_only = request.query_params.get("unread", "").lower() in ("1", "true", "yes")
+        paginator = InboxPagination()
+        paginator.unread_count = selectors.unread_count(request.user)
+        page = paginator.paginate_queryset(selectors.inbox(request.user, unread_only=unread_only), request, view=self)
+        data = NotificationSerializer(page, many=True, context={"language": _language(request)}).data
+        return paginator.get_paginated_response(data)
+
+
+@extend_schema(tags=["notifications"])
+class MarkRead(APIView):
+    @extend_schema(request=None, responses={200: NotificationSerializer, 404: OpenApiResponse(description="Not yours")})
+    def post(self, request, pk: int):
+        notification = selectors.access_notification(request.user, pk)
+        services.mark_read(user=request.user, notification_ids=[notification.pk])
+        notification = selectors.access_notification(request.user, pk)
+        return Response(NotificationSerializer(notification, context={"language": _language(request)}).data)
+
+
+@extend_schema(tags=["notifications"])
+class MarkAllRead(APIView):
+    @extend_schema(request=None, responses={200: inline_serializer("Marked", {"marked": serializers.IntegerField()})})
+    def post(self, request):
+        return Response({"marked": services.mark_read(user=request.user)})
+
+
+@extend_schema(tags=["notifications"])
+class Preferences(APIView):
+    @extend_schema(responses={200: PreferencesSerializer})
+    def get(self, request):
+        """How the caller is told of each kind: at once, in the 08:30 digest, or not at all."""
+        return Response(selectors.preferences_of(request.user))
+
+    @extend_schema(request=PreferencesUpdateSerializer, responses={200: PreferencesSerializer})
+    def put(self, request):
+        serializer = PreferencesUpdateSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        services.set_preferences(
+            user=request.user,
+            choices=serializer.validated_data.get("preferences", {}),
+            language=serializer.validated_data.get("language"),
+        )
+        return Response(selectors.preferences_of(request.user))
+
+    patch = put
+
+
+@extend_schema(tags=["notifications"])
+class Follow(APIView):
+    @extend_schema(request=None, responses={200: FollowSerializer, 404: OpenApiResponse(description="Not visible")})
+    def post(self, request, pk: int):
+        """Follow a consultation the caller may see."""
+        consultation = consult_selectors.access_consultation(request.user, pk)
+        services.set_following(user=request.user, consultation=consultation, follow=True)
+        return Response({"following": True})
+
+    @extend_schema(request=None, responses={200: FollowSerializer, 404: OpenApiResponse(description="Not visible")})
+    def delete(self, request, pk: int):
+        """Stop following (the filer too: they then get no notifications of it)."""
+        consultation = consult_selectors.access_consultation(request.user, pk)
+        services.set_following(user=request.user, consultation=consultation, follow=False)
+        return Response({"following": False}, status=status.HTTP_200_OK)

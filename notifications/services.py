@@ -1,0 +1,432 @@
+"""Every write of notifications. ``notify`` is called by the consultation
+services inside their transaction (the outbox); delivery is queued after commit."""
+
+from __future__ import annotations
+
+import datetime
+import logging
+import secrets
+from collections.abc import Iterable
+
+from django.conf import settings
+from django.core.cache import cache
+from django.core.exceptions import ValidationError
+from django.db import connection, transaction
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from accounts.models import OfficeMembership, Role, User
+
+from . import texts
+from .kinds import MANDATORY, Delivery, Kind
+from .models import (
+    Alarm,
+    AlarmKind,
+    EmailStatus,
+    Follow,
+    Notification,
+    Preference,
+    Profile,
+    WebhookDelivery,
+    WebhookEndpoint,
+)
+from .recipients import EVENT_KINDS, EventFacts, Parties, recipients
+
+log = logging.getLogger(__name__)
+JST = datetime.timezone(datetime.timedelta(hours=9))
+
+# Secretariat-facing events: the only ones that need the list of secretariat members.
+_SECRETARIAT_EVENTS = {"triaged", "ping_pong_flagged", "escalated"}
+
+
+# --- the outbox ---------------------------------------------------------------------------------
+
+
+def _parties(consultation, event, *, new: bool) -> Parties:
+    follows = [] if new else list(
+        Follow.objects.filter(consultation_id=consultation.pk).values_list("user_id", "active", "user__role")
+    )  # fmt: skip
+    stopped = {user for user, active, _ in follows if not active}
+    filer_followers = {user for user, active, role in follows if active and role == Role.STAFF}
+    if consultation.filed_by_id not in stopped:
+        filer_followers.add(consultation.filed_by_id)
+    liaison_followers = {user for user, active, role in follows if active and role == Role.LIAISON}
+
+    primary = consultation.primary_office_id
+    collaborating = set(getattr(consultation, "collaborator_office_ids", ()) or ()) - {primary}
+    invited = event.to_office_id if event.kind == "collaborator_invited" else None
+    mentioned = event.data.get("mentions") or {} if event.kind in ("replied", "note_added") else {}
+    mentioned_offices = set(mentioned.get("offices") or ())
+    offices = {o for o in (primary, invited) if o} | collaborating
+    rows = []
+    if offices or mentioned_offices:
+        rows = list(
+            OfficeMembership.objects.filter(user__is_active=True)
+            .filter(Q(office_id__in=offices) | Q(office__slug__in=mentioned_offices))
+            .values_list("user_id", "office_id", "is_lead", "office__slug")
+        )
+    office_liaisons = {u for u, o, _, _ in rows if o == primary}
+    leads = {u for u, o, lead, _ in rows if o == primary and lead}
+    collaborator_liaisons = {u for u, o, _, _ in rows if o in collaborating}
+    invited_liaisons = {u for u, o, _, _ in rows if o == invited}
+    secretariat = set()
+    if event.kind in _SECRETARIAT_EVENTS:
+        secretariat = set(User.objects.filter(role=Role.SECRETARIAT, is_active=True).values_list("pk", flat=True))
+    candidates = set(mentioned.get("users") or ()) | {u for u, _, _, slug in rows if slug in mentioned_offices}
+    return Parties(
+        filer_followers=frozenset(filer_followers),
+        liaison_followers=frozenset(liaison_followers),
+        assignee=consultation.assignee_id,
+        office_liaisons=frozenset(office_liaisons),
+        office_leads=frozenset(leads),
+        collaborator_liaisons=frozenset(collaborator_liaisons),
+        secretariat=frozenset(secretariat),
+        invited_liaisons=frozenset(invited_liaisons),
+        mentioned=frozenset(_who_may_see(candidates, consultation, internal=event.internal)),
+    )
+
+
+def _who_may_see(user_ids: set[int], consultation, *, internal: bool) -> set[int]:
+    """Of the people mentioned, those the visibility rule lets see the consultation
+    (and, for an internal note, only offices and the secretariat)."""
+    if not user_ids:
+        return set()
+    from consult.models import Consultation
+
+    allowed = set()
+    for user in User.objects.filter(pk__in=user_ids, is_active=True):
+        if internal and user.role == Role.STAFF:
+            continue
+        if Consultation.objects.visible_to(user, pk=consultation.pk).exists():
+            allowed.add(user.pk)
+    return allowed
+
+
+def in_quiet_hours(now: datetime.datetime) -> bool:
+    """E-mail waits from 20:00 to 08:00 JST (unless urgent)."""
+    hour = now.astimezone(JST).hour
+    return not (settings.BANSO_QUIET_HOURS_END <= hour < settings.BANSO_QUIET_HOURS_START)
+
+
+def end_of_quiet_hours(now: datetime.datetime) -> datetime.datetime:
+    """The next 08:00 JST (quiet hours end) at or after ``now``."""
+    local = now.astimezone(JST)
+    morning = local.replace(hour=settings.BANSO_QUIET_HOURS_END, minute=0, second=0, microsecond=0)
+    if local >= morning:
+        morning += datetime.timedelta(days=1)
+    return morning.astimezone(datetime.UTC)
+
+
+def notify(*, consultation, event, new: bool = False) -> list[Notification]:
+    """Write the notifications of one consultation event (inside the caller's
+    transaction) and queue their delivery for after commit. ``new``: the
+    consultation was filed in this transaction (nobody follows it yet)."""
+    _queue_webhooks(consultation, event)
+    if event.kind not in EVENT_KINDS:
+        return []
+    facts = EventFacts(kind=event.kind, actor=event.actor_id, internal=event.internal, data=event.data or {})
+    told = recipients(facts, _parties(consultation, event, new=new))
+    return _write(consultation=consultation, event=event, told=told, now=event.created_at)
+
+
+def _write(*, consultation, event, told: dict[int, Kind], now) -> list[Notification]:
+    if not told:
+        return []
+    chosen = {
+        user_id: delivery
+        for user_id, kind, delivery in Preference.objects.filter(
+            user_id__in=list(told), kind__in=set(told.values())
+        ).values_list("user_id", "kind", "delivery")
+        if told[user_id] == kind
+    }
+    urgent = getattr(consultation, "urgency", "") == "urgent"
+    quiet_until = None if urgent or not in_quiet_hours(now) else end_of_quiet_hours(now)
+    data = texts.snapshot(consultation, event)
+    rows = []
+    for user_id, kind in told.items():
+        delivery = chosen.get(user_id, Delivery.IMMEDIATE)
+        if delivery == Delivery.OFF and kind not in MANDATORY:
+            continue
+        rows.append(
+            Notification(
+                recipient_id=user_id,
+                kind=kind,
+                consultation=consultation,
+                event=event,
+                actor_id=event.actor_id,
+                data=data,
+                urgent=urgent,
+                created_at=now,
+                email_status=EmailStatus.DIGEST if delivery == Delivery.DIGEST else EmailStatus.PENDING,
+                email_not_before=quiet_until if delivery != Delivery.DIGEST else None,
+            )
+        )
+    created = Notification.objects.bulk_create(rows, ignore_conflicts=False)
+    ids = [n.pk for n in created]
+    emails = [n.pk for n in created if n.email_status == EmailStatus.PENDING and n.email_not_before is None]
+    transaction.on_commit(lambda: enqueue_delivery(ids, emails))
+    return created
+
+
+def enqueue_delivery(inbox_ids: list[int], email_ids: list[int]) -> None:
+    """Hand the new rows to the workers. Never fails the caller: if the broker is
+    away, the outbox sweep sends them later."""
+    from . import tasks
+
+    for task, ids in ((tasks.deliver_inbox, inbox_ids), (tasks.send_emails, email_ids)):
+        for start in range(0, len(ids), tasks.BATCH):
+            _publish(task, ids[start : start + tasks.BATCH])
+
+
+def _publish(task, ids: list[int]) -> bool:
+    if not ids:
+        return True
+    try:
+        task.apply_async(args=[ids], retry=False)
+        return True
+    except Exception:  # the broker is down: the rows wait for the sweep
+        log.warning("could not queue %s for %d rows; the outbox sweep will", task.name, len(ids), exc_info=True)
+        return False
+
+
+def notify_office_lead(*, office_id: int, kind: Kind, data: dict, now: datetime.datetime) -> list[Notification]:
+    """A notice to the leads of an office that is not about one consultation event."""
+    leads = OfficeMembership.objects.filter(office_id=office_id, is_lead=True, user__is_active=True)
+    rows = [
+        Notification(recipient_id=user_id, kind=kind, data=data, created_at=now, email_status=EmailStatus.PENDING)
+        for user_id in leads.values_list("user_id", flat=True)
+    ]
+    created = Notification.objects.bulk_create(rows)
+    ids = [n.pk for n in created]
+    transaction.on_commit(lambda: enqueue_delivery(ids, ids))
+    return created
+
+
+# --- the inbox ------------------------------------------------------------------------------------
+
+
+def mark_read(*, user: User, notification_ids: Iterable[int] | None = None, now=None) -> int:
+    """Mark the person's own notifications read (all unread ones with None)."""
+    now = now or timezone.now()
+    from .delivery import unread_cache_key
+
+    unread = Notification.objects.filter(recipient=user, read_at__isnull=True)
+    if notification_ids is not None:
+        unread = unread.filter(pk__in=list(notification_ids))
+    marked = unread.update(read_at=now)
+    if marked:
+        cache.delete(unread_cache_key(user.pk))
+    return marked
+
+
+# --- preferences and following ------------------------------------------------------------------
+
+
+@transaction.atomic
+def set_preferences(*, user: User, choices: dict[str, str], language: str | None = None) -> None:
+    errors: dict[str, list[str]] = {}
+    for kind, delivery in choices.items():
+        if kind not in Kind.values:
+            errors.setdefault("kind", []).append(_("通知の種類 %(kind)s はありません") % {"kind": repr(kind)})
+        elif delivery not in Delivery.values:
+            errors.setdefault(kind, []).append(
+                _("%(choices)s のいずれかを選んでください") % {"choices": ", ".join(Delivery.values)}
+            )
+        elif delivery == Delivery.OFF and kind in MANDATORY:
+            errors.setdefault(kind, []).append(_("この通知は止められません（期限超過とエスカレーション）"))
+    if language is not None and language not in ("ja", "en"):
+        errors.setdefault("language", []).append(_("言語は ja か en です"))
+    if errors:
+        raise ValidationError(errors)
+    for kind, delivery in choices.items():
+        Preference.objects.update_or_create(user=user, kind=kind, defaults={"delivery": delivery})
+    if language is not None:
+        Profile.objects.update_or_create(user=user, defaults={"language": language})
+
+
+@transaction.atomic
+def set_following(*, user: User, consultation, follow: bool, now=None) -> Follow:
+    """Follow or stop following a consultation the person can see (the caller checked)."""
+    now = now or timezone.now()
+    entry, _ = Follow.objects.update_or_create(
+        user=user, consultation=consultation, defaults={"active": follow, "created_at": now}
+    )
+    return entry
+
+
+# --- deadline alarms ------------------------------------------------------------------------------
+
+_FIRST = (AlarmKind.FIRST_RESPONSE_DUE_SOON, AlarmKind.FIRST_RESPONSE_OVERDUE, AlarmKind.FIRST_RESPONSE_ESCALATED)
+_RESOLUTION = (AlarmKind.RESOLUTION_DUE_SOON, AlarmKind.RESOLUTION_OVERDUE, AlarmKind.RESOLUTION_ESCALATED)
+ESCALATE_AFTER_DAYS = 2
+REMIND_FILER_AFTER_DAYS = 3
+
+
+def desired_alarms(consultation, calendar) -> dict[str, tuple[datetime.datetime, datetime.datetime]]:
+    """The alarms a consultation should have armed now: kind → (deadline, due at)."""
+    day = calendar.day_seconds
+    alarms: dict[str, tuple[datetime.datetime, datetime.datetime]] = {}
+
+    def around(deadline, kinds):
+        position = calendar.position(deadline)
+        alarms[kinds[0]] = (deadline, calendar.instant_at(max(0, position - day)))
+        alarms[kinds[1]] = (deadline, deadline)
+        alarms[kinds[2]] = (deadline, calendar.instant_at(position + ESCALATE_AFTER_DAYS * day))
+
+    status = consultation.status
+    if status in ("open", "in_progress"):
+        if consultation.first_responded_at is None and consultation.first_response_due_at:
+            around(consultation.first_response_due_at, _FIRST)
+        if consultation.resolution_due_at:
+            around(consultation.resolution_due_at, _RESOLUTION)
+    elif status == "awaiting_filer" and consultation.paused_since:
+        since = consultation.paused_since
+        alarms[AlarmKind.AWAITING_FILER] = (since, calendar.add(since, REMIND_FILER_AFTER_DAYS * day))
+    return alarms
+
+
+def schedule_alarms(*, consultation, calendar, new: bool = False) -> None:
+    """Arm, move or disarm the consultation's alarms after a change (inside the
+    caller's transaction, under its lock on the consultation). An alarm fires
+    once per deadline: one that already fired for the same deadline stays quiet."""
+    wanted = desired_alarms(consultation, calendar)
+    table = Alarm._meta.db_table
+    if wanted:
+        values = []
+        params: list = []
+        for kind, (deadline, due_at) in wanted.items():
+            values.append("(%s, %s, %s, %s)")
+            params += [consultation.pk, kind, deadline, due_at]
+        if connection.vendor == "postgresql":
+            sql = (
+                f'INSERT INTO "{table}" (consultation_id, kind, deadline, due_at) VALUES {", ".join(values)} '  # noqa: S608
+                f'ON CONFLICT (consultation_id, kind) DO UPDATE SET deadline = EXCLUDED.deadline, '
+                f'due_at = CASE WHEN "{table}".fired_for IS NOT DISTINCT FROM EXCLUDED.deadline THEN NULL '
+                f'ELSE EXCLUDED.due_at END, claimed_at = NULL'
+            )  # fmt: skip
+            with connection.cursor() as cursor:
+                cursor.execute(sql, params)
+        else:
+            for kind, (deadline, due_at) in wanted.items():
+                alarm, _ = Alarm.objects.get_or_create(consultation_id=consultation.pk, kind=kind)
+                alarm.deadline = deadline
+                alarm.due_at = None if alarm.fired_for == deadline else due_at
+                alarm.claimed_at = None
+                alarm.save()
+    if not new:
+        Alarm.objects.filter(consultation_id=consultation.pk, due_at__isnull=False).exclude(kind__in=wanted).update(
+            due_at=None, claimed_at=None
+        )
+
+
+# --- webhooks -------------------------------------------------------------------------------------
+
+
+def _queue_webhooks(consultation, event) -> None:
+    offices = {consultation.primary_office_id, *(getattr(consultation, "collaborator_office_ids", ()) or ())}
+    offices.discard(None)
+    if event.kind == "collaborator_invited" and event.to_office_id:
+        offices.add(event.to_office_id)
+    if not offices or not _offices_with_webhooks().intersection(offices):
+        return
+    endpoints = list(WebhookEndpoint.objects.filter(office_id__in=offices, is_active=True))
+    if not endpoints:
+        return
+    payload = texts.webhook_payload(consultation, event)
+    created = WebhookDelivery.objects.bulk_create(
+        [
+            WebhookDelivery(endpoint=e, event=event, payload=payload, next_attempt_at=event.created_at,
+                            created_at=event.created_at)
+            for e in endpoints
+        ],
+        ignore_conflicts=True,
+    )  # fmt: skip
+    ids = [d.pk for d in created if d.pk]
+
+    def queue():
+        from . import tasks
+
+        _publish(tasks.send_webhooks, ids)
+
+    transaction.on_commit(queue)
+
+
+_WEBHOOK_OFFICES_KEY = "notifications:webhook-offices"
+
+
+def _offices_with_webhooks() -> set[int]:
+    """Offices that have an active webhook (most have none), cached until an
+    endpoint changes, so that most events need no webhook query at all."""
+    offices = cache.get(_WEBHOOK_OFFICES_KEY)
+    if offices is None:
+        offices = set(WebhookEndpoint.objects.filter(is_active=True).values_list("office_id", flat=True).distinct())
+        cache.set(_WEBHOOK_OFFICES_KEY, offices, timeout=300)
+    return offices
+
+
+def webhooks_changed() -> None:
+    transaction.on_commit(lambda: cache.delete(_WEBHOOK_OFFICES_KEY))
+
+
+def validate_webhook_url(url: str) -> None:
+    from .webhooks import UnsafeURL, check_url
+
+    try:
+        check_url(url, resolve=False)
+    except UnsafeURL as exc:
+        raise ValidationError({"url": [str(exc)]}) from exc
+
+
+@transaction.atomic
+def add_webhook(*, office, url: str, secret: str = "", now=None) -> WebhookEndpoint:
+    validate_webhook_url(url)
+    endpoint = WebhookEndpoint.objects.create(
+        office=office, url=url, secret=secret or secrets.token_hex(32), created_at=now or timezone.now()
+    )
+    webhooks_changed()
+    return endpoint
+
+
+@transaction.atomic
+def reenable_webhook(*, endpoint: WebhookEndpoint) -> None:
+    WebhookEndpoint.objects.filter(pk=endpoint.pk).update(
+        is_active=True, consecutive_failures=0, disabled_at=None, disabled_reason=""
+    )
+    webhooks_changed()
+
+
+# --- retries from the admin -----------------------------------------------------------------------
+
+
+def retry_emails(*, notification_ids: Iterable[int]) -> int:
+    ids = list(
+        Notification.objects.filter(pk__in=list(notification_ids), email_status=EmailStatus.FAILED).values_list(
+            "pk", flat=True
+        )
+    )
+    Notification.objects.filter(pk__in=ids).update(
+        email_status=EmailStatus.PENDING, email_attempts=0, email_not_before=None
+    )
+    transaction.on_commit(lambda: enqueue_delivery([], ids))
+    return len(ids)
+
+
+def retry_webhooks(*, delivery_ids: Iterable[int], now=None) -> int:
+    from .models import WebhookStatus
+
+    now = now or timezone.now()
+    ids = list(
+        WebhookDelivery.objects.filter(pk__in=list(delivery_ids), status=WebhookStatus.FAILED).values_list(
+            "pk", flat=True
+        )
+    )
+    WebhookDelivery.objects.filter(pk__in=ids).update(status=WebhookStatus.PENDING, attempts=0, next_attempt_at=now)
+
+    def queue():
+        from . import tasks
+
+        _publish(tasks.send_webhooks, ids)
+
+    transaction.on_commit(queue)
+    return len(ids)

@@ -1,0 +1,113 @@
+"""Celery tasks of notifications, on the ``notifications`` queue. They take ids,
+are idempotent (the rows carry the delivery state) and are retried with
+backoff and jitter up to a cap; beat sweeps what was never queued."""
+
+from __future__ import annotations
+
+import datetime
+
+from celery import shared_task
+from django.conf import settings
+from django.db.models import Q
+from django.utils import timezone
+
+from . import delivery
+from .models import EmailStatus, Notification, WebhookDelivery, WebhookStatus
+
+BATCH = 100
+# What was written this long ago and is still waiting was never queued, or its task was lost.
+SWEEP_GRACE = datetime.timedelta(seconds=30)
+
+RETRYING = {
+    "acks_late": True,
+    "autoretry_for": (Exception,),
+    "retry_backoff": 5,
+    "retry_backoff_max": 600,
+    "retry_jitter": True,
+    "max_retries": 8,
+}
+
+
+@shared_task(name="notifications.deliver_inbox", **RETRYING)
+def deliver_inbox(ids: list[int]) -> int:
+    return delivery.deliver_inbox(ids)
+
+
+@shared_task(name="notifications.send_emails", **RETRYING)
+def send_emails(ids: list[int]) -> int:
+    return delivery.send_emails(ids)
+
+
+@shared_task(name="notifications.send_webhooks", **RETRYING)
+def send_webhooks(ids: list[int]) -> int:
+    return delivery.send_webhooks(ids)
+
+
+@shared_task(name="notifications.fire_alarms", **RETRYING)
+def fire_alarms(ids: list[int]) -> int:
+    return sum(1 for pk in ids if delivery.fire_alarm(pk))
+
+
+@shared_task(name="notifications.send_digest", **RETRYING)
+def send_digest(user_id: int) -> int:
+    return delivery.send_digest(user_id)
+
+
+def _queue(task, ids: list[int]) -> int:
+    from .services import _publish
+
+    queued = 0
+    for start in range(0, len(ids), BATCH):
+        chunk = ids[start : start + BATCH]
+        if _publish(task, chunk):
+            queued += len(chunk)
+    return queued
+
+
+@shared_task(name="notifications.sweep_outbox", acks_late=True)
+def sweep_outbox(limit: int = 20_000) -> dict:
+    """Queue what is waiting: deliveries never queued (broker or worker was
+    down), e-mails whose quiet hours or retry delay ended, webhook retries."""
+    now = timezone.now()
+    before = now - SWEEP_GRACE
+    inbox = list(
+        Notification.objects.filter(delivered_at__isnull=True, created_at__lte=before)
+        .order_by("created_at")
+        .values_list("pk", flat=True)[:limit]
+    )
+    emails = list(
+        Notification.objects.filter(email_status=EmailStatus.PENDING)
+        .filter(Q(email_not_before__lte=now) | Q(email_not_before__isnull=True, created_at__lte=before))
+        .order_by("created_at")
+        .values_list("pk", flat=True)[:limit]
+    )
+    hooks = list(
+        WebhookDelivery.objects.filter(status=WebhookStatus.PENDING, next_attempt_at__lte=now)
+        .order_by("next_attempt_at")
+        .values_list("pk", flat=True)[:limit]
+    )
+    return {
+        "inbox": _queue(deliver_inbox, inbox),
+        "emails": _queue(send_emails, emails),
+        "webhooks": _queue(send_webhooks, hooks),
+    }
+
+
+@shared_task(name="notifications.sweep_deadlines", acks_late=True)
+def sweep_deadlines(limit: int = 10_000) -> int:
+    """Claim the due deadline alarms and queue them for firing."""
+    return _queue(fire_alarms, delivery.claim_due_alarms(limit=limit))
+
+
+@shared_task(name="notifications.send_digests", acks_late=True)
+def send_digests() -> int:
+    """At 08:30 JST on business days: one digest e-mail per person who has any."""
+    from routing.selectors import office_calendar
+
+    today = timezone.localdate()
+    if not office_calendar(None).is_business_day(today) and not settings.BANSO_DIGEST_EVERY_DAY:
+        return 0
+    people = set(Notification.objects.filter(email_status=EmailStatus.DIGEST).values_list("recipient_id", flat=True))
+    for user_id in people:
+        send_digest.apply_async(args=[user_id])
+    return len(people)

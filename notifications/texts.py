@@ -1,0 +1,150 @@
+"""What a notification says: a snapshot taken when it is written, the one-line
+summary in Japanese or English, the e-mails and the webhook body."""
+
+from __future__ import annotations
+
+import datetime
+
+from django.conf import settings
+from django.core.mail import EmailMultiAlternatives
+from django.template.loader import render_to_string
+
+from .kinds import label
+
+JST = datetime.timezone(datetime.timedelta(hours=9))
+DEADLINE_NAMES = {
+    "first_response": ("初回回答期限", "first response deadline"),
+    "resolution": ("解決期限", "resolution deadline"),
+}
+
+
+def consultation_url(consultation_id: int | None) -> str:
+    base = settings.SITE_URL.rstrip("/")
+    return f"{base}/consultations/{consultation_id}/" if consultation_id else f"{base}/"
+
+
+def snapshot(consultation, event) -> dict:
+    """The facts a notification shows, frozen at the event (names may change later)."""
+    from routing import selectors as routing_selectors
+
+    maps = routing_selectors.reference_maps()
+    actor = event.actor if event.actor_id else None
+    office = maps.office_json(consultation.primary_office_id) if consultation.primary_office_id else None
+    data = {
+        "reference": consultation.reference,
+        "title": consultation.title,
+        "event": event.kind,
+        "actor_name": actor.display_name if actor is not None else "",
+        "office": office["name"] if office else "",
+    }
+    for key in ("deadline", "deadline_kind"):
+        if key in (event.data or {}):
+            data[key] = event.data[key]
+    if event.reason and not event.internal:
+        data["reason"] = event.reason[:200]
+    return data
+
+
+def summary(notification, language: str = "ja") -> str:
+    data = notification.data or {}
+    kind = label(notification.kind, language)
+    subject = f"{data.get('reference', '')}「{data.get('title', '')}」" if data.get("reference") else ""
+    parts = [subject, kind] if subject else [kind]
+    if data.get("deadline_kind") in DEADLINE_NAMES:
+        parts.append(DEADLINE_NAMES[data["deadline_kind"]][1 if language == "en" else 0])
+    if data.get("actor_name"):
+        parts.append(f"({data['actor_name']})" if language == "en" else f"（{data['actor_name']}）")
+    if data.get("detail"):
+        parts.append(data["detail"])
+    return " ".join(p for p in parts if p)
+
+
+def local_time(value: datetime.datetime | None) -> str:
+    return value.astimezone(JST).strftime("%Y-%m-%d %H:%M JST") if value else ""
+
+
+def message_id(notification_id: int, channel: str = "email") -> str:
+    """Stable per delivery: a resent e-mail is recognisably the same message."""
+    domain = settings.DEFAULT_FROM_EMAIL.rsplit("@", 1)[-1].strip(">") or "banso.invalid"
+    return f"<banso-{channel}-{notification_id}@{domain}>"
+
+
+def email_for(notification, *, language: str) -> EmailMultiAlternatives:
+    context = {
+        "notification": notification,
+        "kind": label(notification.kind, language),
+        "summary": summary(notification, language),
+        "data": notification.data or {},
+        "url": consultation_url(notification.consultation_id),
+        "created": local_time(notification.created_at),
+        "recipient": notification.recipient,
+        "preferences_url": f"{settings.SITE_URL.rstrip('/')}/notifications/preferences/",
+    }
+    prefix = "[Banso] " if language == "en" else "【Banso】"
+    subject = f"{prefix}{context['summary']}"[:200]
+    text = render_to_string(f"notifications/email/notification.{language}.txt", context)
+    html = render_to_string(f"notifications/email/notification.{language}.html", context)
+    message = EmailMultiAlternatives(
+        subject=subject.replace("\n", " "),
+        body=text,
+        to=[notification.recipient.email],
+        headers={"Message-ID": message_id(notification.pk)},
+    )
+    message.attach_alternative(html, "text/html")
+    return message
+
+
+def digest_email(user, notifications: list, *, language: str, key: str) -> EmailMultiAlternatives:
+    items = [
+        {
+            "summary": summary(n, language),
+            "url": consultation_url(n.consultation_id),
+            "created": local_time(n.created_at),
+        }
+        for n in notifications
+    ]
+    context = {"items": items, "count": len(items), "recipient": user}
+    subject = (
+        f"[Banso] Daily digest: {len(items)} notifications"
+        if language == "en"
+        else f"【Banso】本日のまとめ（{len(items)}件）"
+    )
+    message = EmailMultiAlternatives(
+        subject=subject,
+        body=render_to_string(f"notifications/email/digest.{language}.txt", context),
+        to=[user.email],
+        headers={"Message-ID": message_id(key, "digest")},
+    )
+    message.attach_alternative(render_to_string(f"notifications/email/digest.{language}.html", context), "text/html")
+    return message
+
+
+def webhook_payload(consultation, event) -> dict:
+    from routing import selectors as routing_selectors
+
+    maps = routing_selectors.reference_maps()
+
+    def office(office_id):
+        found = maps.office_json(office_id) if office_id else None
+        return found["slug"] if found else None
+
+    return {
+        "event": {
+            "id": event.pk,
+            "kind": event.kind,
+            "created_at": event.created_at.isoformat(),
+            "from_status": event.from_status,
+            "to_status": event.to_status,
+            "from_office": office(event.from_office_id),
+            "to_office": office(event.to_office_id),
+            "internal": event.internal,
+        },
+        "consultation": {
+            "id": consultation.pk,
+            "reference": consultation.reference,
+            "title": consultation.title,
+            "status": consultation.status,
+            "primary_office": office(consultation.primary_office_id),
+            "url": consultation_url(consultation.pk),
+        },
+    }
