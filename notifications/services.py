@@ -334,13 +334,12 @@ def _queue_webhooks(consultation, event) -> None:
     if not endpoints:
         return
     payload = texts.webhook_payload(consultation, event)
+    now = timezone.now()
     created = WebhookDelivery.objects.bulk_create(
         [
-            WebhookDelivery(endpoint=e, event=event, payload=payload, next_attempt_at=event.created_at,
-                            created_at=event.created_at)
+            WebhookDelivery(endpoint=e, event=event, payload=payload, next_attempt_at=now, created_at=now)
             for e in endpoints
-        ],
-        ignore_conflicts=True,
+        ]
     )  # fmt: skip
     ids = [d.pk for d in created if d.pk]
 
