@@ -15,8 +15,6 @@ from . import delivery
 from .models import EmailStatus, Notification, WebhookDelivery, WebhookStatus
 
 BATCH = 100
-# What was written this long ago and is still waiting was never queued, or its task was lost.
-SWEEP_GRACE = datetime.timedelta(seconds=30)
 
 RETRYING = {
     "acks_late": True,
@@ -69,7 +67,8 @@ def sweep_outbox(limit: int = 20_000) -> dict:
     """Queue what is waiting: deliveries never queued (broker or worker was
     down), e-mails whose quiet hours or retry delay ended, webhook retries."""
     now = timezone.now()
-    before = now - SWEEP_GRACE
+    # What was written this long ago and still waits was never queued, or its task was lost.
+    before = now - datetime.timedelta(seconds=settings.BANSO_OUTBOX_GRACE_SECONDS)
     inbox = list(
         Notification.objects.filter(delivered_at__isnull=True, created_at__lte=before)
         .order_by("created_at")

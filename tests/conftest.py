@@ -96,3 +96,9 @@ def file():
         return services.file_consultation(actor=actor, **fields).consultation
 
     return make
+
+
+@pytest.fixture
+def committed_reference_data(transactional_db):
+    """Transactional tests may start from an emptied database: load the reference data (idempotent)."""
+    call_command("load_reference_data", verbosity=0)

@@ -120,7 +120,7 @@ def test_closing_disarms_everything(people, file):
 
 
 @pytest.mark.django_db(transaction=True)
-def test_two_sweeps_at_the_same_time_send_each_reminder_once(people, file):
+def test_two_sweeps_at_the_same_time_send_each_reminder_once(committed_reference_data, people, file):
     consultations = [file(people["matsumoto"], now=DAY) for _ in range(40)]
     now = jst(2026, 12, 2, 10, 0)
     barrier = threading.Barrier(2)

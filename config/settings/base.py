@@ -124,6 +124,9 @@ if REDIS_URL:
         }
     }
     CELERY_BROKER_URL = REDIS_URL
+    # Publishing gives up at once when Redis is away (the outbox sweep sends
+    # later), so a request never waits on the broker.
+    CELERY_BROKER_TRANSPORT_OPTIONS = {"max_retries": 1, "interval_start": 0, "interval_step": 0.2, "interval_max": 0.5}
 else:
     # The embedded default: a cache on disk shared by web and worker, and
     # Celery's filesystem transport instead of a broker.
@@ -150,7 +153,7 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
-CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
+CELERY_BEAT_SCHEDULER = os.environ.get("BANSO_BEAT_SCHEDULER", "django_celery_beat.schedulers:DatabaseScheduler")
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # Periodic schedules are declared here; django-celery-beat's database scheduler
 # copies them into its tables when beat starts.
@@ -178,6 +181,8 @@ CELERY_TASK_ROUTES = {"notifications.*": {"queue": "notifications"}}
 BANSO_QUIET_HOURS_START = int(os.environ.get("BANSO_QUIET_HOURS_START", "20"))
 BANSO_QUIET_HOURS_END = int(os.environ.get("BANSO_QUIET_HOURS_END", "8"))
 BANSO_DIGEST_EVERY_DAY = env_bool("BANSO_DIGEST_EVERY_DAY")
+# The outbox sweep leaves rows younger than this to the task queued at commit.
+BANSO_OUTBOX_GRACE_SECONDS = float(os.environ.get("BANSO_OUTBOX_GRACE_SECONDS", "30"))
 # Webhooks: https to public addresses only, unless these are set (development, tests).
 BANSO_WEBHOOK_ALLOW_LOOPBACK = env_bool("BANSO_WEBHOOK_ALLOW_LOOPBACK", DEBUG)
 BANSO_WEBHOOK_ALLOW_PRIVATE = env_bool("BANSO_WEBHOOK_ALLOW_PRIVATE")

@@ -9,7 +9,8 @@ os.environ.setdefault("BANSO_CACHE_PREFIX", "banso-test")
 from .base import *  # noqa: F403
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+# In memory, unless a test starts a worker that sends to a local SMTP sink.
+EMAIL_BACKEND = os.environ.get("DJANGO_EMAIL_BACKEND", "django.core.mail.backends.locmem.EmailBackend")
 STORAGES["staticfiles"] = {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}  # noqa: F405
 BANSO_LIST_COUNT_CACHE_SECONDS = 0  # tests count exactly
 
