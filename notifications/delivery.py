@@ -75,6 +75,7 @@ def send_emails(ids: list[int], *, now: datetime.datetime | None = None) -> int:
     from .texts import email_for
 
     sent = 0
+    # One SMTP session for the batch (opened here, so sending does not close it).
     connection = get_connection()
     try:
         for pk in ids:
@@ -82,17 +83,18 @@ def send_emails(ids: list[int], *, now: datetime.datetime | None = None) -> int:
             with transaction.atomic():
                 notification = (
                     Notification.objects.select_for_update(skip_locked=True, of=("self",))
-                    .select_related("recipient")
+                    .select_related("recipient__notification_profile")
                     .filter(pk=pk, email_status=EmailStatus.PENDING)
                     .filter(Q(email_not_before__isnull=True) | Q(email_not_before__lte=now_each))
                     .first()
                 )
                 if notification is None:
                     continue  # sent, not yet due, or being sent by another worker
-                language = _language(notification.recipient_id)
-                message = email_for(notification, language=language)
+                profile = getattr(notification.recipient, "notification_profile", None)
+                message = email_for(notification, language=profile.language if profile else "ja")
                 message.connection = connection
                 try:
+                    connection.open()  # no-op while the session is open
                     message.send()
                 except (smtplib.SMTPException, OSError) as exc:
                     _email_failed(notification, exc, now_each)
@@ -233,18 +235,23 @@ ALARM_EVENTS = {
 }
 
 
+def due_alarms(now: datetime.datetime, *, limit: int):
+    """The armed alarms due at ``now`` and not claimed by a live sweep, oldest first, locked (partial index)."""
+    return (
+        Alarm.objects.select_for_update(skip_locked=True)
+        .filter(due_at__lte=now)
+        .filter(Q(claimed_at__isnull=True) | Q(claimed_at__lt=now - STALE_CLAIM))
+        .order_by("due_at")
+        .values_list("pk", flat=True)[:limit]
+    )
+
+
 def claim_due_alarms(*, now: datetime.datetime | None = None, limit: int = 10_000) -> list[int]:
     """Claim the armed alarms that are due (or whose claim went stale) for this
     sweep. SKIP LOCKED: two sweeps at once claim disjoint sets."""
     now = now or timezone.now()
     with transaction.atomic():
-        ids = list(
-            Alarm.objects.select_for_update(skip_locked=True)
-            .filter(due_at__lte=now)
-            .filter(Q(claimed_at__isnull=True) | Q(claimed_at__lt=now - STALE_CLAIM))
-            .order_by("due_at")
-            .values_list("pk", flat=True)[:limit]
-        )
+        ids = list(due_alarms(now, limit=limit))
         if ids:
             Alarm.objects.filter(pk__in=ids).update(claimed_at=now)
     return ids

@@ -11,6 +11,7 @@ test's own (so that it can be stopped), a web server, and an SMTP sink.
 import asyncio
 import http.client
 import json
+import logging
 import os
 import shutil
 import signal
@@ -95,6 +96,7 @@ class Sink:
         self.release = threading.Event()
         self.port = free_port()
         self.controller = Controller(self, hostname="127.0.0.1", port=self.port)
+        logging.getLogger("mail.log").setLevel(logging.WARNING)  # the sink's per-command chatter
 
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
         if self.stall_after is not None and len(self.received) >= self.stall_after:
