@@ -243,8 +243,11 @@ def seed(count: int, *, seed_value: int = 7, days: int = 730, out=print) -> dict
             cursor.execute("SELECT setval(pg_get_serial_sequence('consult_consultation', 'id'), %s)", [next_id - 1])
     with connection.cursor() as cursor:
         # As autovacuum would: statistics, and the visibility map for index-only scans.
+        # Every table written here: without statistics the planner takes a
+        # consultation's messages for thousands of rows and plans a parallel scan.
         cursor.execute(
-            "VACUUM ANALYZE consult_consultation, consult_officehandling, consult_cofiler, consult_collaborator"
+            "VACUUM ANALYZE consult_consultation, consult_officehandling, consult_cofiler, consult_collaborator,"
+            " consult_message, consult_attachment, consult_event, accounts_user, accounts_officemembership"
         )
     totals["seconds"] = round(time.perf_counter() - started, 1)
     totals["consultations_total"] = Consultation.objects.count()
