@@ -2,7 +2,14 @@
 
 from .models import OfficeMembership
 
+# Where API authentication leaves the offices it read with the user (that user
+# object lives for one request); see accounts.authentication.
+OFFICE_IDS_ATTRIBUTE = "_banso_office_ids"
+
 
 def office_ids_of(user) -> list[int]:
     """The offices a liaison belongs to (empty for other roles)."""
+    known = getattr(user, OFFICE_IDS_ATTRIBUTE, None)
+    if known is not None:
+        return list(known)
     return list(OfficeMembership.objects.filter(user_id=user.pk).values_list("office_id", flat=True))

@@ -9,7 +9,8 @@ Outside it a consultation does not exist: ``access_consultation`` raises Http404
 
 from __future__ import annotations
 
-from django.db.models import Prefetch, Q, QuerySet
+from django.db import connection
+from django.db.models import BigIntegerField, CharField, OuterRef, Prefetch, Q, QuerySet, Value
 from django.http import Http404
 from django.utils.translation import gettext as _
 
@@ -67,10 +68,24 @@ def _about(pk: int | None) -> dict:
     return {"consultation_id": pk} if pk is not None else {}
 
 
-def visible_ids_newest_first(user):
+def visible_ids_newest_first(user, newest: int | None = None):
     """The ids of the consultations ``user`` may see, newest filed first, read
     from the small id sets of the visibility rule alone (no scan of the
-    consultation table). The same rule as ``visibility_filter``."""
+    consultation table). The same rule as ``visibility_filter``.
+
+    With ``newest``, only the first ``newest`` ids of the result are right, and
+    cheaper: an office's id sets are each cut to their own newest ``newest``
+    before they are merged, so the database reads that many index entries per
+    set instead of every id the office has ever handled."""
+    offices = _office_ids(user) if _is_liaison(user) else []
+    return _ids_newest_first(user, offices, newest)
+
+
+def _is_liaison(user) -> bool:
+    return user is not None and user.is_authenticated and user.is_active and user.role == Role.LIAISON
+
+
+def _ids_newest_first(user, offices: list[int], newest: int | None):
     if user is None or not user.is_authenticated or not user.is_active:
         return Consultation.objects.none().values_list("id", flat=True)
     if user.role == Role.SECRETARIAT:
@@ -81,15 +96,42 @@ def visible_ids_newest_first(user):
         co_filed = CoFiler.objects.filter(local_government_id=code).order_by().values_list("consultation_id", flat=True)
         return filed.union(co_filed).order_by("-id")
     if user.role == Role.LIAISON:
-        offices = _office_ids(user)
         handled = (
             OfficeHandling.objects.filter(office_id__in=offices).order_by().values_list("consultation_id", flat=True)
         )
         collaborating = (
             Collaborator.objects.filter(office_id__in=offices).order_by().values_list("consultation_id", flat=True)
         )
+        if newest and connection.features.supports_slicing_ordering_in_compound:
+            # The first ``newest`` of a union are among the first ``newest``
+            # distinct ids of each part (an office may hold one consultation
+            # twice); the (office, consultation) indexes give each part in order.
+            handled = handled.distinct().order_by("-consultation_id")[:newest]
+            collaborating = collaborating.distinct().order_by("-consultation_id")[:newest]
         return handled.union(collaborating).order_by("-consultation_id")
     return Consultation.objects.none().values_list("id", flat=True)
+
+
+class NewestVisibleIds:
+    """``visible_ids_newest_first`` for a paginator: counted over every visible
+    id (``query`` is that count's), while a page reads only the newest ids down
+    to its own end."""
+
+    ordered = True
+
+    def __init__(self, user):
+        self._user = user
+        self._offices = _office_ids(user) if _is_liaison(user) else []
+        self._all = _ids_newest_first(user, self._offices, None)
+        self.query = self._all.query
+
+    def count(self) -> int:
+        return self._all.count()
+
+    def __getitem__(self, index):
+        if isinstance(index, slice) and index.stop is not None and index.stop > (index.start or 0) >= 0:
+            return _ids_newest_first(self._user, self._offices, index.stop)[index]
+        return self._all[index]
 
 
 def visible_consultations(user, pk: int | None = None) -> QuerySet[Consultation]:
@@ -103,35 +145,127 @@ def with_list_details(queryset: QuerySet[Consultation]) -> QuerySet[Consultation
     return queryset.select_related("assignee")
 
 
-def attach_parties(consultations: list[Consultation]) -> list[Consultation]:
-    """Give each consultation ``co_filer_codes`` and ``collaborator_office_ids``,
-    in two queries for the whole list (plain lists: cheaper than prefetching)."""
-    ids = [c.pk for c in consultations]
+def _parties_of(ids: list[int]) -> tuple[dict[int, list[str]], dict[int, list[int]]]:
+    """Co-filer codes and collaborating office ids of these consultations, in
+    one query (each in the order the links were made)."""
     co_filers: dict[int, list[str]] = {pk: [] for pk in ids}
     collaborators: dict[int, list[int]] = {pk: [] for pk in ids}
-    for consultation_id, code in (
+    if not ids:
+        return co_filers, collaborators
+    no_office = Value(None, output_field=BigIntegerField())
+    no_code = Value(None, output_field=CharField())
+    links = (
         CoFiler.objects.filter(consultation_id__in=ids)
+        .order_by()
+        .values_list("id", "consultation_id", "local_government_id", no_office)
+        .union(
+            Collaborator.objects.filter(consultation_id__in=ids)
+            .order_by()
+            .values_list("id", "consultation_id", no_code, "office_id"),
+            all=True,
+        )
         .order_by("id")
-        .values_list("consultation_id", "local_government_id")
-    ):
-        co_filers[consultation_id].append(code)
-    for consultation_id, office_id in (
-        Collaborator.objects.filter(consultation_id__in=ids).order_by("id").values_list("consultation_id", "office_id")
-    ):
-        collaborators[consultation_id].append(office_id)
+    )
+    for _link, consultation_id, code, office_id in links:
+        if code is not None:
+            co_filers[consultation_id].append(code)
+        else:
+            collaborators[consultation_id].append(office_id)
+    return co_filers, collaborators
+
+
+def _parties_in_sql() -> bool:
+    # PostgreSQL returns the co-filers and collaborators with the consultation
+    # row itself (ARRAY subqueries), saving a round trip per list or detail.
+    return connection.vendor == "postgresql"
+
+
+def _party_arrays() -> dict:
+    """``co_filer_codes`` and ``collaborator_office_ids`` as annotations (PostgreSQL)."""
+    from django.contrib.postgres.expressions import ArraySubquery
+
+    return {
+        "co_filer_codes": ArraySubquery(
+            CoFiler.objects.filter(consultation_id=OuterRef("pk")).order_by("id").values("local_government_id")
+        ),
+        "collaborator_office_ids": ArraySubquery(
+            Collaborator.objects.filter(consultation_id=OuterRef("pk")).order_by("id").values("office_id")
+        ),
+    }
+
+
+def attach_parties(consultations: list[Consultation]) -> list[Consultation]:
+    """Give each consultation ``co_filer_codes`` and ``collaborator_office_ids``,
+    in one query for the whole list (plain lists: cheaper than prefetching)."""
+    co_filers, collaborators = _parties_of([c.pk for c in consultations])
     for consultation in consultations:
         consultation.co_filer_codes = co_filers[consultation.pk]
         consultation.collaborator_office_ids = collaborators[consultation.pk]
     return consultations
 
 
-def page_of(user, ids: list[int]) -> list[Consultation]:
-    """The full rows of a page of ids already taken from ``visible_consultations``, in that order.
+# The columns a list row shows (consult.api.serializers.consultation_row).
+LIST_COLUMNS = (
+    "id", "reference", "title", "body", "status", "policy_area_id", "filer_id", "urgency", "priority",
+    "desired_by", "primary_office_id", "rule_id", "rule_name", "rule_set_id", "routing_explanation",
+    "routing_explanation_en", "triage_reason", "first_response_due_at", "resolution_due_at",
+    "first_responded_at", "resolved_at", "closed_at", "withdrawn_at", "transfer_count", "created_at", "updated_at",
+)  # fmt: skip
+
+
+class UserRef:
+    """The two fields of a person that a list row shows."""
+
+    __slots__ = ("display_name", "id")
+
+    def __init__(self, pk: int, display_name: str):
+        self.id = pk
+        self.display_name = display_name
+
+    @property
+    def pk(self) -> int:
+        return self.id
+
+
+class ConsultationRow:
+    """One list row: the columns of ``LIST_COLUMNS`` as attributes, plus
+    ``assignee``, ``co_filer_codes`` and ``collaborator_office_ids``. Read as
+    plain values rather than model instances: building fifty Consultation and
+    User objects costs more than the rest of the page."""
+
+    def __init__(self, values: dict):
+        self.__dict__.update(values)
+
+    @property
+    def pk(self) -> int:
+        return self.id
+
+
+def page_of(user, ids: list[int]) -> list[ConsultationRow]:
+    """The rows of a page of ids already taken from ``visible_consultations``, in that order.
 
     Lists page over the narrow visible-id query first, so that the database
-    joins details for one page only, never for every visible row."""
-    rows = {c.pk: c for c in with_list_details(Consultation.objects.filter(pk__in=ids))}
-    return attach_parties([rows[pk] for pk in ids if pk in rows])
+    reads details for one page only, never for every visible row."""
+    queryset = Consultation.objects.filter(pk__in=ids)
+    parties_inline = _parties_in_sql()
+    if parties_inline:
+        names = (*LIST_COLUMNS, "co_filer_codes", "collaborator_office_ids")
+        queryset = queryset.annotate(**_party_arrays())
+    else:
+        names = LIST_COLUMNS
+    rows = {}
+    for values in queryset.values_list(*names, "assignee_id", "assignee__display_name"):
+        row = ConsultationRow(dict(zip(names, values[:-2], strict=True)))
+        assignee_id, assignee_name = values[-2:]
+        row.assignee = UserRef(assignee_id, assignee_name) if assignee_id is not None else None
+        rows[row.id] = row
+    page = [rows[pk] for pk in ids if pk in rows]
+    if not parties_inline:
+        co_filers, collaborators = _parties_of([row.id for row in page])
+        for row in page:
+            row.co_filer_codes = co_filers[row.id]
+            row.collaborator_office_ids = collaborators[row.id]
+    return page
 
 
 def access_consultation(user, pk) -> Consultation:
@@ -141,11 +275,15 @@ def access_consultation(user, pk) -> Consultation:
     except (TypeError, ValueError):
         raise Http404(_("相談が見つかりません")) from None
     # The visibility rule narrowed to this one consultation: index lookups only.
+    queryset = with_list_details(visible_consultations(user, pk=pk).select_related("sla_policy"))
+    parties_inline = _parties_in_sql()
+    if parties_inline:
+        queryset = queryset.annotate(**_party_arrays())
     try:
-        consultation = with_list_details(visible_consultations(user, pk=pk).select_related("sla_policy")).get()
+        consultation = queryset.get()
     except Consultation.DoesNotExist:
         raise Http404(_("相談が見つかりません")) from None
-    return attach_parties([consultation])[0]
+    return consultation if parties_inline else attach_parties([consultation])[0]
 
 
 # --- what a party sees inside a consultation ------------------------------------------------

@@ -53,7 +53,7 @@ def test_list_queries_are_the_same_for_page_sizes_1_and_100(api, people, many, w
     assert len(small_response.json()["results"]) == 1
     assert len(large_response.json()["results"]) >= 6
     assert small == large
-    assert large <= 6
+    assert large <= 4
 
 
 def test_detail_queries_do_not_grow_with_messages(api, people, many):
@@ -67,7 +67,7 @@ def test_detail_queries_do_not_grow_with_messages(api, people, many):
     second, response = _count(client, f"/api/v1/consultations/{many[0].pk}/")
     assert len(response.json()["messages"]) == 12
     assert first == second
-    assert second <= 14
+    assert second <= 5
 
 
 def test_events_list_queries_are_constant(api, people, many):
@@ -95,3 +95,69 @@ def test_the_hand_written_list_row_equals_the_serializer(api, people, many, file
     expected = ConsultationSerializer(rows, many=True, context={"now": now}).data
     actual = [consultation_row(row, reference_maps(), now) for row in rows]
     assert actual == [dict(row) for row in expected]
+
+
+@pytest.mark.parametrize("who", ["matsumoto", "shizuoka", "maff", "meti", "digital", "secretariat"])
+def test_the_hand_written_detail_equals_the_serializer(rf, people, many, who):
+    from django.utils import timezone
+
+    from consult.api.serializers import ConsultationDetailSerializer, consultation_detail
+    from consult.selectors import access_consultation, conversation, visible_consultations
+    from routing.selectors import reference_maps
+
+    # Assigned, paused, transferred away from MAFF (whose notes stop at the transfer), co-filed, collaborated.
+    services.transition(actor=people["maff"], consultation=many[1], action="accept")
+    services.transition(actor=people["maff"], consultation=many[1], action="request_info", comment="資料を")
+    services.transfer(actor=people["secretariat"], consultation=many[3], office="meti-rbe-kanto", reason="所管")
+    services.post_message(actor=people["meti"], consultation=many[3], body="経産局のメモ", internal=True)
+    user = people[who]
+    request = rf.get("/")
+    request.user = user
+    pks = list(visible_consultations(user).filter(pk__in=[c.pk for c in many[:4]]).values_list("pk", flat=True))
+    assert pks
+    for pk in pks:
+        consultation = access_consultation(user, pk)
+        messages, attachments = conversation(user, consultation)
+        now = timezone.now()
+        context = {"request": request, "now": now, "messages": messages, "attachments": attachments}
+        expected = ConsultationDetailSerializer(consultation, context=context).data
+        actual = consultation_detail(
+            consultation, user=user, messages=messages, attachments=attachments, maps=reference_maps(), now=now
+        )
+        assert actual == expected
+        assert list(actual) == list(expected)
+        assert [list(m) for m in actual["messages"]] == [list(m) for m in expected["messages"]]
+
+
+def test_a_liaisons_pages_are_the_visible_ids_newest_first(api, people, file):
+    from consult.selectors import visible_consultations
+
+    filed = [file(people["matsumoto"], title=f"頁{index}") for index in range(7)]
+    # Handled twice (transferred away and back) and collaborating on one it also handles: listed once.
+    services.transfer(actor=people["secretariat"], consultation=filed[2], office="maff-hq", reason="所管")
+    services.transfer(actor=people["secretariat"], consultation=filed[2], office="maff-rab-kanto", reason="戻し")
+    services.transfer(actor=people["secretariat"], consultation=filed[4], office="maff-hq", reason="所管")
+    services.invite_collaborator(actor=people["secretariat"], consultation=filed[4], office="maff-rab-kanto")
+    user = people["maff"]
+    expected = list(visible_consultations(user).order_by("-id").values_list("id", flat=True))
+    assert len(expected) == 7
+    client = api(user)
+    for size in (1, 2, 3, 7, 50):
+        seen, page = [], 1
+        while True:
+            response = client.get("/api/v1/consultations/", {"page_size": size, "page": page})
+            assert response.status_code == 200
+            body = response.json()
+            assert body["count"] == 7
+            seen += [row["id"] for row in body["results"]]
+            if not body["next"]:
+                break
+            page += 1
+        assert seen == expected, size
+
+
+@pytest.mark.parametrize("who", ["matsumoto", "maff", "secretariat"])
+def test_an_empty_list_is_an_empty_page(api, people, who):
+    response = api(people[who]).get("/api/v1/consultations/")
+    assert response.status_code == 200
+    assert response.json()["count"] == 0 and response.json()["results"] == []

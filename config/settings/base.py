@@ -220,16 +220,23 @@ MFA_TOTP_ISSUER = "Banso"
 # client address in BANSO_TOKEN_FAILURE_WINDOW seconds before answering 429.
 BANSO_TOKEN_MAX_FAILURES = int(os.environ.get("BANSO_TOKEN_MAX_FAILURES", "5"))
 BANSO_TOKEN_FAILURE_WINDOW = int(os.environ.get("BANSO_TOKEN_FAILURE_WINDOW", "300"))
+# Seconds an API token's user is reused from the cache (0: read it on every call).
+# Changes to the token, the user or their offices drop the entry at once.
+BANSO_TOKEN_CACHE_SECONDS = int(os.environ.get("BANSO_TOKEN_CACHE_SECONDS", "30"))
 
 # --- API --------------------------------------------------------------------
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         # Token first: an unauthenticated API call then gets 401 with a
         # WWW-Authenticate header instead of a bare 403.
-        "rest_framework.authentication.TokenAuthentication",
+        "accounts.authentication.CachedTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_RENDERER_CLASSES": [
+        "config.renderers.FastJSONRenderer",
+        "rest_framework.renderers.BrowsableAPIRenderer",
+    ],
     "DEFAULT_PAGINATION_CLASS": "config.api.Pagination",
     "PAGE_SIZE": 50,
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],

@@ -26,6 +26,7 @@ from .serializers import (
     MessageRequestSerializer,
     MessageSerializer,
     TransferRequestSerializer,
+    consultation_detail,
     consultation_row,
 )
 
@@ -48,8 +49,14 @@ def detail_response(request, pk: int, *, code=status.HTTP_200_OK, extra=None):
     """The consultation as the caller sees it, read fresh (after any write) in a fixed number of queries."""
     consultation = selectors.access_consultation(request.user, pk)
     messages, attachments = selectors.conversation(request.user, consultation)
-    context = {"request": request, "now": timezone.now(), "messages": messages, "attachments": attachments}
-    data = ConsultationDetailSerializer(consultation, context=context).data
+    data = consultation_detail(
+        consultation,
+        user=request.user,
+        messages=messages,
+        attachments=attachments,
+        maps=routing_selectors.reference_maps(),
+        now=timezone.now(),
+    )
     if extra:
         data.update(extra)
     return Response(data, status=code)
@@ -76,7 +83,7 @@ class ConsultationListCreate(generics.ListAPIView):
         # Without filters the ids come from the visibility rule's id sets alone:
         # the inbox a person opens most often.
         if set(request.query_params) <= {"page", "page_size"}:
-            ids = selectors.visible_ids_newest_first(request.user)
+            ids = selectors.NewestVisibleIds(request.user)
         else:
             ids = self.filter_queryset(self.get_queryset()).values_list("id", flat=True)
         page_ids = list(self.paginate_queryset(ids))
@@ -106,13 +113,14 @@ class ConsultationListCreate(generics.ListAPIView):
         )
         # The transaction has committed: what the 201 reports is in the database.
         consultation = result.consultation
-        context = {
-            "request": request,
-            "now": timezone.now(),
-            "messages": [],
-            "attachments": list(consultation.attachments.all()),
-        }
-        data = ConsultationDetailSerializer(consultation, context=context).data
+        data = consultation_detail(
+            consultation,
+            user=request.user,
+            messages=[],
+            attachments=list(consultation.attachments.all()),
+            maps=routing_selectors.reference_maps(),
+            now=timezone.now(),
+        )
         data["attachment_errors"] = result.attachment_errors
         return Response(data, status=status.HTTP_201_CREATED)
 
