@@ -5,7 +5,7 @@ database is the source of truth; the cache only saves work)."""
 import logging
 import time
 
-from django.core.cache.backends.redis import RedisCache
+from django.core.cache.backends.redis import RedisCache, RedisCacheClient
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
@@ -15,8 +15,25 @@ _UNAVAILABLE = (RedisConnectionError, RedisTimeoutError, OSError)
 _RETRY_AFTER = 2.0
 
 
+class _ReusedClient(RedisCacheClient):
+    """One redis-py client per connection pool, instead of a new one (with its
+    table of ~200 response callbacks) for every cache call."""
+
+    def get_client(self, key=None, *, write=False):
+        index = self._get_connection_pool_index(write)
+        clients = self.__dict__.setdefault("_clients", {})
+        client = clients.get(index)
+        if client is None:
+            client = clients[index] = self._client(connection_pool=self._get_connection_pool(write))
+        return client
+
+
 class ResilientRedisCache(RedisCache):
     _down_until = 0.0
+
+    def __init__(self, server, params):
+        super().__init__(server, params)
+        self._class = _ReusedClient
 
     def _guard(self, name, default, *args, **kwargs):
         if time.monotonic() < self._down_until:

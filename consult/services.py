@@ -49,7 +49,7 @@ AUTO_CLOSE_BUSINESS_DAYS = 5
 
 def calendar_of(consultation: Consultation):
     """The business calendar of the office holding the consultation."""
-    office = consultation.primary_office
+    office = routing_selectors.reference_maps().offices.get(consultation.primary_office_id)
     return routing_selectors.office_calendar(office.slug if office else None)
 
 
@@ -171,7 +171,8 @@ def _validate_filing(actor, title, body, policy_area, co_filers, urgency, filer,
         errors.setdefault("body", []).append(
             _("相談内容は%(max)s文字以内です（%(length)s文字）") % {"max": f"{MAX_BODY:,}", "length": f"{len(body):,}"}
         )
-    area = policy_area if isinstance(policy_area, PolicyArea) else PolicyArea.objects.filter(slug=policy_area).first()
+    areas, local_governments = routing_selectors.filing_references()
+    area = policy_area if isinstance(policy_area, PolicyArea) else areas.get(policy_area)
     if area is None:
         errors.setdefault("policy_area", []).append(_("施策分野 %(slug)s はありません") % {"slug": repr(policy_area)})
     if urgency not in Urgency.values:
@@ -181,13 +182,11 @@ def _validate_filing(actor, title, body, policy_area, co_filers, urgency, filer,
     if desired_by is not None and desired_by < timezone.localdate(now):
         errors.setdefault("desired_by", []).append(_("回答希望日は今日以降の日付です"))
     if actor.role == Role.SECRETARIAT:
-        filer_lg = (
-            filer if isinstance(filer, LocalGovernment) else LocalGovernment.objects.filter(code=filer or "").first()
-        )
+        filer_lg = filer if isinstance(filer, LocalGovernment) else local_governments.get(filer or "")
         if filer_lg is None or not filer_lg.can_file:
             errors.setdefault("filer", []).append(_("事務局が提出するときは提出団体（団体コード）を指定してください"))
     elif actor.role == Role.STAFF:
-        filer_lg = LocalGovernment.objects.select_related("prefecture").get(code=actor.local_government_id)
+        filer_lg = local_governments[actor.local_government_id]
         if filer and filer != filer_lg.code and getattr(filer, "code", None) != filer_lg.code:
             errors.setdefault("filer", []).append(_("自分の団体としてのみ提出できます"))
     else:
@@ -195,7 +194,11 @@ def _validate_filing(actor, title, body, policy_area, co_filers, urgency, filer,
     codes = list(dict.fromkeys(co_filers or []))
     if len(codes) > MAX_CO_FILERS:
         errors.setdefault("co_filers", []).append(_("共同提出団体は%(max)d団体までです") % {"max": MAX_CO_FILERS})
-    found = {lg.code: lg for lg in LocalGovernment.objects.filter(code__in=codes, can_file=True)}
+    found = {
+        code: local_governments[code]
+        for code in codes
+        if code in local_governments and local_governments[code].can_file
+    }
     unknown = [code for code in codes if code not in found]
     if unknown:
         errors.setdefault("co_filers", []).append(
@@ -208,11 +211,11 @@ def _validate_filing(actor, title, body, policy_area, co_filers, urgency, filer,
 
 
 def _assign_reference(consultation: Consultation, now: datetime.datetime) -> None:
-    """Gapless per calendar year (JST): the counter row is locked until commit,
-    so it is taken as late as possible in the filing transaction."""
+    """Gapless per calendar year (JST): the counter row stays locked until
+    commit, so it is taken as late as possible in the filing transaction."""
     year = timezone.localtime(now).year
     if connection.vendor == "postgresql":
-        # One statement: create or increment the year's counter; the row stays locked until commit.
+        # One statement creates or increments the year's counter.
         table = ReferenceCounter._meta.db_table
         with connection.cursor() as cursor:
             cursor.execute(
@@ -228,7 +231,12 @@ def _assign_reference(consultation: Consultation, now: datetime.datetime) -> Non
         counter.save(update_fields=["last"])
         number = counter.last
     consultation.reference = f"BNS-{year}-{number:06d}"
-    Consultation.objects.filter(pk=consultation.pk).update(reference=consultation.reference)
+
+
+def _next_consultation_id() -> int:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT nextval(pg_get_serial_sequence(%s, 'id'))", [Consultation._meta.db_table])
+        return cursor.fetchone()[0]
 
 
 @transaction.atomic
@@ -265,8 +273,7 @@ def file_consultation(
     maps = routing_selectors.reference_maps()
     office_id = maps.office_ids[decision.primary_office.slug] if decision.primary_office else None
     status = Status.OPEN if office_id else Status.TRIAGE
-    consultation = Consultation.objects.create(
-        reference=f"TMP-{uuid.uuid4().hex[:16]}",
+    consultation = Consultation(
         title=title,
         body=body,
         status=status,
@@ -291,6 +298,15 @@ def file_consultation(
         created_at=now,
         updated_at=now,
     )
+    # On PostgreSQL the row is written once, with its reference, at the end; its
+    # parts reference the id taken here (foreign keys are checked at commit).
+    # Writing it first and its reference later would write every index twice.
+    written_last = connection.vendor == "postgresql"
+    if written_last:
+        consultation.pk = _next_consultation_id()
+    else:
+        consultation.reference = f"TMP-{uuid.uuid4().hex[:16]}"
+        consultation.save(force_insert=True)
     CoFiler.objects.bulk_create([CoFiler(consultation=consultation, local_government=lg) for lg in others])
     if office_id:
         OfficeHandling.objects.create(consultation=consultation, office_id=office_id, started_at=now)
@@ -326,6 +342,10 @@ def file_consultation(
     )  # fmt: skip
     errors = _store_attachments(consultation, None, actor, attachments, internal=False, now=now)
     _assign_reference(consultation, now)
+    if written_last:
+        consultation.save(force_insert=True)
+    else:
+        Consultation.objects.filter(pk=consultation.pk).update(reference=consultation.reference)
     notifications.notify(consultation=consultation, event=routed, new=True)
     _schedule(consultation, new=True)
     return Result(consultation=consultation, attachment_errors=errors)

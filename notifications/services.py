@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime
 import logging
 import secrets
+import time
 from collections.abc import Iterable
 
 from django.conf import settings
@@ -174,16 +175,20 @@ def enqueue_delivery(inbox_ids: list[int], email_ids: list[int]) -> None:
     away, the outbox sweep sends them later."""
     from . import tasks
 
+    if set(email_ids) <= set(inbox_ids) and len(inbox_ids) <= tasks.BATCH:
+        # The usual case (a few people told of one event): one message for both channels.
+        _publish(tasks.deliver, inbox_ids, email_ids)
+        return
     for task, ids in ((tasks.deliver_inbox, inbox_ids), (tasks.send_emails, email_ids)):
         for start in range(0, len(ids), tasks.BATCH):
             _publish(task, ids[start : start + tasks.BATCH])
 
 
-def _publish(task, ids: list[int]) -> bool:
+def _publish(task, ids: list[int], *more) -> bool:
     if not ids:
         return True
     try:
-        task.apply_async(args=[ids], retry=False)
+        task.apply_async(args=[ids, *more], retry=False)
         return True
     except Exception:  # the broker is down: the rows wait for the sweep
         log.warning("could not queue %s for %d rows; the outbox sweep will", task.name, len(ids), exc_info=True)
@@ -354,18 +359,33 @@ def _queue_webhooks(consultation, event) -> None:
 _WEBHOOK_OFFICES_KEY = "notifications:webhook-offices"
 
 
+# Read from the shared cache at most every few seconds per process: a new
+# endpoint is used within that time (at once in the process that added it).
+_WEBHOOK_OFFICES_RECHECK = 5.0
+_webhook_offices_memo: list = [None, 0.0]
+
+
 def _offices_with_webhooks() -> set[int]:
     """Offices that have an active webhook (most have none), cached until an
     endpoint changes, so that most events need no webhook query at all."""
+    now = time.monotonic()
+    if _webhook_offices_memo[0] is not None and now < _webhook_offices_memo[1]:
+        return _webhook_offices_memo[0]
     offices = cache.get(_WEBHOOK_OFFICES_KEY)
     if offices is None:
         offices = set(WebhookEndpoint.objects.filter(is_active=True).values_list("office_id", flat=True).distinct())
         cache.set(_WEBHOOK_OFFICES_KEY, offices, timeout=300)
+    _webhook_offices_memo[:] = [offices, now + _WEBHOOK_OFFICES_RECHECK]
     return offices
 
 
+def forget_webhook_offices() -> None:
+    cache.delete(_WEBHOOK_OFFICES_KEY)
+    _webhook_offices_memo[:] = [None, 0.0]
+
+
 def webhooks_changed() -> None:
-    transaction.on_commit(lambda: cache.delete(_WEBHOOK_OFFICES_KEY))
+    transaction.on_commit(forget_webhook_offices)
 
 
 def validate_webhook_url(url: str) -> None:

@@ -26,6 +26,14 @@ RETRYING = {
 }
 
 
+@shared_task(name="notifications.deliver", **RETRYING)
+def deliver(inbox_ids: list[int], email_ids: list[int]) -> int:
+    """The new notifications of one event: the inbox first, then their e-mails."""
+    delivered = delivery.deliver_inbox(inbox_ids)
+    delivery.send_emails(email_ids)
+    return delivered
+
+
 @shared_task(name="notifications.deliver_inbox", **RETRYING)
 def deliver_inbox(ids: list[int]) -> int:
     return delivery.deliver_inbox(ids)

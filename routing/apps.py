@@ -12,7 +12,9 @@ class RoutingConfig(AppConfig):
         from . import models, selectors
 
         def invalidate(sender, **kwargs):
-            # Decisions read cached snapshots; any edit (admin included) renews them.
+            # Decisions read cached snapshots; any edit (admin included) renews them:
+            # in this process at once (its transaction sees the edit), everywhere at commit.
+            selectors.clear_routing_caches()
             transaction.on_commit(selectors.bump_reference_revision)
 
         for model in (
@@ -24,5 +26,8 @@ class RoutingConfig(AppConfig):
             models.RuleSet,
             models.ClosedDay,
         ):
-            post_save.connect(invalidate, sender=model, dispatch_uid=f"routing-invalidate-{model.__name__}")
-            post_delete.connect(invalidate, sender=model, dispatch_uid=f"routing-invalidate-del-{model.__name__}")
+            # weak=False: the handler is a local function, which a weak reference would lose.
+            post_save.connect(invalidate, sender=model, weak=False, dispatch_uid=f"routing-invalidate-{model.__name__}")
+            post_delete.connect(
+                invalidate, sender=model, weak=False, dispatch_uid=f"routing-invalidate-del-{model.__name__}"
+            )

@@ -90,20 +90,34 @@ _snapshots: dict[tuple, object] = {}  # reference snapshots and calendars, per r
 _compiled: dict[tuple[str, int], engine.CompiledRuleSet] = {}
 
 
+# The revision is read from the shared cache at most once per this many seconds
+# per process: one filing asks for it several times, and an edit elsewhere only
+# needs to be seen within a moment (this process's own edits are seen at once).
+REVISION_RECHECK_SECONDS = 1.0
+_revision_memo: list = [None, 0.0]  # [revision, monotonic time to read it again]
+
+
 def reference_revision() -> str:
     """A token that changes whenever reference data or rules are edited (see ``bump_reference_revision``)."""
+    import time
+
     from django.core.cache import cache
 
+    now = time.monotonic()
+    if _revision_memo[0] is not None and now < _revision_memo[1]:
+        return _revision_memo[0]
     revision = cache.get(_REVISION_KEY)
     if revision is None:
         revision = "0"
         cache.add(_REVISION_KEY, revision, timeout=None)
+    _revision_memo[:] = [str(revision), now + REVISION_RECHECK_SECONDS]
     return str(revision)
 
 
 def clear_routing_caches() -> None:
     _snapshots.clear()
     _compiled.clear()
+    _revision_memo[:] = [None, 0.0]
 
 
 def bump_reference_revision() -> None:
@@ -112,8 +126,7 @@ def bump_reference_revision() -> None:
     from django.core.cache import cache
 
     cache.set(_REVISION_KEY, uuid.uuid4().hex, timeout=None)
-    _snapshots.clear()
-    _compiled.clear()
+    clear_routing_caches()
 
 
 def reference_snapshot(on: datetime.date | None = None) -> engine.ReferenceSnapshot:
@@ -222,11 +235,28 @@ def sla_policy(slug: str) -> SlaPolicy:
 def rule_set_in_effect(at: datetime.datetime | None = None):
     """The published rule set that routes a consultation filed at ``at``."""
     at = at or timezone.now()
-    return (
-        RuleSet.objects.filter(status=RuleSetStatus.PUBLISHED, effective_from__lte=at)
-        .order_by("-effective_from", "-version")
-        .first()
-    )
+    key = (reference_revision(), "published")
+    published = _snapshots.get(key)
+    if published is None:
+        # Published sets never change; publishing one renews the revision.
+        published = list(RuleSet.objects.filter(status=RuleSetStatus.PUBLISHED).order_by("-effective_from", "-version"))
+        _snapshots[key] = published
+    return next((rule_set for rule_set in published if rule_set.effective_from <= at), None)
+
+
+def filing_references() -> tuple[dict[str, PolicyArea], dict[str, LocalGovernment]]:
+    """Policy areas by slug and local governments (with their prefecture) by
+    code, as model objects kept per reference revision: filing needs both and
+    should not query for them every time."""
+    key = (reference_revision(), "filing")
+    found = _snapshots.get(key)
+    if found is None:
+        found = (
+            {area.slug: area for area in PolicyArea.objects.all()},
+            {lg.code: lg for lg in LocalGovernment.objects.select_related("prefecture")},
+        )
+        _snapshots[key] = found
+    return found
 
 
 def compiled_rule_set(rule_set, snapshot: engine.ReferenceSnapshot) -> engine.CompiledRuleSet:

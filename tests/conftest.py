@@ -23,13 +23,16 @@ def _clear_cache():
     """Rate-limit counters live in the (real Redis) cache: start each test clean."""
     from django.core.cache import cache
 
+    from notifications.services import forget_webhook_offices
     from routing.selectors import clear_routing_caches
 
     cache.clear()
     clear_routing_caches()
+    forget_webhook_offices()
     yield
     cache.clear()
     clear_routing_caches()
+    forget_webhook_offices()
 
 
 @pytest.fixture

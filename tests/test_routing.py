@@ -305,3 +305,17 @@ def test_extra_closed_days_as_data_move_deadlines(people, file):
     )
     consultation = file(people["matsumoto"], now=at)
     assert consultation.first_response_due_at == datetime.datetime(2026, 12, 2, 10, 0, tzinfo=JST)
+
+
+def test_an_edit_to_reference_data_renews_every_cached_snapshot(django_capture_on_commit_callbacks):
+    from routing.models import PolicyArea
+
+    before = selectors.reference_revision()
+    selectors.reference_maps()
+    area = PolicyArea.objects.get(slug="smart-agri")
+    area.name_ja = "スマート農業（改）"
+    with django_capture_on_commit_callbacks(execute=True):
+        area.save()
+    assert selectors.reference_revision() != before
+    assert selectors.filing_references()[0]["smart-agri"].name_ja == "スマート農業（改）"
+    assert selectors.reference_maps().policy_areas[area.pk][1] == "スマート農業（改）"

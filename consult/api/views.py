@@ -100,6 +100,7 @@ class ConsultationListCreate(generics.ListAPIView):
         serializer = FileRequestSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
+        uploads = _uploads(data["attachments"])
         result = services.file_consultation(
             actor=request.user,
             title=data["title"],
@@ -109,7 +110,7 @@ class ConsultationListCreate(generics.ListAPIView):
             desired_by=data["desired_by"],
             urgency=data["urgency"],
             filer=data["filer"],
-            attachments=_uploads(data["attachments"]),
+            attachments=uploads,
         )
         # The transaction has committed: what the 201 reports is in the database.
         consultation = result.consultation
@@ -117,7 +118,7 @@ class ConsultationListCreate(generics.ListAPIView):
             consultation,
             user=request.user,
             messages=[],
-            attachments=list(consultation.attachments.all()),
+            attachments=list(consultation.attachments.all()) if uploads else [],
             maps=routing_selectors.reference_maps(),
             now=timezone.now(),
         )
