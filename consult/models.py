@@ -35,13 +35,20 @@ class ConsultationQuerySet(models.QuerySet):
 
 
 class Consultation(models.Model):
-    reference = models.CharField("受付番号", max_length=20, unique=True)
+    reference = models.CharField("受付番号", max_length=20)
     title = models.CharField("件名", max_length=200)
     body = models.TextField("相談内容")
-    status = models.CharField("状態", max_length=16, choices=Status.CHOICES, db_index=True)
-    policy_area = models.ForeignKey("routing.PolicyArea", on_delete=models.PROTECT, related_name="consultations")
+    # Indexes are the composite ones in Meta: every index is written on each filing.
+    status = models.CharField("状態", max_length=16, choices=Status.CHOICES)
+    policy_area = models.ForeignKey(
+        "routing.PolicyArea", on_delete=models.PROTECT, related_name="consultations", db_index=False
+    )
     filer = models.ForeignKey(
-        "routing.LocalGovernment", on_delete=models.PROTECT, related_name="consultations", verbose_name="提出団体"
+        "routing.LocalGovernment",
+        on_delete=models.PROTECT,
+        related_name="consultations",
+        verbose_name="提出団体",
+        db_index=False,
     )
     co_filers = models.ManyToManyField(
         "routing.LocalGovernment", through="CoFiler", related_name="co_filed_consultations", blank=True
@@ -53,11 +60,17 @@ class Consultation(models.Model):
 
     # Routing: where it is, and why it went there.
     primary_office = models.ForeignKey(
-        "routing.Office", null=True, blank=True, on_delete=models.PROTECT, related_name="consultations"
+        "routing.Office", null=True, blank=True, on_delete=models.PROTECT, related_name="consultations", db_index=False
     )
     # The office the routing decision chose at filing (kept when transfers move the consultation).
     routed_office = models.ForeignKey(
-        "routing.Office", null=True, blank=True, on_delete=models.PROTECT, related_name="+", verbose_name="振り分け先"
+        "routing.Office",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name="振り分け先",
+        db_index=False,
     )
     assignee = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -66,17 +79,21 @@ class Consultation(models.Model):
         on_delete=models.SET_NULL,
         related_name="assigned_consultations",
     )
-    rule_set = models.ForeignKey("routing.RuleSet", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
-    rule = models.ForeignKey("routing.Rule", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    rule_set = models.ForeignKey(
+        "routing.RuleSet", null=True, blank=True, on_delete=models.PROTECT, related_name="+", db_index=False
+    )
+    rule = models.ForeignKey(
+        "routing.Rule", null=True, blank=True, on_delete=models.PROTECT, related_name="+", db_index=False
+    )
     rule_name = models.CharField(max_length=200, blank=True)
     routing_explanation = models.TextField("振り分けの理由", blank=True)
     routing_explanation_en = models.TextField(blank=True)
     triage_reason = models.CharField(max_length=200, blank=True)
 
     # Time: the SLA policy, the deadlines and the clock.
-    sla_policy = models.ForeignKey("routing.SlaPolicy", on_delete=models.PROTECT, related_name="+")
+    sla_policy = models.ForeignKey("routing.SlaPolicy", on_delete=models.PROTECT, related_name="+", db_index=False)
     clock_started_at = models.DateTimeField()
-    first_response_due_at = models.DateTimeField(null=True, blank=True, db_index=True)
+    first_response_due_at = models.DateTimeField(null=True, blank=True)
     resolution_due_at = models.DateTimeField(null=True, blank=True, db_index=True)
     paused_since = models.DateTimeField(null=True, blank=True)
     first_responded_at = models.DateTimeField(null=True, blank=True)
@@ -86,7 +103,7 @@ class Consultation(models.Model):
 
     transfer_count = models.PositiveIntegerField(default=0)
     ping_pong_flagged_at = models.DateTimeField(null=True, blank=True)
-    created_at = models.DateTimeField(db_index=True)
+    created_at = models.DateTimeField()
     updated_at = models.DateTimeField()
 
     objects = ConsultationQuerySet.as_manager()
@@ -98,17 +115,18 @@ class Consultation(models.Model):
         indexes = [
             models.Index(fields=["-created_at", "-id"], name="consultation_newest_first"),
             models.Index(fields=["primary_office", "status", "-created_at"]),
-            models.Index(fields=["filer", "status", "-created_at"]),
+            models.Index(fields=["filer", "-id"], name="consultation_filer_newest"),
             models.Index(fields=["policy_area", "-created_at"]),
             models.Index(fields=["status", "first_response_due_at"]),
         ]
         constraints = [
+            models.UniqueConstraint(fields=["reference"], name="consultation_reference_unique"),
             models.CheckConstraint(
                 condition=Q(status="triage", primary_office__isnull=True)
                 | (~Q(status="triage") & Q(primary_office__isnull=False))
                 | Q(status="withdrawn"),
                 name="consultation_office_unless_triage",
-            )
+            ),
         ]
 
     def __str__(self) -> str:
@@ -117,7 +135,9 @@ class Consultation(models.Model):
 
 class CoFiler(models.Model):
     consultation = models.ForeignKey(Consultation, on_delete=models.CASCADE, related_name="co_filer_links")
-    local_government = models.ForeignKey("routing.LocalGovernment", on_delete=models.PROTECT, related_name="+")
+    local_government = models.ForeignKey(
+        "routing.LocalGovernment", on_delete=models.PROTECT, related_name="+", db_index=False
+    )
 
     class Meta:
         indexes = [models.Index(fields=["local_government", "consultation"])]
@@ -132,7 +152,7 @@ class OfficeHandling(models.Model):
     read access after a transfer away, without internal notes written later."""
 
     consultation = models.ForeignKey(Consultation, on_delete=models.CASCADE, related_name="handlings")
-    office = models.ForeignKey("routing.Office", on_delete=models.PROTECT, related_name="handlings")
+    office = models.ForeignKey("routing.Office", on_delete=models.PROTECT, related_name="handlings", db_index=False)
     started_at = models.DateTimeField()
     ended_at = models.DateTimeField(null=True, blank=True)
 
@@ -152,7 +172,9 @@ class Collaborator(models.Model):
     """A collaborating office (協力部局): sees the consultation, replies and writes internal notes."""
 
     consultation = models.ForeignKey(Consultation, on_delete=models.CASCADE, related_name="collaborator_links")
-    office = models.ForeignKey("routing.Office", on_delete=models.PROTECT, related_name="collaborations")
+    office = models.ForeignKey(
+        "routing.Office", on_delete=models.PROTECT, related_name="collaborations", db_index=False
+    )
     invited_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
@@ -221,15 +243,19 @@ class AppendOnly(Exception):
 class Event(models.Model):
     """One change in the append-only history: who, when, from, to, why."""
 
-    consultation = models.ForeignKey(Consultation, on_delete=models.PROTECT, related_name="events")
-    kind = models.CharField(max_length=32, db_index=True)
+    consultation = models.ForeignKey(Consultation, on_delete=models.PROTECT, related_name="events", db_index=False)
+    kind = models.CharField(max_length=32)
     actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+", db_index=False
     )
     from_status = models.CharField(max_length=16, blank=True)
     to_status = models.CharField(max_length=16, blank=True)
-    from_office = models.ForeignKey("routing.Office", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
-    to_office = models.ForeignKey("routing.Office", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    from_office = models.ForeignKey(
+        "routing.Office", null=True, blank=True, on_delete=models.PROTECT, related_name="+", db_index=False
+    )
+    to_office = models.ForeignKey(
+        "routing.Office", null=True, blank=True, on_delete=models.PROTECT, related_name="+", db_index=False
+    )
     reason = models.TextField(blank=True)
     data = models.JSONField(default=dict, blank=True)
     internal = models.BooleanField(default=False)

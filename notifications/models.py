@@ -21,14 +21,24 @@ class Notification(models.Model):
     """One person told of one event. The row is the in-app inbox item and the
     outbox entry of its e-mail; its id with the channel is the delivery key."""
 
-    recipient = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications")
+    # Only the indexes in Meta: each one is written for every notification.
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications", db_index=False
+    )
     kind = models.CharField(max_length=32, choices=Kind.choices)
     consultation = models.ForeignKey(
-        "consult.Consultation", null=True, blank=True, on_delete=models.CASCADE, related_name="notifications"
+        "consult.Consultation",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="notifications",
+        db_index=False,
     )
-    event = models.ForeignKey("consult.Event", null=True, blank=True, on_delete=models.CASCADE, related_name="+")
+    event = models.ForeignKey(
+        "consult.Event", null=True, blank=True, on_delete=models.CASCADE, related_name="+", db_index=False
+    )
     actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", db_index=False
     )
     summary = models.TextField(blank=True)
     data = models.JSONField(default=dict, blank=True)
@@ -136,7 +146,9 @@ class Alarm(models.Model):
     alarm is armed; firing clears it and remembers the deadline it fired for,
     so each alarm fires once per deadline and a moved deadline re-arms it."""
 
-    consultation = models.ForeignKey("consult.Consultation", on_delete=models.CASCADE, related_name="alarms")
+    consultation = models.ForeignKey(
+        "consult.Consultation", on_delete=models.CASCADE, related_name="alarms", db_index=False
+    )
     kind = models.CharField(max_length=24, choices=AlarmKind.choices)
     deadline = models.DateTimeField(null=True, blank=True)
     due_at = models.DateTimeField(null=True, blank=True)

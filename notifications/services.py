@@ -13,13 +13,13 @@ from django.conf import settings
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
-from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import OfficeMembership, Role, User
+from routing import selectors as routing_selectors
 
-from . import texts
+from . import directory, texts
 from .kinds import MANDATORY, Delivery, Kind
 from .models import (
     Alarm,
@@ -58,23 +58,17 @@ def _parties(consultation, event, *, new: bool) -> Parties:
     collaborating = set(getattr(consultation, "collaborator_office_ids", ()) or ()) - {primary}
     invited = event.to_office_id if event.kind == "collaborator_invited" else None
     mentioned = event.data.get("mentions") or {} if event.kind in ("replied", "note_added") else {}
-    mentioned_offices = set(mentioned.get("offices") or ())
-    offices = {o for o in (primary, invited) if o} | collaborating
-    rows = []
-    if offices or mentioned_offices:
-        rows = list(
-            OfficeMembership.objects.filter(user__is_active=True)
-            .filter(Q(office_id__in=offices) | Q(office__slug__in=mentioned_offices))
-            .values_list("user_id", "office_id", "is_lead", "office__slug")
-        )
-    office_liaisons = {u for u, o, _, _ in rows if o == primary}
-    leads = {u for u, o, lead, _ in rows if o == primary and lead}
-    collaborator_liaisons = {u for u, o, _, _ in rows if o in collaborating}
-    invited_liaisons = {u for u, o, _, _ in rows if o == invited}
-    secretariat = set()
-    if event.kind in _SECRETARIAT_EVENTS:
-        secretariat = set(User.objects.filter(role=Role.SECRETARIAT, is_active=True).values_list("pk", flat=True))
-    candidates = set(mentioned.get("users") or ()) | {u for u, _, _, slug in rows if slug in mentioned_offices}
+    office_ids = routing_selectors.reference_maps().office_ids
+    mentioned_offices = {office_ids[slug] for slug in mentioned.get("offices") or () if slug in office_ids}
+    members = {office: directory.office_members(office) for office in {primary, invited, *collaborating} if office}
+    office_liaisons = {u for u, _ in members.get(primary, ())}
+    leads = {u for u, lead in members.get(primary, ()) if lead}
+    collaborator_liaisons = {u for office in collaborating for u, _ in members[office]}
+    invited_liaisons = {u for u, _ in members.get(invited, ())}
+    secretariat = directory.secretariat() if event.kind in _SECRETARIAT_EVENTS else frozenset()
+    candidates = set(mentioned.get("users") or ()) | {
+        u for o in mentioned_offices for u, _ in directory.office_members(o)
+    }
     return Parties(
         filer_followers=frozenset(filer_followers),
         liaison_followers=frozenset(liaison_followers),
@@ -134,19 +128,12 @@ def notify(*, consultation, event, new: bool = False) -> list[Notification]:
 def _write(*, consultation, event, told: dict[int, Kind], now) -> list[Notification]:
     if not told:
         return []
-    chosen = {
-        user_id: delivery
-        for user_id, kind, delivery in Preference.objects.filter(
-            user_id__in=list(told), kind__in=set(told.values())
-        ).values_list("user_id", "kind", "delivery")
-        if told[user_id] == kind
-    }
     urgent = getattr(consultation, "urgency", "") == "urgent"
     quiet_until = None if urgent or not in_quiet_hours(now) else end_of_quiet_hours(now)
     data = texts.snapshot(consultation, event)
     rows = []
     for user_id, kind in told.items():
-        delivery = chosen.get(user_id, Delivery.IMMEDIATE)
+        delivery = directory.preference(user_id, kind) or Delivery.IMMEDIATE
         if delivery == Delivery.OFF and kind not in MANDATORY:
             continue
         rows.append(
@@ -171,12 +158,24 @@ def _write(*, consultation, event, told: dict[int, Kind], now) -> list[Notificat
 
 
 def enqueue_delivery(inbox_ids: list[int], email_ids: list[int]) -> None:
-    """Hand the new rows to the workers. Never fails the caller: if the broker is
-    away, the outbox sweep sends them later."""
+    """Hand the new rows to the workers (after commit). Never fails the caller:
+    if the broker is away, the outbox sweep sends them later."""
+    try:
+        if settings.BANSO_OUTBOX_RELAY_SECONDS and not getattr(settings, "CELERY_TASK_ALWAYS_EAGER", False):
+            from .relay import relay
+
+            relay.add(inbox_ids, email_ids)
+        else:
+            publish_deliveries(inbox_ids, email_ids)
+    except Exception:  # the change is committed: never fail it now
+        log.exception("could not hand %d deliveries over; the outbox sweep will", len(inbox_ids) + len(email_ids))
+
+
+def publish_deliveries(inbox_ids: list[int], email_ids: list[int]) -> None:
     from . import tasks
 
     if set(email_ids) <= set(inbox_ids) and len(inbox_ids) <= tasks.BATCH:
-        # The usual case (a few people told of one event): one message for both channels.
+        # The usual case: one message for both channels.
         _publish(tasks.deliver, inbox_ids, email_ids)
         return
     for task, ids in ((tasks.deliver_inbox, inbox_ids), (tasks.send_emails, email_ids)):

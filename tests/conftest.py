@@ -23,16 +23,19 @@ def _clear_cache():
     """Rate-limit counters live in the (real Redis) cache: start each test clean."""
     from django.core.cache import cache
 
+    from notifications.directory import forget_all as forget_directory
     from notifications.services import forget_webhook_offices
     from routing.selectors import clear_routing_caches
 
     cache.clear()
     clear_routing_caches()
     forget_webhook_offices()
+    forget_directory()
     yield
     cache.clear()
     clear_routing_caches()
     forget_webhook_offices()
+    forget_directory()
 
 
 @pytest.fixture

@@ -282,3 +282,37 @@ def test_the_cache_going_away_does_not_stop_filing(people, file, settings):
         assert consultation.pk and Notification.objects.filter(consultation=consultation).count() == 2
     finally:
         ResilientRedisCache._down_until = 0.0
+
+
+def test_office_membership_changes_reach_the_next_notification(people, file, django_capture_on_commit_callbacks):
+    from accounts.models import Role
+    from accounts.services import upsert_user
+    from routing.models import Office
+
+    file(people["matsumoto"], now=DAY)  # the office's members are now remembered in this process
+    newcomer, _ = upsert_user(email="new@kanto.maff.example.go.jp", display_name="新任 担当", role=Role.LIAISON,
+                              offices=[Office.objects.get(slug="maff-rab-kanto")])  # fmt: skip
+    second = file(people["matsumoto"], now=DAY)
+    assert mine(newcomer, consultation=second).exists()
+    newcomer.is_active = False
+    with django_capture_on_commit_callbacks(execute=True):
+        newcomer.save()
+    third = file(people["matsumoto"], now=DAY)
+    assert not mine(newcomer, consultation=third).exists()
+
+
+def test_the_relay_hands_over_several_events_in_one_message(people, file, settings):
+    from notifications.relay import Relay
+
+    settings.BANSO_OUTBOX_RELAY_SECONDS = 3600  # the test flushes by hand
+    first, second = file(people["matsumoto"], now=DAY), file(people["matsumoto"], now=DAY)
+    rows = list(Notification.objects.filter(consultation__in=[first, second]).order_by("pk"))
+    relay = Relay()
+    relay.add([n.pk for n in rows[:2]], [n.pk for n in rows[:2]])
+    relay.add([n.pk for n in rows[2:]], [n.pk for n in rows[2:]])
+    assert not Notification.objects.filter(delivered_at__isnull=False).exists()
+    relay.flush()  # one `deliver` message for both events (tasks run in-process here)
+    assert Notification.objects.filter(pk__in=[n.pk for n in rows], delivered_at__isnull=False).count() == 4
+    assert len(mail.outbox) == 4
+    relay.flush()
+    assert len(mail.outbox) == 4

@@ -161,3 +161,25 @@ def test_an_empty_list_is_an_empty_page(api, people, who):
     response = api(people[who]).get("/api/v1/consultations/")
     assert response.status_code == 200
     assert response.json()["count"] == 0 and response.json()["results"] == []
+
+
+def test_a_staff_members_pages_are_the_visible_ids_newest_first(api, people, file):
+    from consult.selectors import visible_consultations
+
+    for index in range(5):
+        file(people["matsumoto"], title=f"松本{index}")
+        file(people["shizuoka"], title=f"共同{index}", co_filers=["202029"] if index % 2 else [])
+    user = people["matsumoto"]
+    expected = list(visible_consultations(user).order_by("-id").values_list("id", flat=True))
+    assert len(expected) == 7  # five filed, two co-filed
+    client = api(user)
+    for size in (1, 2, 3, 7, 50):
+        seen, page = [], 1
+        while True:
+            body = client.get("/api/v1/consultations/", {"page_size": size, "page": page}).json()
+            assert body["count"] == 7
+            seen += [row["id"] for row in body["results"]]
+            if not body["next"]:
+                break
+            page += 1
+        assert seen == expected, size

@@ -181,6 +181,9 @@ CELERY_TASK_ROUTES = {"notifications.*": {"queue": "notifications"}}
 BANSO_QUIET_HOURS_START = int(os.environ.get("BANSO_QUIET_HOURS_START", "20"))
 BANSO_QUIET_HOURS_END = int(os.environ.get("BANSO_QUIET_HOURS_END", "8"))
 BANSO_DIGEST_EVERY_DAY = env_bool("BANSO_DIGEST_EVERY_DAY")
+# Committed deliveries are handed to Celery by a background thread at most this
+# often, several events per message under load (0: at once, in the request).
+BANSO_OUTBOX_RELAY_SECONDS = float(os.environ.get("BANSO_OUTBOX_RELAY_SECONDS", "0.05"))
 # The outbox sweep leaves rows younger than this to the task queued at commit.
 BANSO_OUTBOX_GRACE_SECONDS = float(os.environ.get("BANSO_OUTBOX_GRACE_SECONDS", "30"))
 # Webhooks: https to public addresses only, unless these are set (development, tests).
