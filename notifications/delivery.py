@@ -81,13 +81,14 @@ def send_emails(ids: list[int], *, now: datetime.datetime | None = None) -> int:
         for pk in ids:
             now_each = now or timezone.now()
             with transaction.atomic():
-                notification = (
+                found = list(
                     Notification.objects.select_for_update(skip_locked=True, of=("self",))
                     .select_related("recipient__notification_profile")
                     .filter(pk=pk, email_status=EmailStatus.PENDING)
                     .filter(Q(email_not_before__isnull=True) | Q(email_not_before__lte=now_each))
-                    .first()
+                    .order_by()[:1]  # one row by its key: no ordering to compile
                 )
+                notification = found[0] if found else None
                 if notification is None:
                     continue  # sent, not yet due, or being sent by another worker
                 profile = getattr(notification.recipient, "notification_profile", None)
