@@ -100,3 +100,16 @@ def test_api_answers_are_drfs_json(api, people, file):
         response = client.get(path)
         assert response.status_code == 200
         assert response.content == JSONRenderer().render(response.data)
+
+
+def test_token_calls_skip_the_session_and_browser_calls_keep_it(client, people):
+    from accounts.services import issue_token
+
+    token = issue_token(user=people["matsumoto"]).key
+    response = client.get("/api/v1/consultations/", HTTP_AUTHORIZATION=f"Token {token}")
+    assert response.status_code == 200 and "sessionid" not in response.cookies
+    assert not hasattr(response.wsgi_request, "session")
+    client.force_login(people["matsumoto"])  # the browser: session and CSRF as always
+    response = client.get("/api/v1/consultations/")
+    assert response.status_code == 200 and response.wsgi_request.user == people["matsumoto"]
+    assert client.post("/api/v1/consultations/", {}, content_type="application/json").status_code == 400
