@@ -12,6 +12,7 @@ import hashlib
 
 from django.conf import settings
 from django.core.cache import cache
+from django.db import transaction
 from django.db.models.signals import m2m_changed, post_delete, post_save
 from django.dispatch import receiver
 from django.utils.translation import gettext_lazy as _
@@ -58,7 +59,9 @@ class CachedTokenAuthentication(TokenAuthentication):
 
 
 def forget_token(key: str) -> None:
+    # Now, and again at commit: a request between the two must not put the old entry back.
     cache.delete(_cache_key(key))
+    transaction.on_commit(lambda: cache.delete(_cache_key(key)))
 
 
 def forget_user(user_id: int | None) -> None:

@@ -186,7 +186,9 @@ def _validate_filing(actor, title, body, policy_area, co_filers, urgency, filer,
         if filer_lg is None or not filer_lg.can_file:
             errors.setdefault("filer", []).append(_("事務局が提出するときは提出団体（団体コード）を指定してください"))
     elif actor.role == Role.STAFF:
-        filer_lg = local_governments[actor.local_government_id]
+        filer_lg = local_governments.get(actor.local_government_id) or LocalGovernment.objects.select_related(
+            "prefecture"
+        ).get(code=actor.local_government_id)  # added a moment ago in another process
         if filer and filer != filer_lg.code and getattr(filer, "code", None) != filer_lg.code:
             errors.setdefault("filer", []).append(_("自分の団体としてのみ提出できます"))
     else:

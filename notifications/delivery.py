@@ -8,7 +8,6 @@ from __future__ import annotations
 import datetime
 import logging
 import random
-import smtplib
 
 from django.core.cache import cache
 from django.core.mail import get_connection
@@ -91,13 +90,17 @@ def send_emails(ids: list[int], *, now: datetime.datetime | None = None) -> int:
                 notification = found[0] if found else None
                 if notification is None:
                     continue  # sent, not yet due, or being sent by another worker
+                if not notification.recipient.is_active:
+                    notification.email_status = EmailStatus.NONE  # left since it was written
+                    notification.save(update_fields=["email_status"])
+                    continue
                 profile = getattr(notification.recipient, "notification_profile", None)
-                message = email_for(notification, language=profile.language if profile else "ja")
-                message.connection = connection
                 try:
+                    message = email_for(notification, language=profile.language if profile else "ja")
+                    message.connection = connection
                     connection.open()  # no-op while the session is open
                     message.send()
-                except (smtplib.SMTPException, OSError) as exc:
+                except Exception as exc:  # one bad message never holds up the rest
                     _email_failed(notification, exc, now_each)
                     connection.close()  # a broken session must not fail the next address
                     continue

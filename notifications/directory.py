@@ -90,6 +90,9 @@ def preference(user_id: int, kind: str) -> str | None:
 
 
 def _members_changed(sender, **kwargs):
+    fields = kwargs.get("update_fields")
+    if fields and not {"is_active", "role"} & set(fields):
+        return  # e.g. the last login time: nothing the directory holds
     changed(MEMBERS)
 
 

@@ -65,5 +65,6 @@ class Delivery(models.TextChoices):
     OFF = "off", "通知しない"
 
 
-# Breaches and escalations reach office leads and the secretariat whatever they chose.
+# Breaches and escalations reach office leads and the secretariat whatever they chose
+# (others may turn them off).
 MANDATORY = frozenset({Kind.OVERDUE, Kind.ESCALATED, Kind.PING_PONG, Kind.WEBHOOK_DISABLED})

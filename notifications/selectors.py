@@ -35,7 +35,10 @@ def unread_count(user) -> int:
 
 
 def preferences_of(user) -> dict:
+    from .services import receives_escalations
+
     chosen = dict(Preference.objects.filter(user_id=user.pk).values_list("kind", "delivery"))
+    protected = receives_escalations(user)
     language = Profile.objects.filter(user_id=user.pk).values_list("language", flat=True).first() or "ja"
     return {
         "language": language,
@@ -44,7 +47,7 @@ def preferences_of(user) -> dict:
                 "kind": kind,
                 "label": label(kind, language),
                 "delivery": chosen.get(kind, Delivery.IMMEDIATE),
-                "can_turn_off": kind not in MANDATORY,
+                "can_turn_off": not (protected and kind in MANDATORY),
             }
             for kind in Kind.values
         ],

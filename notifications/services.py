@@ -121,11 +121,14 @@ def notify(*, consultation, event, new: bool = False) -> list[Notification]:
     if event.kind not in EVENT_KINDS:
         return []
     facts = EventFacts(kind=event.kind, actor=event.actor_id, internal=event.internal, data=event.data or {})
-    told = recipients(facts, _parties(consultation, event, new=new))
-    return _write(consultation=consultation, event=event, told=told, now=event.created_at)
+    parties = _parties(consultation, event, new=new)
+    told = recipients(facts, parties)
+    # Escalations reach office leads and the secretariat whatever they chose.
+    protected = parties.office_leads | parties.secretariat
+    return _write(consultation=consultation, event=event, told=told, now=event.created_at, protected=protected)
 
 
-def _write(*, consultation, event, told: dict[int, Kind], now) -> list[Notification]:
+def _write(*, consultation, event, told: dict[int, Kind], now, protected: frozenset[int] = frozenset()) -> list:
     if not told:
         return []
     urgent = getattr(consultation, "urgency", "") == "urgent"
@@ -134,8 +137,10 @@ def _write(*, consultation, event, told: dict[int, Kind], now) -> list[Notificat
     rows = []
     for user_id, kind in told.items():
         delivery = directory.preference(user_id, kind) or Delivery.IMMEDIATE
-        if delivery == Delivery.OFF and kind not in MANDATORY:
-            continue
+        if delivery == Delivery.OFF:
+            if not (kind in MANDATORY and user_id in protected):
+                continue
+            delivery = Delivery.IMMEDIATE
         rows.append(
             Notification(
                 recipient_id=user_id,
@@ -227,6 +232,11 @@ def mark_read(*, user: User, notification_ids: Iterable[int] | None = None, now=
 # --- preferences and following ------------------------------------------------------------------
 
 
+def receives_escalations(user: User) -> bool:
+    """Office leads and the secretariat: escalations reach them whatever they chose."""
+    return user.role == Role.SECRETARIAT or OfficeMembership.objects.filter(user=user, is_lead=True).exists()
+
+
 @transaction.atomic
 def set_preferences(*, user: User, choices: dict[str, str], language: str | None = None) -> None:
     errors: dict[str, list[str]] = {}
@@ -237,8 +247,10 @@ def set_preferences(*, user: User, choices: dict[str, str], language: str | None
             errors.setdefault(kind, []).append(
                 _("%(choices)s のいずれかを選んでください") % {"choices": ", ".join(Delivery.values)}
             )
-        elif delivery == Delivery.OFF and kind in MANDATORY:
-            errors.setdefault(kind, []).append(_("この通知は止められません（期限超過とエスカレーション）"))
+        elif delivery == Delivery.OFF and kind in MANDATORY and receives_escalations(user):
+            errors.setdefault(kind, []).append(
+                _("所属長・責任者と事務局はこの通知を止められません（期限超過とエスカレーション）")
+            )
     if language is not None and language not in ("ja", "en"):
         errors.setdefault("language", []).append(_("言語は ja か en です"))
     if errors:
@@ -373,7 +385,7 @@ def _offices_with_webhooks() -> set[int]:
     offices = cache.get(_WEBHOOK_OFFICES_KEY)
     if offices is None:
         offices = set(WebhookEndpoint.objects.filter(is_active=True).values_list("office_id", flat=True).distinct())
-        cache.set(_WEBHOOK_OFFICES_KEY, offices, timeout=300)
+        cache.set(_WEBHOOK_OFFICES_KEY, offices, timeout=60)
     _webhook_offices_memo[:] = [offices, now + _WEBHOOK_OFFICES_RECHECK]
     return offices
 

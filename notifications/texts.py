@@ -4,6 +4,7 @@ summary in Japanese or English, the e-mails and the webhook body."""
 from __future__ import annotations
 
 import datetime
+import unicodedata
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
@@ -59,6 +60,11 @@ def summary(notification, language: str = "ja") -> str:
     return " ".join(p for p in parts if p)
 
 
+def one_line(text: str) -> str:
+    """A header value: no line breaks or other control characters (titles may hold them)."""
+    return "".join(" " if unicodedata.category(ch) == "Cc" else ch for ch in text)
+
+
 def local_time(value: datetime.datetime | None) -> str:
     return value.astimezone(JST).strftime("%Y-%m-%d %H:%M JST") if value else ""
 
@@ -85,7 +91,7 @@ def email_for(notification, *, language: str) -> EmailMultiAlternatives:
     text = render_to_string(f"notifications/email/notification.{language}.txt", context)
     html = render_to_string(f"notifications/email/notification.{language}.html", context)
     message = EmailMultiAlternatives(
-        subject=subject.replace("\n", " "),
+        subject=one_line(subject),
         body=text,
         to=[notification.recipient.email],
         headers={"Message-ID": message_id(notification.pk)},
@@ -110,7 +116,7 @@ def digest_email(user, notifications: list, *, language: str, key: str) -> Email
         else f"【Banso】本日のまとめ（{len(items)}件）"
     )
     message = EmailMultiAlternatives(
-        subject=subject,
+        subject=one_line(subject),
         body=render_to_string(f"notifications/email/digest.{language}.txt", context),
         to=[user.email],
         headers={"Message-ID": message_id(key, "digest")},

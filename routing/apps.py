@@ -13,9 +13,13 @@ class RoutingConfig(AppConfig):
 
         def invalidate(sender, **kwargs):
             # Decisions read cached snapshots; any edit (admin included) renews them:
-            # in this process at once (its transaction sees the edit), everywhere at commit.
+            # in this process at once (its transaction sees the edit), everywhere at
+            # commit, once per transaction however many rows it wrote.
             selectors.clear_routing_caches()
-            transaction.on_commit(selectors.bump_reference_revision)
+            connection = transaction.get_connection()
+            pending = getattr(connection, "run_on_commit", [])
+            if not any(entry[1] is selectors.bump_reference_revision for entry in pending):
+                transaction.on_commit(selectors.bump_reference_revision)
 
         for model in (
             models.Office,
@@ -25,6 +29,9 @@ class RoutingConfig(AppConfig):
             models.OfficeSystem,
             models.RuleSet,
             models.ClosedDay,
+            models.LocalGovernment,
+            models.Prefecture,
+            models.Ministry,
         ):
             # weak=False: the handler is a local function, which a weak reference would lose.
             post_save.connect(invalidate, sender=model, weak=False, dispatch_uid=f"routing-invalidate-{model.__name__}")

@@ -245,7 +245,9 @@ def test_preferences_api_round_trip(api, people):
     assert body["language"] == "ja"
     escalated = next(p for p in body["preferences"] if p["kind"] == "escalated")
     assert escalated == {"kind": "escalated", "label": "期限超過の継続（エスカレーション）", "delivery": "immediate",
-                         "can_turn_off": False}  # fmt: skip
+                         "can_turn_off": True}  # fmt: skip
+    lead = api(people["maff_lead"]).get(f"{INBOX}preferences/").json()
+    assert next(p for p in lead["preferences"] if p["kind"] == "escalated")["can_turn_off"] is False
     body = client.put(f"{INBOX}preferences/", {"language": "en", "preferences": {"replied": "digest"}},
                       format="json").json()  # fmt: skip
     assert body["language"] == "en"
@@ -316,3 +318,37 @@ def test_the_relay_hands_over_several_events_in_one_message(people, file, settin
     assert len(mail.outbox) == 4
     relay.flush()
     assert len(mail.outbox) == 4
+
+
+def test_a_title_with_line_breaks_still_makes_a_one_line_subject(people, file, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        file(people["matsumoto"], now=DAY, title="改行\r\nを含む件名")
+    subjects = [m.subject for m in mail.outbox]
+    assert len(subjects) == 2 and all("\r" not in s and "\n" not in s for s in subjects)
+    assert not Notification.objects.exclude(email_status=EmailStatus.SENT).exists()
+
+
+def test_people_who_left_get_no_e_mail(people, file):
+    consultation = file(people["matsumoto"], now=DAY)
+    lead = people["maff_lead"]
+    lead.is_active = False
+    lead.save()
+    rows = list(Notification.objects.filter(consultation=consultation).values_list("pk", flat=True))
+    assert delivery.send_emails(rows) == 1
+    assert mine(lead).get().email_status == EmailStatus.NONE
+
+
+def test_only_leads_and_the_secretariat_cannot_turn_escalations_off(people, file):
+    from notifications.delivery import claim_due_alarms, fire_alarm
+
+    notification_services.set_preferences(user=people["maff"], choices={"overdue": "off", "escalated": "off"})
+    consultation = file(people["matsumoto"], now=DAY)
+    services.transition(actor=people["maff"], consultation=consultation, action="accept", now=DAY)
+    for now in (jst(2026, 12, 3, 10, 0), jst(2026, 12, 7, 10, 0)):
+        for pk in claim_due_alarms(now=now):
+            fire_alarm(pk, now=now)
+    kinds = set(Notification.objects.filter(consultation=consultation).values_list("recipient__email", "kind"))
+    assert ("liaison@kanto.maff.example.go.jp", Kind.OVERDUE) not in kinds  # the assignee chose off
+    assert ("lead@kanto.maff.example.go.jp", Kind.OVERDUE) in kinds
+    assert ("lead@kanto.maff.example.go.jp", Kind.ESCALATED) in kinds
+    assert ("secretariat@cao.example.go.jp", Kind.ESCALATED) in kinds
