@@ -11,6 +11,7 @@ api_v1 = [
     path("consultations/", include("consult.api.urls")),
     path("consultations/", include(consultation_follow_urls)),
     path("notifications/", include("notifications.api.urls")),
+    path("metrics/", include("metrics.api.urls")),
 ]
 
 urlpatterns = [

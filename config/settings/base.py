@@ -62,6 +62,7 @@ INSTALLED_APPS = [
     "routing",
     "consult",
     "notifications",
+    "metrics",
 ]
 
 MIDDLEWARE = [

@@ -1,0 +1,71 @@
+"""``GET /api/v1/metrics/response-times/`` (API.md): the secretariat's table."""
+
+import datetime
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
+from rest_framework import serializers
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from accounts.models import Role
+
+from .. import core, selectors
+
+Row = inline_serializer(
+    "ResponseTimeRow",
+    {
+        "key": serializers.CharField(),
+        "label": serializers.CharField(),
+        "filed": serializers.IntegerField(),
+        "answered": serializers.IntegerField(),
+        "median_first_response_hours": serializers.FloatField(allow_null=True),
+        "p90_first_response_hours": serializers.FloatField(allow_null=True),
+        "median_resolution_hours": serializers.FloatField(allow_null=True),
+        "sla_met_ratio": serializers.FloatField(allow_null=True),
+        "open": serializers.IntegerField(),
+        "overdue": serializers.IntegerField(),
+        "meets_minimum_sample": serializers.BooleanField(),
+    },
+    many=True,
+)
+
+
+def _date(request, name: str, default: datetime.date, errors: dict) -> datetime.date:
+    value = request.query_params.get(name)
+    if not value:
+        return default
+    try:
+        return datetime.date.fromisoformat(value)
+    except ValueError:
+        errors[name] = [_("日付は YYYY-MM-DD で指定してください")]
+        return default
+
+
+@extend_schema(tags=["metrics"])
+class ResponseTimes(APIView):
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("group_by", str, enum=list(selectors.GROUPS)),
+            OpenApiParameter("from", datetime.date, description="first day (default: start of this fiscal year)"),
+            OpenApiParameter("to", datetime.date, description="last day (default: end of this fiscal year)"),
+        ],
+        responses={200: Row},
+    )
+    def get(self, request):
+        """Response times in business hours per group (METRICS.md), for the secretariat."""
+        if request.user.role != Role.SECRETARIAT:
+            raise PermissionDenied(_("応答時間の指標は事務局のみ見られます"))
+        errors: dict[str, list[str]] = {}
+        group_by = request.query_params.get("group_by", "office")
+        if group_by not in selectors.GROUPS:
+            errors["group_by"] = [_("%(choices)s のいずれかです") % {"choices": ", ".join(selectors.GROUPS)}]
+        first, last = core.fiscal_year(timezone.localdate())
+        start, end = _date(request, "from", first, errors), _date(request, "to", last, errors)
+        if not errors and end < start:
+            errors["to"] = [_("終了日は開始日以降にしてください")]
+        if errors:
+            raise ValidationError(errors)
+        return Response(selectors.response_times(group_by=group_by, start=start, end=end))

@@ -1,0 +1,77 @@
+"""GET /api/v1/metrics/response-times/ on a constructed data set whose figures are computed by hand."""
+
+import datetime
+
+import pytest
+
+from consult import services
+from routing.business_time import JST
+
+pytestmark = pytest.mark.django_db
+URL = "/api/v1/metrics/response-times/"
+
+
+def jst(*parts):
+    return datetime.datetime(*parts, tzinfo=JST)
+
+
+FILED = jst(2026, 12, 1, 9, 0)  # Tuesday; default policy: first response within 2 business days (17.5 h)
+
+
+@pytest.fixture
+def data_set(people, file):
+    maff, staff = people["maff"], people["matsumoto"]
+    a = file(staff, now=FILED, title="A")
+    services.post_message(actor=maff, consultation=a, body="回答します", now=jst(2026, 12, 1, 11, 0))  # 2.0 h
+    services.transition(actor=maff, consultation=a, action="accept", now=jst(2026, 12, 1, 11, 0))
+    services.transition(actor=maff, consultation=a, action="resolve", comment="解決", now=jst(2026, 12, 2, 10, 0))
+    b = file(staff, now=FILED, title="B")
+    services.transition(actor=maff, consultation=b, action="accept", now=FILED)
+    services.transition(actor=maff, consultation=b, action="request_info", comment="面積は？",
+                        now=jst(2026, 12, 2, 9, 0))  # first response 8.75 h  # fmt: skip
+    services.post_message(actor=staff, consultation=b, body="12ha", now=jst(2026, 12, 3, 9, 0))  # resumes
+    services.transition(actor=maff, consultation=b, action="resolve", comment="解決", now=jst(2026, 12, 3, 12, 0))
+    file(staff, now=FILED, title="C")  # never answered
+    d = file(staff, now=FILED, title="D")
+    services.transition(actor=staff, consultation=d, action="withdraw", now=jst(2026, 12, 1, 10, 0))
+    e = file(people["niigata"], now=FILED, title="E", policy_area="sme-dx")
+    services.post_message(actor=people["meti"], consultation=e, body="回答", now=jst(2026, 12, 1, 13, 0))  # 4.0 h
+    file(staff, now=jst(2026, 3, 31, 10, 0), title="前年度")  # outside the fiscal year
+
+
+def test_by_office_every_figure_by_hand(api, people, data_set, time_machine):
+    time_machine.move_to(jst(2026, 12, 20, 10, 0))
+    rows = api(people["secretariat"]).get(URL, {"group_by": "office"}).json()
+    assert [row["key"] for row in rows] == ["maff-rab-kanto", "meti-rbe-kanto"]
+    maff, meti = rows
+    assert maff == {
+        "key": "maff-rab-kanto", "label": "関東農政局", "filed": 4, "answered": 2,
+        "median_first_response_hours": 2.0, "p90_first_response_hours": 8.8,  # 8.75 shown with one decimal
+        "median_resolution_hours": 9.8,  # A 9.75 h (B 11.75 h: its pause does not count)
+        "sla_met_ratio": 0.667,  # A and B in time, C past its deadline unanswered; D withdrawn
+        "open": 1, "overdue": 1, "meets_minimum_sample": False,
+    }  # fmt: skip
+    assert (meti["filed"], meti["answered"], meti["median_first_response_hours"], meti["sla_met_ratio"]) == (
+        1, 1, 4.0, 1.0
+    )  # fmt: skip
+    assert (meti["open"], meti["overdue"]) == (1, 1)  # answered but unresolved past 15 December
+
+
+def test_by_prefecture_ministry_and_policy_area(api, people, data_set, time_machine):
+    time_machine.move_to(jst(2026, 12, 20, 10, 0))
+    client = api(people["secretariat"])
+    prefectures = {row["key"]: row for row in client.get(URL, {"group_by": "prefecture"}).json()}
+    assert (prefectures["20"]["label"], prefectures["20"]["filed"], prefectures["15"]["filed"]) == ("長野県", 4, 1)
+    ministries = {row["key"]: row["filed"] for row in client.get(URL, {"group_by": "ministry"}).json()}
+    assert ministries == {"maff": 4, "meti": 1}
+    areas = {row["key"]: row["answered"] for row in client.get(URL, {"group_by": "policy_area"}).json()}
+    assert areas == {"smart-agri": 2, "sme-dx": 1}
+    last_year = client.get(URL, {"group_by": "office", "from": "2025-04-01", "to": "2026-03-31"}).json()
+    assert [(row["key"], row["filed"]) for row in last_year] == [("maff-rab-kanto", 1)]
+
+
+def test_only_the_secretariat_and_bad_input_names_the_field(api, people):
+    assert api(people["maff"]).get(URL).status_code == 403
+    assert api(people["matsumoto"]).get(URL).status_code == 403
+    response = api(people["secretariat"]).get(URL, {"group_by": "city", "from": "2026-13-01"})
+    assert response.status_code == 400 and set(response.json()["errors"]) == {"group_by", "from"}
