@@ -75,3 +75,23 @@ def test_only_the_secretariat_and_bad_input_names_the_field(api, people):
     assert api(people["matsumoto"]).get(URL).status_code == 403
     response = api(people["secretariat"]).get(URL, {"group_by": "city", "from": "2026-13-01"})
     assert response.status_code == 400 and set(response.json()["errors"]) == {"group_by", "from"}
+
+
+def test_the_same_table_as_csv(api, people, data_set, time_machine):
+    import csv
+    import io
+
+    time_machine.move_to(jst(2026, 12, 20, 10, 0))
+    client = api(people["secretariat"])
+    rows = client.get(URL, {"group_by": "office"}).json()
+    response = client.get(URL, {"group_by": "office", "format": "csv"})
+    assert response.status_code == 200 and response["Content-Type"].startswith("text/csv")
+    assert response["Content-Disposition"] == 'attachment; filename="response-times-office-2026-04-01-2027-03-31.csv"'
+    text = response.content.decode("utf-8")
+    assert text.startswith("\ufeff")
+    table = list(csv.DictReader(io.StringIO(text.lstrip("\ufeff"))))
+    assert [row["key"] for row in table] == [row["key"] for row in rows]
+    assert table[0]["label"] == "関東農政局" and table[0]["median_first_response_hours"] == "2.0"
+    assert table[0]["sla_met_ratio"] == "0.667" and table[1]["median_resolution_hours"] == ""
+    bad = client.get(URL, {"group_by": "city", "format": "csv"})
+    assert bad.status_code == 400 and "group_by" in bad.content.decode("utf-8")

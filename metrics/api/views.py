@@ -11,8 +11,10 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.models import Role
+from config.renderers import FastJSONRenderer
 
 from .. import core, selectors
+from .renderers import MetricsCSVRenderer
 
 Row = inline_serializer(
     "ResponseTimeRow",
@@ -31,6 +33,7 @@ Row = inline_serializer(
     },
     many=True,
 )
+# ``?format=csv`` (or ``Accept: text/csv``) gives the same table as CSV.
 
 
 def _date(request, name: str, default: datetime.date, errors: dict) -> datetime.date:
@@ -46,6 +49,8 @@ def _date(request, name: str, default: datetime.date, errors: dict) -> datetime.
 
 @extend_schema(tags=["metrics"])
 class ResponseTimes(APIView):
+    renderer_classes = [FastJSONRenderer, MetricsCSVRenderer]
+
     @extend_schema(
         parameters=[
             OpenApiParameter("group_by", str, enum=list(selectors.GROUPS)),
@@ -68,4 +73,8 @@ class ResponseTimes(APIView):
             errors["to"] = [_("終了日は開始日以降にしてください")]
         if errors:
             raise ValidationError(errors)
-        return Response(selectors.response_times(group_by=group_by, start=start, end=end))
+        response = Response(selectors.response_times(group_by=group_by, start=start, end=end))
+        if getattr(request, "accepted_renderer", None) and request.accepted_renderer.format == "csv":
+            name = f"response-times-{group_by}-{start}-{end}.csv"
+            response["Content-Disposition"] = f'attachment; filename="{name}"'
+        return response

@@ -1,0 +1,32 @@
+"""The metrics table as CSV (UTF-8 with a byte-order mark, so that spreadsheet
+software common in local governments opens Japanese text correctly)."""
+
+import csv
+import io
+
+from rest_framework.renderers import BaseRenderer
+
+COLUMNS = [
+    "key", "label", "filed", "answered", "median_first_response_hours", "p90_first_response_hours",
+    "median_resolution_hours", "sla_met_ratio", "open", "overdue", "meets_minimum_sample",
+]  # fmt: skip
+
+
+class MetricsCSVRenderer(BaseRenderer):
+    media_type = "text/csv"
+    format = "csv"
+    charset = "utf-8"
+
+    def render(self, data, accepted_media_type=None, renderer_context=None):
+        out = io.StringIO()
+        writer = csv.writer(out, lineterminator="\r\n")
+        if isinstance(data, list):
+            writer.writerow(COLUMNS)
+            for row in data:
+                writer.writerow(["" if row.get(c) is None else row.get(c) for c in COLUMNS])
+        else:  # an error: say which field and why
+            writer.writerow(["field", "message"])
+            for field, messages in (data.get("errors") or {"detail": [data.get("detail", "")]}).items():
+                for message in messages if isinstance(messages, list) else [messages]:
+                    writer.writerow([field, message])
+        return ("\ufeff" + out.getvalue()).encode("utf-8")
