@@ -49,29 +49,52 @@ def _bounds(start: datetime.date, end: datetime.date) -> tuple[datetime.datetime
     )
 
 
-def response_times(*, group_by: str, start: datetime.date, end: datetime.date, now=None) -> list[dict]:
-    """One row per group: filed, answered, median and p90 first response, median
-    resolution (business hours), first-response SLA met ratio, open, overdue."""
-    if group_by not in GROUPS:
-        raise ValueError(group_by)
-    now = now or timezone.now()
-    low, high = _bounds(start, end)
-    rows = list(
-        Consultation.objects.filter(created_at__gte=low, created_at__lt=high).values_list(
-            "id", "created_at", "routed_office_id", "primary_office_id", "filer_id", "policy_area_id", "status",
-            "first_response_due_at", "first_responded_at", "resolution_due_at", "paused_since", "sla_policy_id",
-        )
-    )  # fmt: skip
+_FIELDS = ("id", "created_at", "routed_office_id", "primary_office_id", "filer_id", "policy_area_id", "status",
+           "first_response_due_at", "first_responded_at", "resolution_due_at", "paused_since", "sla_policy_id")  # fmt: skip
+
+
+def computed(consultations) -> list[tuple[tuple, core.Figures]]:
+    """Each consultation's row (``_FIELDS``) and its figures from the pure core."""
+    rows = list(consultations.values_list(*_FIELDS))
     ids = [row[0] for row in rows]
     steps = _steps(
         Event.objects.filter(consultation_id__in=ids, kind__in=_STEP_EVENTS)
         .order_by("created_at", "id")
         .values_list("consultation_id", "kind", "created_at", "to_office_id", "internal", "data")
     )
-    targets = {
+    maps = routing_selectors.reference_maps()
+
+    def calendar_of(office):
+        return routing_selectors.office_calendar(maps.offices[office].slug if office in maps.offices else None)
+
+    return [
+        (
+            row,
+            core.figures(
+                core.Timeline(filed_at=row[1], office=row[2], steps=tuple(steps.get(row[0], ()))), calendar_of
+            ),
+        )
+        for row in rows
+    ]
+
+
+def first_targets() -> dict[int, float]:
+    return {
         policy.pk: decisions.target_seconds(policy.first_response_target, policy.unit) / 3600
         for policy in SlaPolicy.objects.all()
     }
+
+
+def response_times(*, group_by: str, start: datetime.date, end: datetime.date, now=None) -> list[dict]:
+    """One row per group: filed, answered, median and p90 first response, median
+    resolution (business hours), first-response SLA met ratio, open, overdue.
+    Computed from the history directly (the reference for ``rollup.response_times``)."""
+    if group_by not in GROUPS:
+        raise ValueError(group_by)
+    now = now or timezone.now()
+    low, high = _bounds(start, end)
+    results = computed(Consultation.objects.filter(created_at__gte=low, created_at__lt=high))
+    targets = first_targets()
     maps = routing_selectors.reference_maps()
     _, local_governments = routing_selectors.filing_references()
     ministries = dict(Ministry.objects.values_list("slug", "name"))
@@ -95,11 +118,9 @@ def response_times(*, group_by: str, start: datetime.date, end: datetime.date, n
     def group(key) -> dict:
         return groups.setdefault(key, {"filed": 0, "first": [], "resolution": [], "sla": [], "open": 0, "overdue": 0})
 
-    for (pk, created, routed, current, filer, area, status, first_due, first_at, resolution_due, paused,
-         policy) in rows:  # fmt: skip
-        timeline = core.Timeline(filed_at=created, office=routed, steps=tuple(steps.get(pk, ())))
-        result = core.figures(timeline, lambda office: routing_selectors.office_calendar(
-            maps.offices[office].slug if office in maps.offices else None))  # fmt: skip
+    for row, result in results:
+        (_pk, _created, routed, current, filer, area, status, first_due, first_at, resolution_due, paused,
+         policy) = row  # fmt: skip
         for key in keys_for(routed, filer, area):
             group(key)["filed"] += 1
         if status not in CLOSED:
@@ -146,3 +167,117 @@ def response_times(*, group_by: str, start: datetime.date, end: datetime.date, n
         for (key, label), g in groups.items()
     ]
     return core.ranked(table, by="median_first_response_hours")
+
+
+# --- the same table from the rollup, grouped in SQL --------------------------------------------
+
+
+def _key_sql(group_by: str, office_column: str) -> str:
+    if group_by == "office":
+        return office_column
+    if group_by == "ministry":
+        return f"(SELECT o.ministry_id FROM routing_office o WHERE o.id = {office_column})"  # noqa: S608 — fixed fragments only
+    if group_by == "policy_area":
+        return "f.policy_area_id"
+    return "f.prefecture_code"
+
+
+def rollup_response_times(*, group_by: str, start: datetime.date, end: datetime.date, now=None) -> list[dict]:
+    """``response_times`` read from the rollup (``metrics.ConsultationFigures``):
+    the figures are as fresh as its last refresh (``rollup_refreshed_at``)."""
+    from django.db import connection
+
+    if group_by not in GROUPS:
+        raise ValueError(group_by)
+    now = now or timezone.now()
+    low, high = _bounds(start, end)
+    scope = "FROM metrics_consultationfigures f WHERE f.filed_at >= %s AND f.filed_at < %s"
+    by_office = group_by in ("office", "ministry")
+    queries = {
+        "filed": (f"SELECT {_key_sql(group_by, 'f.filed_office_id')}, count(*) {scope} GROUP BY 1", [low, high]),
+        "first": (
+            f"SELECT {_key_sql(group_by, 'f.first_office_id')}, count(f.first_hours), "
+            "percentile_disc(0.5) WITHIN GROUP (ORDER BY f.first_hours), "
+            "percentile_disc(0.9) WITHIN GROUP (ORDER BY f.first_hours), "
+            "count(*) FILTER (WHERE f.first_hours IS NOT NULL OR f.first_due_at <= %s), "
+            "count(*) FILTER (WHERE f.first_hours <= f.first_target_hours) "
+            f"{scope} AND NOT f.withdrawn GROUP BY 1",
+            [now, low, high],
+        ),
+        "resolution": (
+            (
+                f"SELECT {_key_sql(group_by, 's.office_id')}, percentile_disc(0.5) WITHIN GROUP (ORDER BY s.hours) "  # noqa: S608
+                f"FROM metrics_resolutionshare s JOIN metrics_consultationfigures f ON f.consultation_id = s.figures_id "
+                "WHERE f.filed_at >= %s AND f.filed_at < %s GROUP BY 1"
+            )
+            if by_office
+            else (
+                f"SELECT {_key_sql(group_by, '')}, percentile_disc(0.5) WITHIN GROUP (ORDER BY f.resolution_hours) "
+                f"{scope} AND f.resolution_hours IS NOT NULL GROUP BY 1"
+            ),
+            [low, high],
+        ),
+        "open": (
+            f"SELECT {_key_sql(group_by, 'f.current_office_id')}, count(*), count(*) FILTER (WHERE NOT f.paused AND "
+            "((NOT f.first_responded AND f.first_due_at <= %s) OR f.resolution_due_at <= %s)) "
+            f"{scope} AND NOT f.closed GROUP BY 1",
+            [now, now, low, high],
+        ),
+    }
+    found: dict[str, dict] = {}
+    with connection.cursor() as cursor:
+        for name, (sql, params) in queries.items():
+            cursor.execute(sql, params)
+            found[name] = {row[0]: row[1:] for row in cursor.fetchall()}
+
+    labels = _labels(group_by)
+
+    def one_decimal(value):
+        return None if value is None else round(value, 1)
+
+    table = []
+    for key in set().union(*(found[name] for name in found)):
+        (filed,) = found["filed"].get(key, (0,))
+        answered, median, p90, judged, met = found["first"].get(key, (0, None, None, 0, 0))
+        (resolution,) = found["resolution"].get(key, (None,))
+        open_count, overdue = found["open"].get(key, (0, 0))
+        slug, label = labels(key)
+        table.append(
+            {
+                "key": slug,
+                "label": label,
+                "filed": filed,
+                "answered": answered,
+                "median_first_response_hours": one_decimal(median),
+                "p90_first_response_hours": one_decimal(p90),
+                "median_resolution_hours": one_decimal(resolution),
+                "sla_met_ratio": round(met / judged, 3) if judged else None,
+                "open": open_count,
+                "overdue": overdue,
+            }
+        )
+    return core.ranked(table, by="median_first_response_hours")
+
+
+def _labels(group_by: str):
+    """key as grouped in SQL → (public key, label)."""
+    from routing.models import Prefecture
+
+    maps = routing_selectors.reference_maps()
+    if group_by == "office":
+        return lambda key: (
+            (maps.offices[key].slug, maps.offices[key].name) if key in maps.offices else ("triage", "振り分け待ち")
+        )
+    if group_by == "ministry":
+        ministries = {pk: (slug, name) for pk, slug, name in Ministry.objects.values_list("pk", "slug", "name")}
+        return lambda key: ministries.get(key, ("triage", "振り分け待ち"))
+    if group_by == "policy_area":
+        return lambda key: maps.policy_areas[key]
+    prefectures = dict(Prefecture.objects.values_list("code", "name"))
+    return lambda key: (key, prefectures[key])
+
+
+def rollup_refreshed_at():
+    from .models import RefreshMark
+
+    return RefreshMark.objects.filter(name="figures").values_list("refreshed_at", flat=True).first()

@@ -168,6 +168,7 @@ CELERY_BEAT_SCHEDULE = {
         "task": "notifications.sweep_deadlines",
         "schedule": float(os.environ.get("BANSO_DEADLINE_SWEEP_SECONDS", "60")),
     },
+    "metrics-refresh": {"task": "metrics.refresh_figures", "schedule": 60.0},
     # 08:30 JST (CELERY_TIMEZONE); the task itself skips holidays and the year-end closure.
     "notifications-digest": {
         "task": "notifications.send_digests",

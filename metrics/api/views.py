@@ -60,7 +60,10 @@ class ResponseTimes(APIView):
         responses={200: Row},
     )
     def get(self, request):
-        """Response times in business hours per group (METRICS.md), for the secretariat."""
+        """Response times in business hours per group (METRICS.md), for the secretariat.
+
+        Read from the rollup that beat refreshes every minute; the ``X-Banso-Figures-As-Of``
+        header says when it last caught up."""
         if request.user.role != Role.SECRETARIAT:
             raise PermissionDenied(_("応答時間の指標は事務局のみ見られます"))
         errors: dict[str, list[str]] = {}
@@ -73,7 +76,10 @@ class ResponseTimes(APIView):
             errors["to"] = [_("終了日は開始日以降にしてください")]
         if errors:
             raise ValidationError(errors)
-        response = Response(selectors.response_times(group_by=group_by, start=start, end=end))
+        response = Response(selectors.rollup_response_times(group_by=group_by, start=start, end=end))
+        # The figures are those of the last refresh of the rollup (every minute by beat).
+        refreshed = selectors.rollup_refreshed_at()
+        response["X-Banso-Figures-As-Of"] = refreshed.isoformat() if refreshed else ""
         if getattr(request, "accepted_renderer", None) and request.accepted_renderer.format == "csv":
             name = f"response-times-{group_by}-{start}-{end}.csv"
             response["Content-Disposition"] = f'attachment; filename="{name}"'
