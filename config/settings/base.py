@@ -144,6 +144,8 @@ else:
         "data_folder_in": str(_queue_dir),
         "data_folder_out": str(_queue_dir),
         "processed_folder": str(_queue_dir / "processed"),
+        # Exchange tables too, or kombu writes them into ./control of the working directory.
+        "control_folder": str(_queue_dir / "control"),
         "store_processed": False,
     }
 
