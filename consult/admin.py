@@ -3,18 +3,9 @@ through the services (the API and the pages), never through the admin."""
 
 from django.contrib import admin
 
+from config.admin import ReadOnlyAdmin
+
 from .models import Attachment, Consultation, Event, Message
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 class EventInline(admin.TabularInline):

@@ -2,18 +2,12 @@
 
 from celery import shared_task
 
+from config.celery import RETRYING
+
 from . import services
 
 
-@shared_task(
-    name="consult.auto_close_resolved",
-    acks_late=True,
-    autoretry_for=(Exception,),
-    retry_backoff=True,
-    retry_backoff_max=600,
-    retry_jitter=True,
-    max_retries=5,
-)
+@shared_task(name="consult.auto_close_resolved", **RETRYING)
 def auto_close_resolved() -> int:
     """Close consultations resolved 5 business days ago. Idempotent: a closed
     consultation is never closed twice (the lifecycle refuses it)."""

@@ -2,16 +2,8 @@
 
 from django.contrib import admin
 
+from config.admin import ReadOnlyAdmin
+
 from .models import ConsultationFigures, RefreshMark
 
-
-@admin.register(ConsultationFigures, RefreshMark)
-class ReadOnlyAdmin(admin.ModelAdmin):
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
+admin.site.register([ConsultationFigures, RefreshMark], ReadOnlyAdmin)

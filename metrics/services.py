@@ -17,7 +17,6 @@ from .models import ConsultationFigures, RefreshMark, ResolutionShare
 CHUNK = 5_000
 # Changes committed late with an earlier ``updated_at`` are caught by looking back this far.
 OVERLAP = datetime.timedelta(minutes=5)
-CLOSED = {"resolved", "closed", "withdrawn"}
 
 
 @transaction.atomic
@@ -40,7 +39,7 @@ def refresh_figures(*, consultation_ids: list[int], now: datetime.datetime | Non
                 current_office_id=current,
                 prefecture_code=local_governments[filer].prefecture_id,
                 policy_area_id=area,
-                closed=status in CLOSED,
+                closed=status in selectors.CLOSED,
                 withdrawn=result.withdrawn,
                 paused=paused is not None,
                 first_responded=first_at is not None,

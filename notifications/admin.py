@@ -3,23 +3,14 @@ admin never changes delivery state itself, it calls the services."""
 
 from django.contrib import admin, messages
 
+from config.admin import ReadOnlyAdmin
+
 from . import services
 from .models import Alarm, EmailStatus, Follow, Notification, Preference, WebhookDelivery, WebhookEndpoint
 
 
-class ReadOnly(admin.ModelAdmin):
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-
 @admin.register(Notification)
-class NotificationAdmin(ReadOnly):
+class NotificationAdmin(ReadOnlyAdmin):
     list_display = ["id", "recipient", "kind", "consultation", "created_at", "delivered_at", "email_status",
                     "email_attempts", "read_at"]  # fmt: skip
     list_filter = ["email_status", "kind"]
@@ -59,7 +50,7 @@ class WebhookEndpointAdmin(admin.ModelAdmin):
 
 
 @admin.register(WebhookDelivery)
-class WebhookDeliveryAdmin(ReadOnly):
+class WebhookDeliveryAdmin(ReadOnlyAdmin):
     list_display = ["id", "endpoint", "event", "status", "attempts", "last_status_code", "next_attempt_at", "sent_at"]
     list_filter = ["status"]
     actions = ["retry"]
@@ -71,10 +62,10 @@ class WebhookDeliveryAdmin(ReadOnly):
 
 
 @admin.register(Alarm)
-class AlarmAdmin(ReadOnly):
+class AlarmAdmin(ReadOnlyAdmin):
     list_display = ["consultation", "kind", "deadline", "due_at", "fired_at", "claimed_at"]
     list_filter = ["kind"]
 
 
-admin.site.register(Preference, ReadOnly)
-admin.site.register(Follow, ReadOnly)
+admin.site.register(Preference, ReadOnlyAdmin)
+admin.site.register(Follow, ReadOnlyAdmin)

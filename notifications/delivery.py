@@ -148,7 +148,6 @@ def send_digest(user_id: int, *, now: datetime.datetime | None = None) -> int:
         key = f"{user_id}-{rows[-1].pk}"
         digest_email(user, rows, language=_language(user_id), key=key).send()
         Notification.objects.filter(pk__in=[n.pk for n in rows]).update(email_status=EmailStatus.SENT, emailed_at=now)
-        Profile.objects.update_or_create(user_id=user_id, defaults={"last_digest_at": now})
     return len(rows)
 
 

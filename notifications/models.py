@@ -40,7 +40,6 @@ class Notification(models.Model):
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", db_index=False
     )
-    summary = models.TextField(blank=True)
     data = models.JSONField(default=dict, blank=True)
     urgent = models.BooleanField(default=False)
     created_at = models.DateTimeField()
@@ -99,11 +98,10 @@ class Preference(models.Model):
 
 
 class Profile(models.Model):
-    """Per person: the language of e-mails and the time of the last digest."""
+    """Per person: the language of e-mails."""
 
     user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notification_profile")
     language = models.CharField(max_length=2, choices=[("ja", "日本語"), ("en", "English")], default="ja")
-    last_digest_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         verbose_name = "通知の受信者設定"

@@ -11,19 +11,12 @@ from django.conf import settings
 from django.db.models import Q
 from django.utils import timezone
 
+from config.celery import RETRYING
+
 from . import delivery
 from .models import EmailStatus, Notification, WebhookDelivery, WebhookStatus
 
 BATCH = 100
-
-RETRYING = {
-    "acks_late": True,
-    "autoretry_for": (Exception,),
-    "retry_backoff": 5,
-    "retry_backoff_max": 600,
-    "retry_jitter": True,
-    "max_retries": 8,
-}
 
 
 @shared_task(name="notifications.deliver", **RETRYING)

@@ -32,10 +32,8 @@ from consult.models import Consultation
 from notifications.models import EmailStatus, Notification
 
 ROOT = Path(__file__).resolve().parent.parent
-pytestmark = [
-    pytest.mark.django_db(transaction=True),
-    pytest.mark.skipif(shutil.which("redis-server") is None, reason="needs the redis-server binary"),
-]
+# `make test` installs and starts Redis (scripts/ensure_services.sh): its server binary is always there.
+pytestmark = pytest.mark.django_db(transaction=True)
 
 
 def free_port() -> int:

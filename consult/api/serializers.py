@@ -99,18 +99,7 @@ class ConsultationSerializer(serializers.ModelSerializer):
 
     @extend_schema_field(ConsultationRoutingSerializer)
     def get_routing(self, obj) -> dict:
-        maps = _maps(self)
-        rule = None
-        if obj.rule_name:
-            rule = {"id": obj.rule_id, "name": obj.rule_name, "version": maps.rule_set_versions.get(obj.rule_set_id)}
-        return {
-            "primary_office": maps.office_json(obj.primary_office_id),
-            "collaborators": [maps.office_json(office_id) for office_id in obj.collaborator_office_ids],
-            "rule": rule,
-            "explanation": obj.routing_explanation,
-            "explanation_en": obj.routing_explanation_en,
-            "triage_reason": obj.triage_reason,
-        }
+        return routing_json(obj, _maps(self))
 
     def get_overdue(self, obj) -> bool:
         return is_overdue(obj, self.context.get("now") or timezone.now())
@@ -125,6 +114,21 @@ def _time(value, tz=None):
     return text[:-6] + "Z" if text.endswith("+00:00") else text
 
 
+def routing_json(obj, maps) -> dict:
+    """Where the consultation is and why (API.md ``routing``)."""
+    rule = None
+    if obj.rule_name:
+        rule = {"id": obj.rule_id, "name": obj.rule_name, "version": maps.rule_set_versions.get(obj.rule_set_id)}
+    return {
+        "primary_office": maps.office_json(obj.primary_office_id),
+        "collaborators": [maps.office_json(office_id) for office_id in obj.collaborator_office_ids],
+        "rule": rule,
+        "explanation": obj.routing_explanation,
+        "explanation_en": obj.routing_explanation_en,
+        "triage_reason": obj.triage_reason,
+    }
+
+
 def consultation_row(obj, maps, now) -> dict:
     """The list representation of ``ConsultationSerializer`` (of a Consultation
     or a ``selectors.ConsultationRow``), written out by hand: a page of fifty
@@ -132,9 +136,6 @@ def consultation_row(obj, maps, now) -> dict:
     tz = timezone.get_current_timezone()
     area_slug, area_name = maps.policy_areas[obj.policy_area_id]
     assignee = obj.assignee
-    rule = None
-    if obj.rule_name:
-        rule = {"id": obj.rule_id, "name": obj.rule_name, "version": maps.rule_set_versions.get(obj.rule_set_id)}
     return {
         "id": obj.pk,
         "reference": obj.reference,
@@ -149,14 +150,7 @@ def consultation_row(obj, maps, now) -> dict:
         "urgency": obj.urgency,
         "priority": obj.priority,
         "desired_by": obj.desired_by.isoformat() if obj.desired_by else None,
-        "routing": {
-            "primary_office": maps.office_json(obj.primary_office_id),
-            "collaborators": [maps.office_json(office_id) for office_id in obj.collaborator_office_ids],
-            "rule": rule,
-            "explanation": obj.routing_explanation,
-            "explanation_en": obj.routing_explanation_en,
-            "triage_reason": obj.triage_reason,
-        },
+        "routing": routing_json(obj, maps),
         "assignee": {"id": assignee.pk, "name": assignee.display_name} if assignee else None,
         "first_response_due_at": _time(obj.first_response_due_at, tz),
         "resolution_due_at": _time(obj.resolution_due_at, tz),
