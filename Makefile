@@ -9,7 +9,7 @@ PORT ?= 8000
 TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/banso
 TEST_REDIS_URL ?= redis://127.0.0.1:6379/15
 
-.PHONY: run test lint format services setup migrate reference-data demo-data lock bench clean messages
+.PHONY: run test lint format services browser setup migrate reference-data demo-data lock bench clean messages
 
 $(BIN)/uv: requirements/bootstrap.txt
 	$(PYTHON) -m venv $(VENV)
@@ -43,7 +43,11 @@ run: demo-data
 services:
 	@bash scripts/ensure_services.sh
 
-test: setup services
+# Debian's Chromium and Japanese fonts for the browser tests (apt-get when missing).
+browser:
+	@bash scripts/ensure_browser.sh
+
+test: setup services browser
 	DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) \
 		$(BIN)/python manage.py spectacular --settings config.settings.test --validate --fail-on-warn --file /dev/null
 	DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) $(BIN)/pytest $(PYTEST_ARGS)
@@ -51,12 +55,12 @@ test: setup services
 lint: $(VENV)/.synced
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/djlint --lint frontend/templates
+	$(BIN)/djlint --lint frontend/templates metrics/templates
 
 format: $(VENV)/.synced
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
-	$(BIN)/djlint --reformat frontend/templates
+	$(BIN)/djlint --reformat frontend/templates metrics/templates
 
 # Regenerate the lock files from requirements/*.in.
 lock: $(BIN)/uv

@@ -158,7 +158,7 @@ def _locked(consultation: Consultation) -> Consultation:
 # --- filing ----------------------------------------------------------------------------------
 
 
-def _validate_filing(actor, title, body, policy_area, co_filers, urgency, filer, desired_by, now):
+def validate_filing(actor, title, body, policy_area, co_filers, urgency, filer, desired_by, now):
     errors: dict[str, list[str]] = {}
     title = (title or "").strip()
     if not title:
@@ -259,7 +259,7 @@ def file_consultation(
     decision and the events, store accepted attachments. Refused attachments are
     reported; the consultation is kept."""
     now = now or timezone.now()
-    title, area, filer_lg, others = _validate_filing(
+    title, area, filer_lg, others = validate_filing(
         actor, title, body, policy_area, list(co_filers), urgency, filer, desired_by, now
     )
     facts = decisions.consultation_facts(
@@ -646,3 +646,25 @@ def auto_close_due(*, now: datetime.datetime | None = None, batch: int = 500) ->
         except IllegalTransition:
             continue  # confirmed or reopened meanwhile
     return closed
+
+
+@transaction.atomic
+def escalate(*, actor: User, consultation: Consultation, now: datetime.datetime | None = None) -> Event:
+    """The secretariat escalates an overdue consultation by hand (from the dashboard):
+    recorded as ``escalated``, as the deadline sweep records it, and so notified to
+    the handlers, the office's leads and the secretariat."""
+    now = now or timezone.now()
+    consultation = _locked(consultation)
+    if "secretariat" not in parties(actor, consultation):
+        raise PermissionDenied(_("エスカレーションは事務局のみ行えます"))
+    if consultation.status in Status.FINISHED or consultation.paused_since is not None:
+        raise ValidationError(_("完了した相談や相談者の回答待ちの相談はエスカレーションできません"))
+    first_due, resolution_due = consultation.first_response_due_at, consultation.resolution_due_at
+    if consultation.first_responded_at is None and first_due is not None and first_due <= now:
+        deadline_kind, deadline = "first_response", first_due
+    elif resolution_due is not None and resolution_due <= now:
+        deadline_kind, deadline = "resolution", resolution_due
+    else:
+        raise ValidationError(_("期限を過ぎていない相談はエスカレーションできません"))
+    data = {"deadline_kind": deadline_kind, "deadline": deadline.isoformat(), "by": "secretariat"}
+    return _record(consultation, "escalated", actor=actor, now=now, data=data)

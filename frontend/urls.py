@@ -1,5 +1,15 @@
-from django.urls import path
+"""The pages. Each page module keeps its own routes."""
 
-from . import views
+from .views import consultation, dashboard, filing, home, inbox, queue, reports, rules, triage
 
-urlpatterns = [path("", views.home, name="home")]
+urlpatterns = [
+    *home.urlpatterns,
+    *filing.urlpatterns,
+    *consultation.urlpatterns,
+    *queue.urlpatterns,
+    *inbox.urlpatterns,
+    *triage.urlpatterns,
+    *dashboard.urlpatterns,
+    *rules.urlpatterns,
+    *reports.urlpatterns,
+]

@@ -54,3 +54,35 @@ class RefreshMark(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name}: {self.changed_up_to}"
+
+
+class MonthlyReport(models.Model):
+    """The one-page summary of a month, built once on the first business day of
+    the next month and e-mailed to the secretariat."""
+
+    month = models.DateField("対象月", unique=True)  # the first day of the month
+    figures = models.JSONField("集計値")
+    created_at = models.DateTimeField("作成日時")
+
+    class Meta:
+        ordering = ["-month"]
+        verbose_name = "月次報告"
+        verbose_name_plural = "月次報告"
+
+    def __str__(self) -> str:
+        return f"{self.month:%Y-%m}"
+
+
+class MonthlyReportDelivery(models.Model):
+    """One e-mail of a report to one person: the unique pair makes a retried or
+    duplicated task send it once."""
+
+    report = models.ForeignKey(MonthlyReport, on_delete=models.CASCADE, related_name="deliveries")
+    recipient = models.ForeignKey("accounts.User", on_delete=models.CASCADE, related_name="+")
+    sent_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["report", "recipient"], name="one_report_mail_per_person")]
+
+    def __str__(self) -> str:
+        return f"{self.report} → {self.recipient_id}"

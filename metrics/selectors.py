@@ -16,7 +16,8 @@ from routing.models import Ministry, SlaPolicy
 
 from . import core
 
-GROUPS = ("ministry", "office", "policy_area", "prefecture")
+# "all": one row for the whole desk (headline figures, the monthly report).
+GROUPS = ("ministry", "office", "policy_area", "prefecture", "all")
 CLOSED = {"resolved", "closed", "withdrawn"}
 _STEP_EVENTS = ("transferred", "routed_by_hand", "info_requested", "resumed", "replied", "resolved", "reopened",
                 "withdrawn")  # fmt: skip
@@ -100,6 +101,8 @@ def response_times(*, group_by: str, start: datetime.date, end: datetime.date, n
     ministries = dict(Ministry.objects.values_list("slug", "name"))
 
     def keys_for(office_id, filer, area) -> list[tuple[str, str]]:
+        if group_by == "all":
+            return [("all", "全体")]
         if group_by in ("office", "ministry"):
             office = maps.offices.get(office_id)
             if office is None:
@@ -179,6 +182,8 @@ def _key_sql(group_by: str, office_column: str) -> str:
         return "o.ministry_id"  # with _join(office_column)
     if group_by == "policy_area":
         return "f.policy_area_id"
+    if group_by == "all":
+        return "'all'"
     return "f.prefecture_code"
 
 
@@ -289,6 +294,8 @@ def _labels(group_by: str):
         return lambda key: ministries.get(key, ("triage", "振り分け待ち"))
     if group_by == "policy_area":
         return lambda key: maps.policy_areas[key]
+    if group_by == "all":
+        return lambda key: ("all", "全体")
     prefectures = dict(Prefecture.objects.values_list("code", "name"))
     return lambda key: (key, prefectures[key])
 

@@ -73,3 +73,73 @@ def refresh_changed(*, now: datetime.datetime | None = None) -> int:
         refresh_figures(consultation_ids=ids[start : start + CHUNK], now=now)
     RefreshMark.objects.update_or_create(name="figures", defaults={"changed_up_to": latest, "refreshed_at": now})
     return len(ids)
+
+
+# --- the monthly report ------------------------------------------------------------------------
+
+
+@transaction.atomic
+def build_monthly_report(*, month: datetime.date, now: datetime.datetime | None = None):
+    """The report of ``month``, built once (a second call returns the first)."""
+    from .models import MonthlyReport
+    from .report import month_figures
+
+    now = now or timezone.now()
+    month = month.replace(day=1)
+    existing = MonthlyReport.objects.select_for_update().filter(month=month).first()
+    if existing is not None:
+        return existing
+    return MonthlyReport.objects.create(month=month, figures=month_figures(month, now=now), created_at=now)
+
+
+def send_monthly_report(*, now: datetime.datetime | None = None) -> int:
+    """On or after the first business day of a month, build last month's report and
+    e-mail it to every active secretariat member not yet sent it. Returns the number
+    of e-mails sent. A delivery row per person is claimed and marked in one
+    transaction, so that a retried or duplicated run sends nobody twice."""
+    from accounts.models import Role, User
+
+    from .models import MonthlyReportDelivery
+    from .report import month_due
+
+    now = now or timezone.now()
+    month = month_due(timezone.localdate(now))
+    if month is None:
+        return 0
+    report = build_monthly_report(month=month, now=now)
+    recipients = User.objects.filter(role=Role.SECRETARIAT, is_active=True)
+    MonthlyReportDelivery.objects.bulk_create(
+        [MonthlyReportDelivery(report=report, recipient=user) for user in recipients], ignore_conflicts=True
+    )
+    sent = 0
+    while True:
+        with transaction.atomic():
+            delivery = (
+                MonthlyReportDelivery.objects.select_for_update(skip_locked=True)
+                .select_related("recipient")
+                .filter(report=report, sent_at__isnull=True)
+                .first()
+            )
+            if delivery is None:
+                return sent
+            _mail_report(report, delivery.recipient)
+            delivery.sent_at = timezone.now()
+            delivery.save(update_fields=["sent_at"])
+            sent += 1
+
+
+def _mail_report(report, recipient) -> None:
+    from django.conf import settings
+    from django.core.mail import EmailMultiAlternatives
+    from django.template.loader import render_to_string
+    from django.utils import translation
+
+    with translation.override("ja"):
+        context = {"report": report, "figures": report.figures, "recipient": recipient,
+                   "site_url": settings.SITE_URL.rstrip("/")}  # fmt: skip
+        subject = render_to_string("metrics/report_subject.txt", context).strip()
+        text = render_to_string("metrics/report_email.txt", context)
+        html = render_to_string("metrics/report_email.html", context)
+    message = EmailMultiAlternatives(subject, text, to=[recipient.email])
+    message.attach_alternative(html, "text/html")
+    message.send()

@@ -11,3 +11,10 @@ from . import services
 def refresh_figures() -> int:
     """Idempotent: recomputing a consultation's figures twice gives the same row."""
     return services.refresh_changed()
+
+
+@shared_task(name="metrics.send_monthly_report", **RETRYING)
+def send_monthly_report() -> int:
+    """Run by beat every weekday morning: sends last month's report once, on the
+    first business day of the month (or the next run after it, if that one failed)."""
+    return services.send_monthly_report()

@@ -84,7 +84,7 @@ def email_for(notification, *, language: str) -> EmailMultiAlternatives:
         "url": consultation_url(notification.consultation_id),
         "created": local_time(notification.created_at),
         "recipient": notification.recipient,
-        "preferences_url": f"{settings.SITE_URL.rstrip('/')}/notifications/preferences/",
+        "preferences_url": f"{settings.SITE_URL.rstrip('/')}/inbox/preferences/",
     }
     prefix = "[Banso] " if language == "en" else "【Banso】"
     subject = f"{prefix}{context['summary']}"[:200]

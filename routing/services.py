@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime
 
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
@@ -80,3 +81,62 @@ def publish_rule_set(
     draft.note = note
     draft.save()
     return draft
+
+
+def _rule_validation_error(errors: list[engine.RuleError]) -> ValidationError:
+    """Per-rule engine errors as a ValidationError keyed by the form's fields."""
+    by_field: dict[str, list[str]] = {}
+    for error in errors:
+        head = error.field.split(".")[0]
+        by_field.setdefault(head if head in RULE_FIELDS else NON_FIELD_ERRORS, []).append(
+            f"{error.field}: {error.message}" if "." in error.field else error.message
+        )
+    return ValidationError(by_field)
+
+
+RULE_FIELDS = ("name", "priority", "enabled", "conditions", "actions", "description")
+
+
+@transaction.atomic
+def save_rule(
+    *,
+    draft: RuleSet,
+    rule: Rule | None = None,
+    name: str,
+    priority: int,
+    enabled: bool = True,
+    conditions: dict,
+    actions: dict,
+    description: str = "",
+) -> Rule:
+    """Add a rule to a draft or change one of its rules, after validating the rule
+    on its own (the whole set is validated again when it is published).
+    Raises ValidationError naming the field."""
+    draft = RuleSet.objects.select_for_update().get(pk=draft.pk)
+    if draft.is_published:
+        raise ValidationError(f"{draft} は公開済みのため変更できません")
+    name = (name or "").strip()
+    spec = engine.RuleSpec(name=name, priority=priority, conditions=conditions, actions=actions, enabled=enabled)
+    errors = engine.validate_rules([spec], selectors.reference_snapshot())
+    if errors:
+        raise _rule_validation_error(errors)
+    clash = draft.rules.filter(name=name)
+    if rule is not None:
+        clash = clash.exclude(pk=rule.pk)
+    if clash.exists():
+        raise ValidationError({"name": ["同じ名前の規則がこの下書きにあります"]})
+    rule = rule if rule is not None else Rule(rule_set=draft)
+    if rule.rule_set_id != draft.pk:
+        raise ValidationError("この規則は別の規則セットのものです")
+    rule.name, rule.priority, rule.enabled = name, priority, enabled
+    rule.conditions, rule.actions, rule.description = conditions, actions, description
+    rule.save()
+    return rule
+
+
+@transaction.atomic
+def delete_rule(*, draft: RuleSet, rule: Rule) -> None:
+    draft = RuleSet.objects.select_for_update().get(pk=draft.pk)
+    if draft.is_published or rule.rule_set_id != draft.pk:
+        raise ValidationError(f"{draft} の規則ではないか、公開済みのため削除できません")
+    rule.delete()

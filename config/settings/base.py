@@ -94,6 +94,7 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "frontend.context_processors.banso",
             ],
         },
     },
@@ -175,6 +176,11 @@ CELERY_BEAT_SCHEDULE = {
     "notifications-digest": {
         "task": "notifications.send_digests",
         "schedule": crontab(minute=30, hour=8, day_of_week="mon-fri"),
+    },
+    # 09:00 JST each weekday; sends last month's report once, from the month's first business day.
+    "metrics-monthly-report": {
+        "task": "metrics.send_monthly_report",
+        "schedule": crontab(minute=0, hour=9, day_of_week="mon-fri"),
     },
 }
 # Deliveries have their own queue, so a backlog of e-mail never delays other work.

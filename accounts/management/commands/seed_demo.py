@@ -12,13 +12,13 @@ DEMO_PASSWORD = "banso-demo-2026"  # noqa: S105 — published in the README for 
 
 # email, name, role, local government code, offices, lead of
 DEMO_ACCOUNTS = [
-    ("staff@matsumoto.example.lg.jp", "松本 花子（松本市 企画政策課）", Role.STAFF, "202029", [], []),
-    ("staff@niigata.example.lg.jp", "新潟 太郎（新潟市 政策企画課）", Role.STAFF, "151009", [], []),
-    ("liaison@kanto.maff.example.go.jp", "関東 農子（関東農政局）", Role.LIAISON, None, ["maff-rab-kanto"], []),
-    ("lead@kanto.maff.example.go.jp", "関東 稔（関東農政局 課長）", Role.LIAISON, None, [], ["maff-rab-kanto"]),
-    ("liaison@kanto.meti.example.go.jp", "関東 経子（関東経済産業局）", Role.LIAISON, None, ["meti-rbe-kanto"], []),
-    ("lead@kanto.meti.example.go.jp", "関東 産（関東経済産業局 課長）", Role.LIAISON, None, [], ["meti-rbe-kanto"]),
-    ("secretariat@cao.example.go.jp", "内閣 事務局（デジタル田園都市国家構想 事務局）", Role.SECRETARIAT, None, [], []),
+    ("staff@matsumoto.example.lg.jp", "松本 花子", Role.STAFF, "202029", [], []),
+    ("staff@niigata.example.lg.jp", "新潟 太郎", Role.STAFF, "151009", [], []),
+    ("liaison@kanto.maff.example.go.jp", "関東 農子", Role.LIAISON, None, ["maff-rab-kanto"], []),
+    ("lead@kanto.maff.example.go.jp", "関東 稔", Role.LIAISON, None, [], ["maff-rab-kanto"]),
+    ("liaison@kanto.meti.example.go.jp", "関東 経子", Role.LIAISON, None, ["meti-rbe-kanto"], []),
+    ("lead@kanto.meti.example.go.jp", "関東 産", Role.LIAISON, None, [], ["meti-rbe-kanto"]),
+    ("secretariat@cao.example.go.jp", "内閣 明子", Role.SECRETARIAT, None, [], []),
 ]
 
 
@@ -51,7 +51,10 @@ class Command(BaseCommand):
                 user.is_superuser = True
                 user.save(update_fields=["is_staff", "is_superuser"])
             state = "created" if created else "updated"
-            self.stdout.write(f"  {role.label:<8} {email:<36} {name} ({state})")
+            where = (
+                user.local_government.name if user.local_government else "、".join(o.name for o in user.offices.all())
+            )
+            self.stdout.write(f"  {role.label:<8} {email:<36} {name}（{where or '事務局'}） ({state})")
         if not accounts_only:
             self._demo_consultations()
 

@@ -1,0 +1,157 @@
+"""Forms of the consultation page: one per action. The services validate and
+decide; these forms only read the request and carry errors back to the fields."""
+
+from __future__ import annotations
+
+from django import forms
+from django.utils.translation import get_language
+from django.utils.translation import gettext_lazy as _
+
+from consult.services import MAX_BODY
+
+
+class MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class MultipleFileField(forms.FileField):
+    """Several files in one input (Django's documented pattern)."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("widget", MultipleFileInput())
+        kwargs.setdefault("required", False)
+        super().__init__(*args, **kwargs)
+
+    def clean(self, data, initial=None):
+        if isinstance(data, list | tuple):
+            return [super(MultipleFileField, self).clean(item, initial) for item in data if item]
+        return [super().clean(data, initial)] if data else []
+
+
+def _text(label, *, required: bool, required_message=None, rows: int = 6, max_length: int = MAX_BODY):
+    messages = {"required": required_message} if required_message else {}
+    return forms.CharField(
+        label=label,
+        required=required,
+        strip=False,  # the services decide what blank means
+        max_length=max_length,
+        error_messages=messages,
+        widget=forms.Textarea(attrs={"rows": rows}),
+    )
+
+
+class ActionForm(forms.Form):
+    """A form whose field ids are prefixed by its action, so that several forms
+    on one page never share an id."""
+
+    action = ""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("prefix", self.action)
+        super().__init__(*args, **kwargs)
+
+
+class ReplyForm(ActionForm):
+    action = "reply"
+    body = _text(_("返信の内容"), required=True, required_message=_("本文を入力してください"))
+    attachments = MultipleFileField(label=_("添付ファイル"))
+
+
+class NoteForm(ActionForm):
+    action = "note"
+    body = _text(_("内部メモの内容"), required=True, required_message=_("本文を入力してください"), rows=4)
+    attachments = MultipleFileField(label=_("添付ファイル"))
+
+
+class AcceptForm(ActionForm):
+    action = "accept"
+
+
+class ConfirmForm(ActionForm):
+    action = "confirm"
+
+
+class ResumeForm(ActionForm):
+    action = "resume"
+
+
+class RequestInfoForm(ActionForm):
+    action = "request_info"
+    comment = _text(_("依頼する内容"), required=True, required_message=_("依頼する内容を入力してください"), rows=4)
+
+
+class ResolveForm(ActionForm):
+    action = "resolve"
+    comment = _text(_("回答の内容"), required=False)
+
+
+class ReopenForm(ActionForm):
+    action = "reopen"
+    comment = _text(_("再開する理由"), required=True, required_message=_("再開する理由を入力してください"), rows=3)
+
+
+class WithdrawForm(ActionForm):
+    action = "withdraw"
+    comment = _text(_("取り下げる理由"), required=False, rows=3)
+
+
+def office_choices(offices, *, exclude: set[int] = frozenset()) -> list:
+    """Offices grouped by ministry for a <select> with <optgroup>s, in English
+    when the page is in English."""
+    english = (get_language() or "ja").startswith("en")
+    groups: dict[str, list] = {}
+    for office in offices:
+        if office.pk in exclude:
+            continue
+        ministry = office.ministry.name_en if english else office.ministry.name
+        groups.setdefault(ministry, []).append((office.slug, office.name_en if english else office.name))
+    return [("", _("選択してください")), *groups.items()]
+
+
+class OfficeForm(ActionForm):
+    office = forms.ChoiceField(label=_("部局"), error_messages={"required": _("部局を選択してください")})
+
+    def __init__(self, *args, choices=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["office"].choices = choices
+
+
+class TransferForm(OfficeForm):
+    action = "transfer"
+    reason = forms.CharField(
+        label=_("移送の理由"),
+        max_length=2000,
+        error_messages={"required": _("移送の理由を入力してください")},
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["office"].label = _("移送先の部局")
+        self.fields["office"].error_messages["required"] = _("移送先の部局を選択してください")
+
+
+class InviteForm(OfficeForm):
+    action = "invite"
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["office"].label = _("協力を依頼する部局")
+
+
+FORMS = {
+    form.action: form
+    for form in (
+        ReplyForm,
+        NoteForm,
+        AcceptForm,
+        ConfirmForm,
+        ResumeForm,
+        RequestInfoForm,
+        ResolveForm,
+        ReopenForm,
+        WithdrawForm,
+        TransferForm,
+        InviteForm,
+    )
+}
