@@ -44,6 +44,11 @@ class Figures:
     withdrawn: bool = False
     # Business hours the resolution clock ran while each office held it.
     hours_by_office: dict[int | None, float] = field(default_factory=dict)
+    # Counted from the history beside the clock: transfers between offices (not the
+    # secretariat's routing out of triage), and whether it was ever resolved, ever reopened.
+    transfers: int = 0
+    ever_resolved: bool = False
+    reopened: bool = False
 
 
 def figures(timeline: Timeline, calendar_of: Callable[[int | None], object]) -> Figures:

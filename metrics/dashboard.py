@@ -17,7 +17,7 @@ from django.db import connection
 from django.db.models import Aggregate, Case, Count, F, FloatField, Q, QuerySet, When
 from django.db.models.functions import TruncWeek
 from django.utils import timezone
-from django.utils.translation import get_language
+from django.utils.translation import get_language, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 from routing import selectors as routing_selectors
@@ -28,8 +28,9 @@ from .models import ConsultationFigures
 
 # The figures a cell can stand for, and so the lists a drill-down can show.
 FIGURES = {
-    "filed": _("受付件数"),
-    "answered": _("回答件数"),
+    # Contexts: the same words are also status and action labels, translated differently there.
+    "filed": pgettext_lazy("dashboard figure", "受付"),
+    "answered": pgettext_lazy("dashboard figure", "回答済み"),
     "judged": _("SLA判定対象"),
     "missed": _("SLA未達"),
     "resolved": _("解決"),
@@ -317,7 +318,7 @@ def group_table(*, group_by: str, start: datetime.date, end: datetime.date, sort
 def table_rows(*, group_by: str, start: datetime.date, end: datetime.date, now=None) -> list[dict]:
     if group_by not in TABLE_GROUPS:
         raise ValueError(group_by)
-    rows = selectors.rollup_response_times(group_by=group_by, start=start, end=end, now=now)
+    rows, _as_of = selectors.response_time_table(group_by=group_by, start=start, end=end, as_of=now)
     if (get_language() or "ja").startswith("en"):
         names = _english_names(group_by)
         rows = [{**row, "label": names.get(row["key"]) or row["label"]} for row in rows]
@@ -457,18 +458,22 @@ def outcome(first_hours, target, due, withdrawn, now) -> tuple[str, str]:
 # --- the page's figures, once per refresh of the rollup ------------------------------------------
 
 CACHE_SECONDS = 3600
+# The page lists 50 overdue consultations; one more tells it that there are more.
+OVERDUE_ROWS = 51
 
 
 def cache_key(*, as_of: datetime.datetime, start, end, group_by: str) -> str:
-    return f"dashboard:v1:{as_of.isoformat()}:{start}:{end}:{group_by}:{get_language() or 'ja'}"
+    return f"dashboard:v1:{as_of.timestamp()}:{start}:{end}:{group_by}:{get_language() or 'ja'}"
 
 
-def page_figures(*, start: datetime.date, end: datetime.date, group_by: str, overdue_limit: int = 50) -> dict:
+def page_figures(
+    *, start: datetime.date, end: datetime.date, group_by: str, overdue_limit: int = OVERDUE_ROWS, as_of=None
+) -> dict:
     """Every figure of the dashboard page as of the rollup's last refresh (the
     「集計時点」 the page states: deadlines are judged at that instant too), kept in
     the cache until the next refresh, so a year of a million rows is grouped once
     per refresh, not once per view. Before any refresh: computed now, not kept."""
-    refreshed = selectors.rollup_refreshed_at()
+    refreshed = as_of or selectors.figures_as_of()
     as_of = refreshed or timezone.now()
     key = cache_key(as_of=as_of, start=start, end=end, group_by=group_by)
     found = cache.get(key) if refreshed else None
@@ -487,9 +492,9 @@ def page_figures(*, start: datetime.date, end: datetime.date, group_by: str, ove
     return found
 
 
-def warm(*, today: datetime.date | None = None) -> None:
-    """Compute the default view (this fiscal year, both groupings) after a refresh,
-    so the first visitor finds it ready (for the beat task that refreshes the rollup)."""
-    start, end = default_period(today)
+def warm(*, as_of: datetime.datetime, overdue_limit: int = OVERDUE_ROWS) -> None:
+    """Compute the default view (this fiscal year, both groupings) as of ``as_of``, so
+    that visitors find it ready once ``services.publish_figures`` publishes that instant."""
+    start, end = default_period(timezone.localdate(as_of))
     for group_by in TABLE_GROUPS:
-        page_figures(start=start, end=end, group_by=group_by)
+        page_figures(start=start, end=end, group_by=group_by, overdue_limit=overdue_limit, as_of=as_of)

@@ -24,6 +24,9 @@ class ConsultationFigures(models.Model):
     first_due_at = models.DateTimeField(null=True)
     resolution_hours = models.FloatField(null=True)  # when resolved (and not reopened since)
     resolution_due_at = models.DateTimeField(null=True)
+    transfers = models.PositiveSmallIntegerField(default=0)  # between offices, attributed to the filed office
+    ever_resolved = models.BooleanField(default=False)
+    reopened = models.BooleanField(default=False)
     computed_at = models.DateTimeField()
 
     class Meta:

@@ -4,7 +4,7 @@ core (metrics.core), grouped by ministry, office, policy area or prefecture."""
 from __future__ import annotations
 
 import datetime
-from collections import defaultdict
+from collections import Counter, defaultdict
 
 from django.utils import timezone
 
@@ -17,15 +17,17 @@ from routing.models import Ministry, SlaPolicy
 from . import core
 
 # "all": one row for the whole desk (headline figures, the monthly report).
-GROUPS = ("ministry", "office", "policy_area", "prefecture", "all")
+GROUPS = ("ministry", "office", "policy_area", "prefecture", "month", "all")
 CLOSED = {"resolved", "closed", "withdrawn"}
 _STEP_EVENTS = ("transferred", "routed_by_hand", "info_requested", "resumed", "replied", "resolved", "reopened",
                 "withdrawn")  # fmt: skip
 
 
-def _steps(events) -> dict[int, list[core.Step]]:
+def _steps(events) -> tuple[dict[int, list[core.Step]], dict[int, Counter]]:
     steps: dict[int, list[core.Step]] = defaultdict(list)
+    kinds: dict[int, Counter] = defaultdict(Counter)
     for consultation_id, kind, at, to_office, internal, data in events:
+        kinds[consultation_id][kind] += 1
         if kind in ("transferred", "routed_by_hand"):
             steps[consultation_id].append(core.Step(at, core.TRANSFERRED, to_office))
         elif kind == "info_requested":
@@ -40,7 +42,7 @@ def _steps(events) -> dict[int, list[core.Step]]:
             steps[consultation_id].append(core.Step(at, core.REOPENED))
         elif kind == "withdrawn":
             steps[consultation_id].append(core.Step(at, core.WITHDRAWN))
-    return steps
+    return steps, kinds
 
 
 def _bounds(start: datetime.date, end: datetime.date) -> tuple[datetime.datetime, datetime.datetime]:
@@ -58,7 +60,7 @@ def computed(consultations) -> list[tuple[tuple, core.Figures]]:
     """Each consultation's row (``_FIELDS``) and its figures from the pure core."""
     rows = list(consultations.values_list(*_FIELDS))
     ids = [row[0] for row in rows]
-    steps = _steps(
+    steps, kinds = _steps(
         Event.objects.filter(consultation_id__in=ids, kind__in=_STEP_EVENTS)
         .order_by("created_at", "id")
         .values_list("consultation_id", "kind", "created_at", "to_office_id", "internal", "data")
@@ -68,15 +70,17 @@ def computed(consultations) -> list[tuple[tuple, core.Figures]]:
     def calendar_of(office):
         return routing_selectors.office_calendar(maps.offices[office].slug if office in maps.offices else None)
 
-    return [
-        (
-            row,
-            core.figures(
-                core.Timeline(filed_at=row[1], office=row[2], steps=tuple(steps.get(row[0], ()))), calendar_of
-            ),
+    results = []
+    for row in rows:
+        result = core.figures(
+            core.Timeline(filed_at=row[1], office=row[2], steps=tuple(steps.get(row[0], ()))), calendar_of
         )
-        for row in rows
-    ]
+        counted = kinds.get(row[0], Counter())
+        result.transfers = counted["transferred"]
+        result.ever_resolved = counted["resolved"] > 0
+        result.reopened = counted["reopened"] > 0
+        results.append((row, result))
+    return results
 
 
 def first_targets() -> dict[int, float]:
@@ -100,9 +104,13 @@ def response_times(*, group_by: str, start: datetime.date, end: datetime.date, n
     _, local_governments = routing_selectors.filing_references()
     ministries = dict(Ministry.objects.values_list("slug", "name"))
 
+    month = ""  # the filing month (JST) of the consultation being counted
+
     def keys_for(office_id, filer, area) -> list[tuple[str, str]]:
         if group_by == "all":
             return [("all", "全体")]
+        if group_by == "month":
+            return [(month, month)]
         if group_by in ("office", "ministry"):
             office = maps.offices.get(office_id)
             if office is None:
@@ -119,13 +127,18 @@ def response_times(*, group_by: str, start: datetime.date, end: datetime.date, n
     groups: dict[tuple[str, str], dict] = {}
 
     def group(key) -> dict:
-        return groups.setdefault(key, {"filed": 0, "first": [], "resolution": [], "sla": [], "open": 0, "overdue": 0})
+        return groups.setdefault(key, {"filed": 0, "first": [], "resolution": [], "sla": [], "open": 0, "overdue": 0,
+                                       "transfers": 0, "ever_resolved": 0, "reopened": 0})  # fmt: skip
 
     for row, result in results:
-        (_pk, _created, routed, current, filer, area, status, first_due, first_at, resolution_due, paused,
+        (_pk, created, routed, current, filer, area, status, first_due, first_at, resolution_due, paused,
          policy) = row  # fmt: skip
+        month = created.astimezone(JST).strftime("%Y-%m")
         for key in keys_for(routed, filer, area):
             group(key)["filed"] += 1
+            group(key)["transfers"] += result.transfers
+            group(key)["ever_resolved"] += result.ever_resolved
+            group(key)["reopened"] += result.reopened
         if status not in CLOSED:
             for key in keys_for(current, filer, area):
                 group(key)["open"] += 1
@@ -163,13 +176,15 @@ def response_times(*, group_by: str, start: datetime.date, end: datetime.date, n
             "median_first_response_hours": one_decimal(core.nearest_rank(g["first"], 0.5)),
             "p90_first_response_hours": one_decimal(core.nearest_rank(g["first"], 0.9)),
             "median_resolution_hours": one_decimal(core.nearest_rank(g["resolution"], 0.5)),
+            "p90_resolution_hours": one_decimal(core.nearest_rank(g["resolution"], 0.9)),
             "sla_met_ratio": None if (ratio := core.attainment(g["sla"])) is None else round(ratio, 3),
             "open": g["open"],
             "overdue": g["overdue"],
+            **_history_figures(g["filed"], g["transfers"], g["ever_resolved"], g["reopened"]),
         }
         for (key, label), g in groups.items()
     ]
-    return core.ranked(table, by="median_first_response_hours")
+    return _ordered(table, group_by)
 
 
 # --- the same table from the rollup, grouped in SQL --------------------------------------------
@@ -184,6 +199,8 @@ def _key_sql(group_by: str, office_column: str) -> str:
         return "f.policy_area_id"
     if group_by == "all":
         return "'all'"
+    if group_by == "month":
+        return "to_char(f.filed_at AT TIME ZONE 'Asia/Tokyo', 'YYYY-MM')"
     return "f.prefecture_code"
 
 
@@ -211,7 +228,9 @@ def rollup_response_times(*, group_by: str, start: datetime.date, end: datetime.
     share_join = _join(group_by, "s.office_id")
     queries = {
         "filed": (
-            f"SELECT {_key_sql(group_by, 'f.filed_office_id')}, count(*) {scope('f.filed_office_id')} GROUP BY 1",
+            f"SELECT {_key_sql(group_by, 'f.filed_office_id')}, count(*), sum(f.transfers), "
+            "count(*) FILTER (WHERE f.ever_resolved), count(*) FILTER (WHERE f.reopened) "
+            f"{scope('f.filed_office_id')} GROUP BY 1",
             [low, high],
         ),
         "first": (
@@ -225,13 +244,15 @@ def rollup_response_times(*, group_by: str, start: datetime.date, end: datetime.
         ),
         "resolution": (
             (
-                f"SELECT {_key_sql(group_by, 's.office_id')}, percentile_disc(0.5) WITHIN GROUP (ORDER BY s.hours) "  # noqa: S608 — fixed fragments only
+                f"SELECT {_key_sql(group_by, 's.office_id')}, percentile_disc(0.5) WITHIN GROUP (ORDER BY s.hours), "  # noqa: S608 — fixed fragments only
+                "percentile_disc(0.9) WITHIN GROUP (ORDER BY s.hours) "
                 "FROM metrics_resolutionshare s JOIN metrics_consultationfigures f ON f.consultation_id = s.figures_id"
                 f"{share_join} {where} GROUP BY 1"
             )
             if by_office
             else (
-                f"SELECT {_key_sql(group_by, '')}, percentile_disc(0.5) WITHIN GROUP (ORDER BY f.resolution_hours) "
+                f"SELECT {_key_sql(group_by, '')}, percentile_disc(0.5) WITHIN GROUP (ORDER BY f.resolution_hours), "
+                "percentile_disc(0.9) WITHIN GROUP (ORDER BY f.resolution_hours) "
                 f"{scope('')} AND f.resolution_hours IS NOT NULL GROUP BY 1"
             ),
             [low, high],
@@ -258,9 +279,9 @@ def rollup_response_times(*, group_by: str, start: datetime.date, end: datetime.
 
     table = []
     for key in set().union(*(found[name] for name in found)):
-        (filed,) = found["filed"].get(key, (0,))
+        filed, transfers, ever_resolved, reopened = found["filed"].get(key, (0, 0, 0, 0))
         answered, median, p90, judged, met = found["first"].get(key, (0, None, None, 0, 0))
-        (resolution,) = found["resolution"].get(key, (None,))
+        resolution, resolution_p90 = found["resolution"].get(key, (None, None))
         open_count, overdue = found["open"].get(key, (0, 0))
         slug, label = labels(key)
         table.append(
@@ -272,12 +293,29 @@ def rollup_response_times(*, group_by: str, start: datetime.date, end: datetime.
                 "median_first_response_hours": one_decimal(median),
                 "p90_first_response_hours": one_decimal(p90),
                 "median_resolution_hours": one_decimal(resolution),
+                "p90_resolution_hours": one_decimal(resolution_p90),
                 "sla_met_ratio": round(met / judged, 3) if judged else None,
                 "open": open_count,
                 "overdue": overdue,
+                **_history_figures(filed, transfers or 0, ever_resolved, reopened),
             }
         )
-    return core.ranked(table, by="median_first_response_hours")
+    return _ordered(table, group_by)
+
+
+def _history_figures(filed: int, transfers: int, ever_resolved: int, reopened: int) -> dict:
+    """Transfers per consultation filed (to the office that first received it), and the
+    share of consultations ever resolved that were reopened."""
+    return {
+        "transfers_per_consultation": round(transfers / filed, 2) if filed else None,
+        "reopen_rate": round(reopened / ever_resolved, 3) if ever_resolved else None,
+    }
+
+
+def _ordered(table: list[dict], group_by: str) -> list[dict]:
+    """Ranked by median first response (the minimum sample applied); months in order."""
+    rows = core.ranked(table, by="median_first_response_hours")
+    return sorted(rows, key=lambda row: row["key"]) if group_by == "month" else rows
 
 
 def _labels(group_by: str):
@@ -296,6 +334,8 @@ def _labels(group_by: str):
         return lambda key: maps.policy_areas[key]
     if group_by == "all":
         return lambda key: ("all", "全体")
+    if group_by == "month":
+        return lambda key: (key, key)
     prefectures = dict(Prefecture.objects.values_list("code", "name"))
     return lambda key: (key, prefectures[key])
 
@@ -304,3 +344,33 @@ def rollup_refreshed_at():
     from .models import RefreshMark
 
     return RefreshMark.objects.filter(name="figures").values_list("refreshed_at", flat=True).first()
+
+
+def figures_as_of():
+    """The instant the figures people read describe: the last publication (beat
+    computes this fiscal year's tables every few minutes, ``services.publish_figures``),
+    or, before any, the rollup's last refresh."""
+    from .models import RefreshMark
+
+    marks = dict(RefreshMark.objects.filter(name__in=("published", "figures")).values_list("name", "refreshed_at"))
+    return marks.get("published") or marks.get("figures")
+
+
+TABLE_CACHE_SECONDS = 3600
+
+
+def response_time_table(*, group_by: str, start: datetime.date, end: datetime.date, as_of=None):
+    """``rollup_response_times`` as of ``as_of`` (default ``figures_as_of()``), kept in the
+    cache under that instant: a year of a million consultations is grouped once per
+    publication, not once per request. Returns (rows, as_of)."""
+    from django.core.cache import cache
+
+    as_of = as_of or figures_as_of()
+    if as_of is None:  # nothing refreshed yet: computed now, not kept
+        return rollup_response_times(group_by=group_by, start=start, end=end), None
+    key = f"metrics:table:v1:{as_of.timestamp()}:{group_by}:{start}:{end}"
+    rows = cache.get(key)
+    if rows is None:
+        rows = rollup_response_times(group_by=group_by, start=start, end=end, now=as_of)
+        cache.set(key, rows, TABLE_CACHE_SECONDS)
+    return rows, as_of

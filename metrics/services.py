@@ -49,6 +49,9 @@ def refresh_figures(*, consultation_ids: list[int], now: datetime.datetime | Non
                 first_due_at=first_due,
                 resolution_hours=result.resolution_hours if resolved else None,
                 resolution_due_at=resolution_due,
+                transfers=result.transfers,
+                ever_resolved=result.ever_resolved,
+                reopened=result.reopened,
                 computed_at=now,
             )
         )
@@ -143,3 +146,22 @@ def _mail_report(report, recipient) -> None:
     message = EmailMultiAlternatives(subject, text, to=[recipient.email])
     message.attach_alternative(html, "text/html")
     message.send()
+
+
+# --- publication of the figures people read ------------------------------------------------------
+
+
+def publish_figures(*, now: datetime.datetime | None = None) -> datetime.datetime:
+    """Compute this fiscal year's response-time tables (every grouping) and the
+    dashboard's default view as of ``now`` into the cache, then make ``now`` the
+    instant everyone reads (``selectors.figures_as_of``). Readers switch only once
+    everything is ready, so no request waits for a year of rows to be grouped."""
+    from . import core, dashboard
+
+    now = now or timezone.now()
+    start, end = core.fiscal_year(timezone.localdate(now))
+    for group_by in selectors.GROUPS:
+        selectors.response_time_table(group_by=group_by, start=start, end=end, as_of=now)
+    dashboard.warm(as_of=now)
+    RefreshMark.objects.update_or_create(name="published", defaults={"changed_up_to": now, "refreshed_at": now})
+    return now

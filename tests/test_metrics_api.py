@@ -53,8 +53,10 @@ def test_by_office_every_figure_by_hand(api, people, data_set, time_machine):
         "key": "maff-rab-kanto", "label": "関東農政局", "filed": 4, "answered": 2,
         "median_first_response_hours": 2.0, "p90_first_response_hours": 8.8,  # 8.75 shown with one decimal
         "median_resolution_hours": 9.8,  # A 9.75 h (B 11.75 h: its pause does not count)
+        "p90_resolution_hours": 11.8,  # B, the 2nd of 2
         "sla_met_ratio": 0.667,  # A and B in time, C past its deadline unanswered; D withdrawn
         "open": 1, "overdue": 1, "meets_minimum_sample": False,
+        "transfers_per_consultation": 0.0, "reopen_rate": 0.0,  # A and B resolved, neither reopened
     }  # fmt: skip
     assert (meti["filed"], meti["answered"], meti["median_first_response_hours"], meti["sla_met_ratio"]) == (
         1, 1, 4.0, 1.0
@@ -71,6 +73,11 @@ def test_by_prefecture_ministry_and_policy_area(api, people, data_set, time_mach
     assert ministries == {"maff": 4, "meti": 1}
     areas = {row["key"]: row["answered"] for row in client.get(URL, {"group_by": "policy_area"}).json()}
     assert areas == {"smart-agri": 2, "sme-dx": 1}
+    months = client.get(URL, {"group_by": "month", "from": "2026-03-01", "to": "2026-12-31"}).json()
+    assert [(row["key"], row["filed"], row["answered"]) for row in months] == [("2026-03", 1, 0), ("2026-12", 5, 3)]
+    assert months[1]["median_first_response_hours"] == 4.0  # 2.0, 4.0 and 8.75 h
+    (whole,) = client.get(URL, {"group_by": "all"}).json()
+    assert (whole["key"], whole["filed"], whole["answered"]) == ("all", 5, 3)
     last_year = client.get(URL, {"group_by": "office", "from": "2025-04-01", "to": "2026-03-31"}).json()
     assert [(row["key"], row["filed"]) for row in last_year] == [("maff-rab-kanto", 1)]
 
@@ -102,7 +109,7 @@ def test_the_same_table_as_csv(api, people, data_set, time_machine):
     assert bad.status_code == 400 and "group_by" in bad.content.decode("utf-8")
 
 
-@pytest.mark.parametrize("group_by", ["office", "ministry", "policy_area", "prefecture"])
+@pytest.mark.parametrize("group_by", ["office", "ministry", "policy_area", "prefecture", "month", "all"])
 def test_the_rollup_gives_the_same_table_as_the_history(people, data_set, group_by):
     from metrics import selectors, services
 
@@ -113,6 +120,26 @@ def test_the_rollup_gives_the_same_table_as_the_history(people, data_set, group_
     actual = selectors.rollup_response_times(group_by=group_by, start=datetime.date(2026, 4, 1),
                                              end=datetime.date(2027, 3, 31), now=now)  # fmt: skip
     assert actual == expected
+
+
+def test_transfers_per_consultation_and_reopen_rate_by_hand(api, people, file, time_machine):
+    from metrics import services as metrics_services
+
+    staff, maff, hq = people["matsumoto"], people["maff"], people["maff_hq"]
+    x = file(staff, now=FILED, title="X")
+    services.transfer(actor=maff, consultation=x, office="maff-hq", reason="本省の所管", now=jst(2026, 12, 1, 10, 0))
+    services.transition(actor=hq, consultation=x, action="resolve", comment="回答", now=jst(2026, 12, 2, 10, 0))
+    services.transition(actor=staff, consultation=x, action="reopen", comment="追加で", now=jst(2026, 12, 3, 10, 0))
+    y = file(staff, now=FILED, title="Y")
+    services.transition(actor=maff, consultation=y, action="resolve", comment="回答", now=jst(2026, 12, 1, 12, 0))
+    file(staff, now=FILED, title="Z")  # neither transferred nor resolved
+    metrics_services.refresh_changed(now=jst(2026, 12, 20, 9, 59))
+    time_machine.move_to(jst(2026, 12, 20, 10, 0))
+    rows = {row["key"]: row for row in api(people["secretariat"]).get(URL, {"group_by": "office"}).json()}
+    # By the office that first received them: 1 transfer over 3 consultations; X and Y
+    # were resolved, X was reopened.
+    kanto = rows["maff-rab-kanto"]
+    assert (kanto["filed"], kanto["transfers_per_consultation"], kanto["reopen_rate"]) == (3, 0.33, 0.5)
 
 
 def test_the_rollup_catches_up_with_changes(people, file):

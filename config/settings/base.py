@@ -172,6 +172,11 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": float(os.environ.get("BANSO_DEADLINE_SWEEP_SECONDS", "60")),
     },
     "metrics-refresh": {"task": "metrics.refresh_figures", "schedule": 60.0},
+    # The dashboard and the metrics API read figures published this often (their staleness).
+    "metrics-publish": {
+        "task": "metrics.publish_figures",
+        "schedule": float(os.environ.get("BANSO_FIGURES_PUBLISH_SECONDS", "300")),
+    },
     # 08:30 JST (CELERY_TIMEZONE); the task itself skips holidays and the year-end closure.
     "notifications-digest": {
         "task": "notifications.send_digests",

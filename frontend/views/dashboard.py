@@ -247,7 +247,7 @@ def dashboard_page(request):
     now = timezone.now()
     form, start, end, group_by = _period(request)
     sort, descending = _sort_params(request)
-    found = dashboard.page_figures(start=start, end=end, group_by=group_by, overdue_limit=OVERDUE_LIMIT + 1)
+    found = dashboard.page_figures(start=start, end=end, group_by=group_by)
     figures, trend, prefectures = found["headline"], found["trend"], found["prefectures"]
     rows = dashboard.sort_rows(found["table"], sort=sort, descending=descending)
     overdue_ids = found["overdue"]
@@ -313,7 +313,7 @@ def table_csv(request):
     if form.is_bound and form.errors:
         raise Http404
     sort, descending = _sort_params(request)
-    found = dashboard.page_figures(start=start, end=end, group_by=group_by, overdue_limit=OVERDUE_LIMIT + 1)
+    found = dashboard.page_figures(start=start, end=end, group_by=group_by)
     rows = dashboard.sort_rows(found["table"], sort=sort, descending=descending)
     response = HttpResponse(MetricsCSVRenderer().render(rows), content_type="text/csv; charset=utf-8")
     name = f"response-times-{group_by}-{start}-{end}.csv"
@@ -397,7 +397,7 @@ def _list_rows(user, figure_rows: list[tuple], now) -> list:
 @page_for("secretariat")
 def cell_page(request):
     # Judged as of the rollup's refresh, like the page's numbers: the list is what a cell counted.
-    refreshed = selectors.rollup_refreshed_at()
+    refreshed = selectors.figures_as_of()
     now = refreshed or timezone.now()
     cell, label = _cell(request)
     rows = dashboard.cell_consultations(cell, now=now)

@@ -8,7 +8,8 @@ from rest_framework.renderers import BaseRenderer
 
 COLUMNS = [
     "key", "label", "filed", "answered", "median_first_response_hours", "p90_first_response_hours",
-    "median_resolution_hours", "sla_met_ratio", "open", "overdue", "meets_minimum_sample",
+    "median_resolution_hours", "p90_resolution_hours", "sla_met_ratio", "open", "overdue",
+    "transfers_per_consultation", "reopen_rate", "meets_minimum_sample",
 ]  # fmt: skip
 
 
