@@ -1,22 +1,18 @@
 """Pages: home. Signed out, a short landing; municipal staff, their local
 government's consultations by status (what waits for them first); liaisons go
-to their queue; the secretariat gets a small overview.
-
-The list helpers here (names from the in-memory reference maps, pages of ids)
-are shared by the queue and triage pages."""
+to their queue; the secretariat gets a small overview."""
 
 from __future__ import annotations
 
-from django.core.paginator import Paginator
 from django.db.models import Count
 from django.shortcuts import redirect, render
 from django.urls import path
 from django.utils import timezone
-from django.utils.translation import get_language
 
 from consult import selectors
 from consult.lifecycle import Status
-from routing import selectors as routing_selectors
+
+from .listing import Names, named, page_of_ids, query_without
 
 WAITING_PER_PAGE = 50
 ACTIVE_PER_PAGE = 50
@@ -26,73 +22,6 @@ SECRETARIAT_NEWEST = 10
 WAITING = (Status.AWAITING_FILER,)
 ACTIVE = (Status.OPEN, Status.IN_PROGRESS, Status.TRIAGE)
 FINISHED = (Status.RESOLVED, Status.CLOSED, Status.WITHDRAWN)
-
-
-# --- shared by the list pages ------------------------------------------------------------------
-
-
-class Names:
-    """Names of offices, policy areas and local governments for list rows, from the
-    in-memory reference maps (no query per row). English names where they exist and
-    the page is in English."""
-
-    def __init__(self):
-        self.maps = routing_selectors.reference_maps()
-        english = (get_language() or "ja").startswith("en")
-        # The snapshot holds the English names; it is cached like the maps.
-        self.snapshot = routing_selectors.reference_snapshot() if english else None
-
-    def office(self, office_id: int | None) -> str:
-        ref = self.maps.offices.get(office_id) if office_id else None
-        if ref is None:
-            return ""
-        if self.snapshot is not None:
-            info = self.snapshot.offices.get(ref.slug)
-            if info is not None and info.name_en:
-                return info.name_en
-        return ref.name
-
-    def policy_area(self, pk: int | None) -> str:
-        slug, name = self.maps.policy_areas.get(pk, ("", ""))
-        if self.snapshot is not None:
-            names = self.snapshot.policy_areas.get(slug)
-            if names and names[1]:
-                return names[1]
-        return name
-
-    def local_government(self, code: str | None) -> str:
-        found = self.maps.local_governments.get(code) if code else None
-        if found is None:
-            return code or ""
-        if found["name"] == found["prefecture"]:
-            return found["name"]
-        return f"{found['prefecture']}{found['name']}"
-
-
-def named(rows, names: Names | None = None):
-    """Give each list row the names it shows."""
-    names = names or Names()
-    for row in rows:
-        row.office_name = names.office(row.primary_office_id)
-        row.policy_area_name = names.policy_area(row.policy_area_id)
-        row.filer_name = names.local_government(row.filer_id)
-    return rows
-
-
-def page_of_ids(ids, per_page: int, number):
-    """One page of an id query (a count and a slice: two queries whatever the length)."""
-    page = Paginator(ids, per_page).get_page(number)
-    page.ids = list(page.object_list)
-    return page
-
-
-def query_without(request, *names: str) -> str:
-    """The current query string without ``names``, ready for ``?{{ it }}page=2``."""
-    query = request.GET.copy()
-    for name in names:
-        query.pop(name, None)
-    encoded = query.urlencode()
-    return f"{encoded}&" if encoded else ""
 
 
 # --- the pages ---------------------------------------------------------------------------------

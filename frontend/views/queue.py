@@ -33,7 +33,7 @@ from frontend.templatetags.banso import DUE_SOON_SECONDS
 from routing import selectors as routing_selectors
 
 from .common import page_for
-from .home import Names, named, page_of_ids, query_without
+from .listing import Names, named, page_of_ids, query_without
 
 PER_PAGE = 50
 WORKING = (Status.OPEN, Status.IN_PROGRESS, Status.AWAITING_FILER)

@@ -19,7 +19,7 @@ from routing import selectors as routing_selectors
 from routing.models import OfficeKind
 
 from .common import add_service_errors, page_for
-from .home import Names, named, page_of_ids
+from .listing import Names, named, page_of_ids
 
 PER_PAGE = 20  # each row carries a form with every office: keep pages short
 

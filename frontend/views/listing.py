@@ -1,0 +1,73 @@
+"""What the list pages (home, queue, triage) share: names from the in-memory
+reference maps, pages of ids, and query strings for page links."""
+
+from __future__ import annotations
+
+from django.core.paginator import Paginator
+from django.utils.translation import get_language
+
+from routing import selectors as routing_selectors
+
+
+class Names:
+    """Names of offices, policy areas and local governments for list rows, from the
+    in-memory reference maps (no query per row). English names where they exist and
+    the page is in English."""
+
+    def __init__(self):
+        self.maps = routing_selectors.reference_maps()
+        english = (get_language() or "ja").startswith("en")
+        # The snapshot holds the English names; it is cached like the maps.
+        self.snapshot = routing_selectors.reference_snapshot() if english else None
+
+    def office(self, office_id: int | None) -> str:
+        ref = self.maps.offices.get(office_id) if office_id else None
+        if ref is None:
+            return ""
+        if self.snapshot is not None:
+            info = self.snapshot.offices.get(ref.slug)
+            if info is not None and info.name_en:
+                return info.name_en
+        return ref.name
+
+    def policy_area(self, pk: int | None) -> str:
+        slug, name = self.maps.policy_areas.get(pk, ("", ""))
+        if self.snapshot is not None:
+            names = self.snapshot.policy_areas.get(slug)
+            if names and names[1]:
+                return names[1]
+        return name
+
+    def local_government(self, code: str | None) -> str:
+        found = self.maps.local_governments.get(code) if code else None
+        if found is None:
+            return code or ""
+        if found["name"] == found["prefecture"]:
+            return found["name"]
+        return f"{found['prefecture']}{found['name']}"
+
+
+def named(rows, names: Names | None = None):
+    """Give each list row the names it shows."""
+    names = names or Names()
+    for row in rows:
+        row.office_name = names.office(row.primary_office_id)
+        row.policy_area_name = names.policy_area(row.policy_area_id)
+        row.filer_name = names.local_government(row.filer_id)
+    return rows
+
+
+def page_of_ids(ids, per_page: int, number):
+    """One page of an id query (a count and a slice: two queries whatever the length)."""
+    page = Paginator(ids, per_page).get_page(number)
+    page.ids = list(page.object_list)
+    return page
+
+
+def query_without(request, *names: str) -> str:
+    """The current query string without ``names``, ready for ``?{{ it }}page=2``."""
+    query = request.GET.copy()
+    for name in names:
+        query.pop(name, None)
+    encoded = query.urlencode()
+    return f"{encoded}&" if encoded else ""
