@@ -19,6 +19,28 @@ from . import core
 # "all": one row for the whole desk (headline figures, the monthly report).
 GROUPS = ("ministry", "office", "policy_area", "prefecture", "month", "all")
 CLOSED = {"resolved", "closed", "withdrawn"}
+# Open consultations by business days since filing (the government calendar):
+# under 2, 2 to under 5, 5 to under 10, 10 and more.
+AGING = (("open_under_2_days", 2), ("open_2_to_5_days", 5), ("open_5_to_10_days", 10), ("open_10_days_or_more", None))
+
+
+def aging_thresholds(now) -> list:
+    """For each bound in business days, the earliest filing instant still younger than
+    it at ``now``: filed at or after it ⟺ fewer business days old."""
+    calendar = routing_selectors.office_calendar(None)
+    position = calendar.position(now)
+    return [calendar.instant_at(position - days * calendar.day_seconds + 1) for _name, days in AGING if days]
+
+
+def aging_bucket(created, now, calendar=None) -> str:
+    calendar = calendar or routing_selectors.office_calendar(None)
+    age = calendar.position(now) - calendar.position(created)
+    for name, days in AGING:
+        if days is None or age < days * calendar.day_seconds:
+            return name
+    raise AssertionError("unreachable")
+
+
 _STEP_EVENTS = ("transferred", "routed_by_hand", "info_requested", "resumed", "replied", "resolved", "reopened",
                 "withdrawn")  # fmt: skip
 
@@ -128,7 +150,8 @@ def response_times(*, group_by: str, start: datetime.date, end: datetime.date, n
 
     def group(key) -> dict:
         return groups.setdefault(key, {"filed": 0, "first": [], "resolution": [], "sla": [], "open": 0, "overdue": 0,
-                                       "transfers": 0, "ever_resolved": 0, "reopened": 0})  # fmt: skip
+                                       "transfers": 0, "ever_resolved": 0, "reopened": 0,
+                                       **{name: 0 for name, _days in AGING}})  # fmt: skip
 
     for row, result in results:
         (_pk, created, routed, current, filer, area, status, first_due, first_at, resolution_due, paused,
@@ -140,8 +163,10 @@ def response_times(*, group_by: str, start: datetime.date, end: datetime.date, n
             group(key)["ever_resolved"] += result.ever_resolved
             group(key)["reopened"] += result.reopened
         if status not in CLOSED:
+            bucket = aging_bucket(created, now)
             for key in keys_for(current, filer, area):
                 group(key)["open"] += 1
+                group(key)[bucket] += 1
                 late = (first_at is None and first_due and first_due <= now) or (
                     resolution_due and resolution_due <= now
                 )
@@ -180,6 +205,7 @@ def response_times(*, group_by: str, start: datetime.date, end: datetime.date, n
             "sla_met_ratio": None if (ratio := core.attainment(g["sla"])) is None else round(ratio, 3),
             "open": g["open"],
             "overdue": g["overdue"],
+            **{name: g[name] for name, _days in AGING},
             **_history_figures(g["filed"], g["transfers"], g["ever_resolved"], g["reopened"]),
         }
         for (key, label), g in groups.items()
@@ -220,6 +246,7 @@ def rollup_response_times(*, group_by: str, start: datetime.date, end: datetime.
     if connection.vendor != "postgresql":
         return response_times(group_by=group_by, start=start, end=end, now=now)  # the embedded default
     where = "WHERE f.filed_at >= %s AND f.filed_at < %s"
+    two, five, ten = aging_thresholds(now)
 
     def scope(office_column: str) -> str:
         return f"FROM metrics_consultationfigures f{_join(group_by, office_column)} {where}"
@@ -259,9 +286,11 @@ def rollup_response_times(*, group_by: str, start: datetime.date, end: datetime.
         ),
         "open": (
             f"SELECT {_key_sql(group_by, 'f.current_office_id')}, count(*), count(*) FILTER (WHERE NOT f.paused AND "
-            "((NOT f.first_responded AND f.first_due_at <= %s) OR f.resolution_due_at <= %s)) "
+            "((NOT f.first_responded AND f.first_due_at <= %s) OR f.resolution_due_at <= %s)), "
+            "count(*) FILTER (WHERE f.filed_at >= %s), count(*) FILTER (WHERE f.filed_at >= %s AND f.filed_at < %s), "
+            "count(*) FILTER (WHERE f.filed_at >= %s AND f.filed_at < %s), count(*) FILTER (WHERE f.filed_at < %s) "
             f"{scope('f.current_office_id')} AND NOT f.closed GROUP BY 1",
-            [now, now, low, high],
+            [now, now, two, five, two, ten, five, ten, low, high],
         ),
     }
     found: dict[str, dict] = {}
@@ -282,7 +311,7 @@ def rollup_response_times(*, group_by: str, start: datetime.date, end: datetime.
         filed, transfers, ever_resolved, reopened = found["filed"].get(key, (0, 0, 0, 0))
         answered, median, p90, judged, met = found["first"].get(key, (0, None, None, 0, 0))
         resolution, resolution_p90 = found["resolution"].get(key, (None, None))
-        open_count, overdue = found["open"].get(key, (0, 0))
+        open_count, overdue, *aging = found["open"].get(key, (0, 0, 0, 0, 0, 0))
         slug, label = labels(key)
         table.append(
             {
@@ -297,6 +326,7 @@ def rollup_response_times(*, group_by: str, start: datetime.date, end: datetime.
                 "sla_met_ratio": round(met / judged, 3) if judged else None,
                 "open": open_count,
                 "overdue": overdue,
+                **dict(zip([name for name, _days in AGING], aging, strict=True)),
                 **_history_figures(filed, transfers or 0, ever_resolved, reopened),
             }
         )

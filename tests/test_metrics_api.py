@@ -57,6 +57,8 @@ def test_by_office_every_figure_by_hand(api, people, data_set, time_machine):
         "sla_met_ratio": 0.667,  # A and B in time, C past its deadline unanswered; D withdrawn
         "open": 1, "overdue": 1, "meets_minimum_sample": False,
         "transfers_per_consultation": 0.0, "reopen_rate": 0.0,  # A and B resolved, neither reopened
+        # C, open since Tue 1 Dec 09:00: 13 business days and more by the refresh (Sun 20 Dec)
+        "open_under_2_days": 0, "open_2_to_5_days": 0, "open_5_to_10_days": 0, "open_10_days_or_more": 1,
     }  # fmt: skip
     assert (meti["filed"], meti["answered"], meti["median_first_response_hours"], meti["sla_met_ratio"]) == (
         1, 1, 4.0, 1.0
@@ -140,6 +142,23 @@ def test_transfers_per_consultation_and_reopen_rate_by_hand(api, people, file, t
     # were resolved, X was reopened.
     kanto = rows["maff-rab-kanto"]
     assert (kanto["filed"], kanto["transfers_per_consultation"], kanto["reopen_rate"]) == (3, 0.33, 0.5)
+
+
+def test_aging_buckets_at_their_bounds():
+    from metrics.selectors import aging_bucket, aging_thresholds
+
+    filed = jst(2026, 12, 7, 9, 0)  # Monday
+    two_days = jst(2026, 12, 9, 9, 0)  # Wednesday: exactly 2 business days later
+    assert aging_bucket(filed, two_days - datetime.timedelta(seconds=1)) == "open_under_2_days"
+    assert aging_bucket(filed, two_days) == "open_2_to_5_days"
+    # Filed on Saturday, the clock of its age starts on Monday morning.
+    assert aging_bucket(jst(2026, 12, 5, 12, 0), two_days) == "open_2_to_5_days"
+    assert aging_bucket(filed, jst(2026, 12, 14, 9, 0)) == "open_5_to_10_days"  # 5 business days
+    assert aging_bucket(filed, jst(2026, 12, 21, 9, 0)) == "open_10_days_or_more"  # 10
+    # What SQL compares against: filed at or after the threshold ⟺ younger than the bound.
+    two, five, ten = aging_thresholds(two_days)
+    assert two == filed + datetime.timedelta(seconds=1)
+    assert five < two and ten < five
 
 
 def test_the_rollup_catches_up_with_changes(people, file):
