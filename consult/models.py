@@ -102,6 +102,9 @@ class Consultation(models.Model):
     withdrawn_at = models.DateTimeField(null=True, blank=True)
 
     transfer_count = models.PositiveIntegerField(default=0)
+    # The filer's rating of the answer (1–5), once it is resolved; they may change it.
+    rating = models.PositiveSmallIntegerField("満足度", null=True, blank=True)
+    rated_at = models.DateTimeField(null=True, blank=True)
     ping_pong_flagged_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField()
     updated_at = models.DateTimeField()
@@ -121,6 +124,9 @@ class Consultation(models.Model):
         ]
         constraints = [
             models.UniqueConstraint(fields=["reference"], name="consultation_reference_unique"),
+            models.CheckConstraint(
+                condition=Q(rating__gte=1, rating__lte=5) | Q(rating__isnull=True), name="consultation_rating_1_to_5"
+            ),
             models.CheckConstraint(
                 condition=Q(status="triage", primary_office__isnull=True)
                 | (~Q(status="triage") & Q(primary_office__isnull=False))

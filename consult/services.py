@@ -98,6 +98,7 @@ PERMISSIONS = {
     "transfer": {"office", "secretariat"},
     "invite": {"office", "secretariat"},
     "reply": {"filer", "office", "collaborator", "secretariat"},
+    "rate": {"filer"},
     "note": {"office", "collaborator", "secretariat"},
 }
 
@@ -668,3 +669,24 @@ def escalate(*, actor: User, consultation: Consultation, now: datetime.datetime 
         raise ValidationError(_("期限を過ぎていない相談はエスカレーションできません"))
     data = {"deadline_kind": deadline_kind, "deadline": deadline.isoformat(), "by": "secretariat"}
     return _record(consultation, "escalated", actor=actor, now=now, data=data)
+
+
+RATABLE = frozenset({Status.RESOLVED, Status.CLOSED})
+
+
+@transaction.atomic
+def rate(*, actor: User, consultation: Consultation, rating: int, comment: str = "",
+         now: datetime.datetime | None = None) -> Result:  # fmt: skip
+    """The filer rates the answer from 1 (not satisfied) to 5 (very satisfied), once the
+    consultation is resolved or closed; a later rating replaces the earlier one."""
+    now = now or timezone.now()
+    if not isinstance(rating, int) or not 1 <= rating <= 5:
+        raise ValidationError({"rating": [_("満足度は1から5で選んでください")]})
+    consultation = _locked(consultation)
+    _require(actor, consultation, "rate")
+    if consultation.status not in RATABLE:
+        raise IllegalTransition("rate", consultation.status)
+    consultation.rating, consultation.rated_at, consultation.updated_at = rating, now, now
+    consultation.save(update_fields=["rating", "rated_at", "updated_at"])
+    _record(consultation, "rated", actor=actor, now=now, reason=(comment or "").strip(), data={"rating": rating})
+    return Result(consultation=consultation)

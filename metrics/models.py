@@ -27,6 +27,7 @@ class ConsultationFigures(models.Model):
     transfers = models.PositiveSmallIntegerField(default=0)  # between offices, attributed to the filed office
     ever_resolved = models.BooleanField(default=False)
     reopened = models.BooleanField(default=False)
+    rating = models.PositiveSmallIntegerField(null=True)  # the filer's satisfaction, 1–5
     computed_at = models.DateTimeField()
 
     class Meta:

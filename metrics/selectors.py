@@ -75,7 +75,8 @@ def _bounds(start: datetime.date, end: datetime.date) -> tuple[datetime.datetime
 
 
 _FIELDS = ("id", "created_at", "routed_office_id", "primary_office_id", "filer_id", "policy_area_id", "status",
-           "first_response_due_at", "first_responded_at", "resolution_due_at", "paused_since", "sla_policy_id")  # fmt: skip
+           "first_response_due_at", "first_responded_at", "resolution_due_at", "paused_since", "sla_policy_id",
+           "rating")  # fmt: skip
 
 
 def computed(consultations) -> list[tuple[tuple, core.Figures]]:
@@ -150,12 +151,12 @@ def response_times(*, group_by: str, start: datetime.date, end: datetime.date, n
 
     def group(key) -> dict:
         return groups.setdefault(key, {"filed": 0, "first": [], "resolution": [], "sla": [], "open": 0, "overdue": 0,
-                                       "transfers": 0, "ever_resolved": 0, "reopened": 0,
+                                       "transfers": 0, "ever_resolved": 0, "reopened": 0, "ratings": [],
                                        **{name: 0 for name, _days in AGING}})  # fmt: skip
 
     for row, result in results:
         (_pk, created, routed, current, filer, area, status, first_due, first_at, resolution_due, paused,
-         policy) = row  # fmt: skip
+         policy, rating) = row  # fmt: skip
         month = created.astimezone(JST).strftime("%Y-%m")
         for key in keys_for(routed, filer, area):
             group(key)["filed"] += 1
@@ -180,6 +181,8 @@ def response_times(*, group_by: str, start: datetime.date, end: datetime.date, n
                 group(key)["first"].append(result.first_response_hours)
             deadline_passed = bool(first_due and first_due <= now)
             group(key)["sla"].append((result.first_response_hours, targets.get(policy, 0.0), deadline_passed))
+            if rating is not None:
+                group(key)["ratings"].append(rating)
         if result.resolved and result.resolution_hours is not None:
             if group_by in ("office", "ministry"):
                 for office, hours in result.hours_by_office.items():
@@ -206,6 +209,7 @@ def response_times(*, group_by: str, start: datetime.date, end: datetime.date, n
             "open": g["open"],
             "overdue": g["overdue"],
             **{name: g[name] for name, _days in AGING},
+            **_satisfaction(sum(g["ratings"]), len(g["ratings"])),
             **_history_figures(g["filed"], g["transfers"], g["ever_resolved"], g["reopened"]),
         }
         for (key, label), g in groups.items()
@@ -265,7 +269,7 @@ def rollup_response_times(*, group_by: str, start: datetime.date, end: datetime.
             "percentile_disc(0.5) WITHIN GROUP (ORDER BY f.first_hours), "
             "percentile_disc(0.9) WITHIN GROUP (ORDER BY f.first_hours), "
             "count(*) FILTER (WHERE f.first_hours IS NOT NULL OR f.first_due_at <= %s), "
-            "count(*) FILTER (WHERE f.first_hours <= f.first_target_hours) "
+            "count(*) FILTER (WHERE f.first_hours <= f.first_target_hours), sum(f.rating), count(f.rating) "
             f"{scope('f.first_office_id')} AND NOT f.withdrawn GROUP BY 1",
             [now, low, high],
         ),
@@ -309,7 +313,7 @@ def rollup_response_times(*, group_by: str, start: datetime.date, end: datetime.
     table = []
     for key in set().union(*(found[name] for name in found)):
         filed, transfers, ever_resolved, reopened = found["filed"].get(key, (0, 0, 0, 0))
-        answered, median, p90, judged, met = found["first"].get(key, (0, None, None, 0, 0))
+        answered, median, p90, judged, met, rating_sum, rated = found["first"].get(key, (0, None, None, 0, 0, 0, 0))
         resolution, resolution_p90 = found["resolution"].get(key, (None, None))
         open_count, overdue, *aging = found["open"].get(key, (0, 0, 0, 0, 0, 0))
         slug, label = labels(key)
@@ -327,10 +331,16 @@ def rollup_response_times(*, group_by: str, start: datetime.date, end: datetime.
                 "open": open_count,
                 "overdue": overdue,
                 **dict(zip([name for name, _days in AGING], aging, strict=True)),
+                **_satisfaction(rating_sum or 0, rated),
                 **_history_figures(filed, transfers or 0, ever_resolved, reopened),
             }
         )
     return _ordered(table, group_by)
+
+
+def _satisfaction(total: int, rated: int) -> dict:
+    """The filers' mean rating (1–5) of the answers of the group's office, when rated."""
+    return {"rated": rated, "satisfaction": round(total / rated, 2) if rated else None}
 
 
 def _history_figures(filed: int, transfers: int, ever_resolved: int, reopened: int) -> dict:

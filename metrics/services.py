@@ -28,7 +28,7 @@ def refresh_figures(*, consultation_ids: list[int], now: datetime.datetime | Non
     figures, shares = [], []
     for row, result in selectors.computed(Consultation.objects.filter(pk__in=consultation_ids)):
         (pk, created, routed, current, filer, area, status, first_due, first_at, resolution_due, paused,
-         policy) = row  # fmt: skip
+         policy, rating) = row  # fmt: skip
         answered = result.first_response_hours is not None
         resolved = result.resolved and result.resolution_hours is not None
         figures.append(
@@ -52,6 +52,7 @@ def refresh_figures(*, consultation_ids: list[int], now: datetime.datetime | Non
                 transfers=result.transfers,
                 ever_resolved=result.ever_resolved,
                 reopened=result.reopened,
+                rating=rating,
                 computed_at=now,
             )
         )

@@ -163,6 +163,7 @@ def test_table_sorts_but_never_ranks_a_small_sample_above_a_full_one(data_set):
         # Open at Sun 20 Dec: G since Mon 14 Dec 10:00 (4.8 business days), F since Tue 8 Dec
         # 09:00 (8.9), C since Tue 1 Dec 09:00 (13.9).
         "open_under_2_days": 0, "open_2_to_5_days": 1, "open_5_to_10_days": 1, "open_10_days_or_more": 1,
+        "rated": 0, "satisfaction": None,
     }  # fmt: skip  # resolution: H 2.0, I 2.0, A 9.75, B 11.75 (its pause does not count) → the 2nd
     assert (meti["key"], meti["answered"], meti["sla_met_ratio"], meti["meets_minimum_sample"]) == (
         "meti-rbe-kanto", 1, 1.0, False

@@ -59,6 +59,7 @@ def test_by_office_every_figure_by_hand(api, people, data_set, time_machine):
         "transfers_per_consultation": 0.0, "reopen_rate": 0.0,  # A and B resolved, neither reopened
         # C, open since Tue 1 Dec 09:00: 13 business days and more by the refresh (Sun 20 Dec)
         "open_under_2_days": 0, "open_2_to_5_days": 0, "open_5_to_10_days": 0, "open_10_days_or_more": 1,
+        "rated": 0, "satisfaction": None,
     }  # fmt: skip
     assert (meti["filed"], meti["answered"], meti["median_first_response_hours"], meti["sla_met_ratio"]) == (
         1, 1, 4.0, 1.0
@@ -142,6 +143,26 @@ def test_transfers_per_consultation_and_reopen_rate_by_hand(api, people, file, t
     # were resolved, X was reopened.
     kanto = rows["maff-rab-kanto"]
     assert (kanto["filed"], kanto["transfers_per_consultation"], kanto["reopen_rate"]) == (3, 0.33, 0.5)
+
+
+def test_satisfaction_is_the_mean_rating_of_the_answering_office(api, people, data_set, time_machine):
+    from consult.models import Consultation
+    from metrics import selectors
+    from metrics import services as metrics_services
+
+    staff = people["matsumoto"]
+    services.rate(actor=staff, consultation=Consultation.objects.get(title="A"), rating=4, now=jst(2026, 12, 4, 9, 0))
+    services.rate(actor=staff, consultation=Consultation.objects.get(title="B"), rating=5, now=jst(2026, 12, 4, 9, 0))
+    now = jst(2026, 12, 20, 9, 59)
+    metrics_services.refresh_changed(now=now)
+    time_machine.move_to(jst(2026, 12, 20, 10, 0))
+    rows = {row["key"]: row for row in api(people["secretariat"]).get(URL, {"group_by": "office"}).json()}
+    assert (rows["maff-rab-kanto"]["rated"], rows["maff-rab-kanto"]["satisfaction"]) == (2, 4.5)
+    assert (rows["meti-rbe-kanto"]["rated"], rows["meti-rbe-kanto"]["satisfaction"]) == (0, None)
+    first, last = datetime.date(2026, 4, 1), datetime.date(2027, 3, 31)
+    assert selectors.rollup_response_times(group_by="all", start=first, end=last, now=now) == selectors.response_times(
+        group_by="all", start=first, end=last, now=now
+    )
 
 
 def test_aging_buckets_at_their_bounds():

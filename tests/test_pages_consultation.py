@@ -178,11 +178,11 @@ def test_the_actions_match_the_role_and_the_status(people, world):
     assert actions("matsumoto") == {"reply", "withdraw"}  # the filer resumes by replying
 
     services.transition(actor=people["maff"], consultation=world, action="resolve", comment="回答します")
-    assert actions("matsumoto") == {"confirm", "reopen", "reply"}
+    assert actions("matsumoto") == {"confirm", "rate", "reopen", "reply"}  # the filer may rate the answer
     assert actions("maff") == {"invite", "reply", "note"}
 
     services.transition(actor=people["matsumoto"], consultation=world, action="confirm")
-    assert actions("matsumoto") == {"reopen", "reply"}
+    assert actions("matsumoto") == {"rate", "reopen", "reply"}
     assert actions("secretariat") == {"reopen", "invite", "reply", "note"}
 
 

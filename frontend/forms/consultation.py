@@ -71,6 +71,25 @@ class ConfirmForm(ActionForm):
     action = "confirm"
 
 
+class RateForm(ActionForm):
+    action = "rate"
+    RATINGS = [
+        (5, _("5 とても満足")),
+        (4, _("4 満足")),
+        (3, _("3 どちらともいえない")),
+        (2, _("2 やや不満")),
+        (1, _("1 不満")),
+    ]
+    rating = forms.TypedChoiceField(
+        label=_("回答への満足度"),
+        choices=RATINGS,
+        coerce=int,
+        widget=forms.RadioSelect,
+        error_messages={"required": _("満足度を選んでください")},
+    )
+    comment = _text(_("ひとこと"), required=False, rows=2, max_length=2000)
+
+
 class ResumeForm(ActionForm):
     action = "resume"
 
@@ -146,6 +165,7 @@ FORMS = {
         NoteForm,
         AcceptForm,
         ConfirmForm,
+        RateForm,
         ResumeForm,
         RequestInfoForm,
         ResolveForm,

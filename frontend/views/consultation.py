@@ -31,7 +31,8 @@ from .common import add_service_errors, page_for
 POLL_SECONDS = 10
 
 # The order in which the page offers the actions (reply and note have their own place).
-ACTION_ORDER = ("accept", "resume", "request_info", "resolve", "confirm", "reopen", "transfer", "invite", "withdraw")
+ACTION_ORDER = ("accept", "resume", "request_info", "resolve", "confirm", "rate", "reopen", "transfer", "invite",
+                "withdraw")  # fmt: skip
 # Actions that do not depend on the status (other than a withdrawn consultation taking no more).
 FREE_ACTIONS = ("reply", "note", "invite")
 
@@ -65,6 +66,7 @@ EVENT_KINDS = {
     "overdue": gettext_lazy("期限超過"),
     "escalated": gettext_lazy("期限超過の継続（エスカレーション）"),
     "awaiting_filer_reminder": gettext_lazy("追加情報の回答待ちのお知らせ"),
+    "rated": gettext_lazy("満足度の評価"),
 }
 
 SUCCESS = {
@@ -73,6 +75,7 @@ SUCCESS = {
     "request_info": gettext_lazy("追加情報を依頼しました。相談者の回答を待つ間、期限は止まります。"),
     "resolve": gettext_lazy("回答（解決）として登録しました。"),
     "confirm": gettext_lazy("完了を確認しました。"),
+    "rate": gettext_lazy("満足度を登録しました。ありがとうございました。"),
     "reopen": gettext_lazy("相談を再開しました。"),
     "withdraw": gettext_lazy("相談を取り下げました。"),
     "reply": gettext_lazy("返信を送信しました。"),
@@ -105,6 +108,9 @@ def available_actions(user, consultation) -> list[str]:
             continue
         if action in FREE_ACTIONS:
             if status == Status.WITHDRAWN:
+                continue
+        elif action == "rate":
+            if status not in services.RATABLE:
                 continue
         elif status not in TRANSITIONS[action].sources:
             continue
@@ -306,6 +312,8 @@ def _perform(request, consultation, action: str, form):
         return services.transfer(actor=user, consultation=consultation, office=data["office"], reason=data["reason"])
     if action == "invite":
         return services.invite_collaborator(actor=user, consultation=consultation, office=data["office"])
+    if action == "rate":
+        return services.rate(actor=user, consultation=consultation, rating=data["rating"], comment=data["comment"])
     return services.transition(actor=user, consultation=consultation, action=action, comment=data.get("comment", ""))
 
 

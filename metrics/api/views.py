@@ -36,6 +36,8 @@ Row = inline_serializer(
         "open_10_days_or_more": serializers.IntegerField(),
         "transfers_per_consultation": serializers.FloatField(allow_null=True),
         "reopen_rate": serializers.FloatField(allow_null=True),
+        "rated": serializers.IntegerField(),
+        "satisfaction": serializers.FloatField(allow_null=True),
         "meets_minimum_sample": serializers.BooleanField(),
     },
     many=True,
