@@ -28,6 +28,7 @@ class ConsultationFigures(models.Model):
     ever_resolved = models.BooleanField(default=False)
     reopened = models.BooleanField(default=False)
     rating = models.PositiveSmallIntegerField(null=True)  # the filer's satisfaction, 1–5
+    resolution_target_hours = models.FloatField(default=0.0)
     computed_at = models.DateTimeField()
 
     class Meta:

@@ -113,6 +113,13 @@ def first_targets() -> dict[int, float]:
     }
 
 
+def resolution_targets() -> dict[int, float]:
+    return {
+        policy.pk: decisions.target_seconds(policy.resolution_target, policy.unit) / 3600
+        for policy in SlaPolicy.objects.all()
+    }
+
+
 def response_times(*, group_by: str, start: datetime.date, end: datetime.date, now=None) -> list[dict]:
     """One row per group: filed, answered, median and p90 first response, median
     resolution (business hours), first-response SLA met ratio, open, overdue.
@@ -122,7 +129,7 @@ def response_times(*, group_by: str, start: datetime.date, end: datetime.date, n
     now = now or timezone.now()
     low, high = _bounds(start, end)
     results = computed(Consultation.objects.filter(created_at__gte=low, created_at__lt=high))
-    targets = first_targets()
+    targets, resolution_goals = first_targets(), resolution_targets()
     maps = routing_selectors.reference_maps()
     _, local_governments = routing_selectors.filing_references()
     ministries = dict(Ministry.objects.values_list("slug", "name"))
@@ -151,7 +158,7 @@ def response_times(*, group_by: str, start: datetime.date, end: datetime.date, n
 
     def group(key) -> dict:
         return groups.setdefault(key, {"filed": 0, "first": [], "resolution": [], "sla": [], "open": 0, "overdue": 0,
-                                       "transfers": 0, "ever_resolved": 0, "reopened": 0, "ratings": [],
+                                       "transfers": 0, "ever_resolved": 0, "reopened": 0, "ratings": [], "resolution_sla": [],
                                        **{name: 0 for name, _days in AGING}})  # fmt: skip
 
     for row, result in results:
@@ -183,6 +190,11 @@ def response_times(*, group_by: str, start: datetime.date, end: datetime.date, n
             group(key)["sla"].append((result.first_response_hours, targets.get(policy, 0.0), deadline_passed))
             if rating is not None:
                 group(key)["ratings"].append(rating)
+        # Resolution attainment belongs to the office holding it now (the one that resolved it).
+        resolved_hours = result.resolution_hours if result.resolved else None
+        for key in keys_for(current, filer, area):
+            passed = bool(resolution_due and resolution_due <= now)
+            group(key)["resolution_sla"].append((resolved_hours, resolution_goals.get(policy, 0.0), passed))
         if result.resolved and result.resolution_hours is not None:
             if group_by in ("office", "ministry"):
                 for office, hours in result.hours_by_office.items():
@@ -206,6 +218,9 @@ def response_times(*, group_by: str, start: datetime.date, end: datetime.date, n
             "median_resolution_hours": one_decimal(core.nearest_rank(g["resolution"], 0.5)),
             "p90_resolution_hours": one_decimal(core.nearest_rank(g["resolution"], 0.9)),
             "sla_met_ratio": None if (ratio := core.attainment(g["sla"])) is None else round(ratio, 3),
+            "resolution_sla_met_ratio": (
+                None if (ratio := core.attainment(g["resolution_sla"])) is None else round(ratio, 3)
+            ),
             "open": g["open"],
             "overdue": g["overdue"],
             **{name: g[name] for name, _days in AGING},
@@ -288,6 +303,13 @@ def rollup_response_times(*, group_by: str, start: datetime.date, end: datetime.
             ),
             [low, high],
         ),
+        "resolution_sla": (
+            f"SELECT {_key_sql(group_by, 'f.current_office_id')}, "
+            "count(*) FILTER (WHERE f.resolution_hours IS NOT NULL OR f.resolution_due_at <= %s), "
+            "count(*) FILTER (WHERE f.resolution_hours <= f.resolution_target_hours) "
+            f"{scope('f.current_office_id')} AND NOT f.withdrawn GROUP BY 1",
+            [now, low, high],
+        ),
         "open": (
             f"SELECT {_key_sql(group_by, 'f.current_office_id')}, count(*), count(*) FILTER (WHERE NOT f.paused AND "
             "((NOT f.first_responded AND f.first_due_at <= %s) OR f.resolution_due_at <= %s)), "
@@ -316,6 +338,7 @@ def rollup_response_times(*, group_by: str, start: datetime.date, end: datetime.
         answered, median, p90, judged, met, rating_sum, rated = found["first"].get(key, (0, None, None, 0, 0, 0, 0))
         resolution, resolution_p90 = found["resolution"].get(key, (None, None))
         open_count, overdue, *aging = found["open"].get(key, (0, 0, 0, 0, 0, 0))
+        resolution_judged, resolution_met = found["resolution_sla"].get(key, (0, 0))
         slug, label = labels(key)
         table.append(
             {
@@ -328,6 +351,7 @@ def rollup_response_times(*, group_by: str, start: datetime.date, end: datetime.
                 "median_resolution_hours": one_decimal(resolution),
                 "p90_resolution_hours": one_decimal(resolution_p90),
                 "sla_met_ratio": round(met / judged, 3) if judged else None,
+                "resolution_sla_met_ratio": round(resolution_met / resolution_judged, 3) if resolution_judged else None,
                 "open": open_count,
                 "overdue": overdue,
                 **dict(zip([name for name, _days in AGING], aging, strict=True)),

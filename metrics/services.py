@@ -23,7 +23,7 @@ OVERLAP = datetime.timedelta(minutes=5)
 def refresh_figures(*, consultation_ids: list[int], now: datetime.datetime | None = None) -> int:
     """Recompute the rollup rows of these consultations."""
     now = now or timezone.now()
-    targets = selectors.first_targets()
+    targets, resolution_goals = selectors.first_targets(), selectors.resolution_targets()
     _, local_governments = routing_selectors.filing_references()
     figures, shares = [], []
     for row, result in selectors.computed(Consultation.objects.filter(pk__in=consultation_ids)):
@@ -53,6 +53,7 @@ def refresh_figures(*, consultation_ids: list[int], now: datetime.datetime | Non
                 ever_resolved=result.ever_resolved,
                 reopened=result.reopened,
                 rating=rating,
+                resolution_target_hours=resolution_goals.get(policy, 0.0),
                 computed_at=now,
             )
         )

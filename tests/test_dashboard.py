@@ -158,7 +158,10 @@ def test_table_sorts_but_never_ranks_a_small_sample_above_a_full_one(data_set):
     assert maff == {
         "key": "maff-rab-kanto", "label": "関東農政局", "filed": 8, "answered": 5,
         "median_first_response_hours": 2.0, "p90_first_response_hours": 24.5, "median_resolution_hours": 2.0,
-        "p90_resolution_hours": 11.8, "sla_met_ratio": 0.571, "open": 3, "overdue": 2, "meets_minimum_sample": True,
+        "p90_resolution_hours": 11.8, "sla_met_ratio": 0.571,
+        # Resolved in time: A, B, H, I; past the resolution deadline unresolved: C (15 Dec 09:00),
+        # while F (due 22 Dec) and G (due 28 Dec) are not yet judged.
+        "resolution_sla_met_ratio": 0.8, "open": 3, "overdue": 2, "meets_minimum_sample": True,
         "transfers_per_consultation": 0.0, "reopen_rate": 0.0,  # no transfer; H, I, A and B never reopened
         # Open at Sun 20 Dec: G since Mon 14 Dec 10:00 (4.8 business days), F since Tue 8 Dec
         # 09:00 (8.9), C since Tue 1 Dec 09:00 (13.9).

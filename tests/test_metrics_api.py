@@ -55,6 +55,8 @@ def test_by_office_every_figure_by_hand(api, people, data_set, time_machine):
         "median_resolution_hours": 9.8,  # A 9.75 h (B 11.75 h: its pause does not count)
         "p90_resolution_hours": 11.8,  # B, the 2nd of 2
         "sla_met_ratio": 0.667,  # A and B in time, C past its deadline unanswered; D withdrawn
+        # A (9.75 h) and B (11.75 h) within 87.5 h; C past its resolution deadline (15 Dec) unresolved
+        "resolution_sla_met_ratio": 0.667,
         "open": 1, "overdue": 1, "meets_minimum_sample": False,
         "transfers_per_consultation": 0.0, "reopen_rate": 0.0,  # A and B resolved, neither reopened
         # C, open since Tue 1 Dec 09:00: 13 business days and more by the refresh (Sun 20 Dec)

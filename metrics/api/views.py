@@ -28,6 +28,7 @@ Row = inline_serializer(
         "median_resolution_hours": serializers.FloatField(allow_null=True),
         "p90_resolution_hours": serializers.FloatField(allow_null=True),
         "sla_met_ratio": serializers.FloatField(allow_null=True),
+        "resolution_sla_met_ratio": serializers.FloatField(allow_null=True),
         "open": serializers.IntegerField(),
         "overdue": serializers.IntegerField(),
         "open_under_2_days": serializers.IntegerField(),
