@@ -1,7 +1,7 @@
 """Reads of the reference data."""
 
 import datetime
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from django.db.models import Prefetch, Q, QuerySet
 from django.utils import timezone
@@ -281,6 +281,7 @@ class OfficeRef:
     slug: str
     name: str
     ministry: str
+    name_en: str = ""
 
     def as_json(self) -> dict:
         return {"slug": self.slug, "name": self.name, "ministry": self.ministry}
@@ -297,6 +298,17 @@ class ReferenceMaps:
     policy_areas: dict[int, tuple[str, str]]  # id → (slug, name_ja)
     rule_set_versions: dict[int, int | None]
     office_ids: dict[str, int]  # slug → id
+    policy_area_names_en: dict[int, str] = field(default_factory=dict)  # id → name_en
+
+    def office_name(self, office_id: int | None, *, english: bool = False) -> str:
+        office = self.offices.get(office_id) if office_id else None
+        if office is None:
+            return ""
+        return (office.name_en or office.name) if english else office.name
+
+    def policy_area_name(self, policy_area_id: int | None, *, english: bool = False) -> str:
+        _slug, name = self.policy_areas.get(policy_area_id, ("", ""))
+        return (self.policy_area_names_en.get(policy_area_id) or name) if english else name
 
     def office_json(self, office_id: int | None) -> dict | None:
         office = self.offices.get(office_id) if office_id else None
@@ -310,8 +322,10 @@ def reference_maps() -> ReferenceMaps:
         prefectures = dict(Prefecture.objects.values_list("code", "name"))
         maps = ReferenceMaps(
             offices={
-                pk: OfficeRef(pk, slug, name, ministry)
-                for pk, slug, name, ministry in Office.objects.values_list("id", "slug", "name", "ministry__slug")
+                pk: OfficeRef(pk, slug, name, ministry, name_en)
+                for pk, slug, name, ministry, name_en in Office.objects.values_list(
+                    "id", "slug", "name", "ministry__slug", "name_en"
+                )
             },
             local_governments={
                 code: {"code": code, "name": name, "prefecture": prefectures[prefecture]}
@@ -320,6 +334,7 @@ def reference_maps() -> ReferenceMaps:
             policy_areas={
                 pk: (slug, name) for pk, slug, name in PolicyArea.objects.values_list("id", "slug", "name_ja")
             },
+            policy_area_names_en=dict(PolicyArea.objects.values_list("id", "name_en")),
             rule_set_versions=dict(RuleSet.objects.values_list("id", "version")),
             office_ids=dict(Office.objects.values_list("slug", "id")),
         )

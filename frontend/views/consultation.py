@@ -24,9 +24,9 @@ from consult.lifecycle import TRANSITIONS, IllegalTransition, Status
 from consult.models import MessageKind
 from frontend.forms import consultation as forms
 from routing import selectors as routing_selectors
-from routing.models import Office, PolicyArea
 
 from .common import add_service_errors, page_for
+from .listing import Names
 
 POLL_SECONDS = 10
 
@@ -125,33 +125,6 @@ def version_of(consultation) -> int:
     return int(consultation.updated_at.timestamp() * 1_000_000)
 
 
-class Names:
-    """Names of offices and the policy area, in the page's language, without a
-    query per row (reference maps; one query for the English names)."""
-
-    def __init__(self, maps, office_ids, policy_area_id):
-        self.maps = maps
-        self.english = _english()
-        self._offices = {}
-        if self.english:
-            ids = {pk for pk in office_ids if pk}
-            if ids:
-                self._offices = dict(Office.objects.filter(pk__in=ids).values_list("id", "name_en"))
-            self.policy_area = (
-                PolicyArea.objects.filter(pk=policy_area_id).values_list("name_en", flat=True).first() or ""
-            )
-        else:
-            self.policy_area = maps.policy_areas[policy_area_id][1]
-
-    def office(self, office_id) -> str:
-        if not office_id:
-            return ""
-        if office_id in self._offices:
-            return self._offices[office_id]
-        office = self.maps.offices.get(office_id)
-        return office.name if office else ""
-
-
 def _status_label(status: str) -> str:
     return _(Status.LABELS.get(status, status)) if status else ""
 
@@ -174,15 +147,7 @@ def _view_data(request, consultation) -> dict:
     maps = routing_selectors.reference_maps()
     conversation, attachments = selectors.conversation(user, consultation)
     events = list(selectors.visible_events(user, consultation))
-    office_ids = {
-        consultation.primary_office_id,
-        consultation.routed_office_id,
-        *consultation.collaborator_office_ids,
-        *(m.author_office_id for m in conversation),
-        *(e.from_office_id for e in events),
-        *(e.to_office_id for e in events),
-    }
-    names = Names(maps, office_ids, consultation.policy_area_id)
+    names = Names()
     filed_by = next((e.actor for e in events if e.kind == "filed"), None)
     for message in conversation:
         message.kind_label = MESSAGE_KINDS.get(message.kind, message.kind)
@@ -209,7 +174,7 @@ def _view_data(request, consultation) -> dict:
         "co_filers": [maps.local_governments.get(code) for code in consultation.co_filer_codes],
         "primary_office": names.office(consultation.primary_office_id),
         "collaborators": [names.office(pk) for pk in consultation.collaborator_office_ids],
-        "policy_area": names.policy_area,
+        "policy_area": names.policy_area(consultation.policy_area_id),
         "explanation": explanation,
         "conversation": conversation,
         "filing_attachments": [a for a in attachments if a.message_id is None],

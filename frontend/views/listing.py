@@ -11,32 +11,18 @@ from routing import selectors as routing_selectors
 
 class Names:
     """Names of offices, policy areas and local governments for list rows, from the
-    in-memory reference maps (no query per row). English names where they exist and
+    in-memory reference maps (no query per row), in English where they exist and
     the page is in English."""
 
     def __init__(self):
         self.maps = routing_selectors.reference_maps()
-        english = (get_language() or "ja").startswith("en")
-        # The snapshot holds the English names; it is cached like the maps.
-        self.snapshot = routing_selectors.reference_snapshot() if english else None
+        self.english = (get_language() or "ja").startswith("en")
 
     def office(self, office_id: int | None) -> str:
-        ref = self.maps.offices.get(office_id) if office_id else None
-        if ref is None:
-            return ""
-        if self.snapshot is not None:
-            info = self.snapshot.offices.get(ref.slug)
-            if info is not None and info.name_en:
-                return info.name_en
-        return ref.name
+        return self.maps.office_name(office_id, english=self.english)
 
     def policy_area(self, pk: int | None) -> str:
-        slug, name = self.maps.policy_areas.get(pk, ("", ""))
-        if self.snapshot is not None:
-            names = self.snapshot.policy_areas.get(slug)
-            if names and names[1]:
-                return names[1]
-        return name
+        return self.maps.policy_area_name(pk, english=self.english)
 
     def local_government(self, code: str | None) -> str:
         found = self.maps.local_governments.get(code) if code else None
