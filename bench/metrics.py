@@ -9,6 +9,7 @@ refreshed as beat would; beat then publishes the figures every 5 minutes, and
 readers get them as of that publication. The grouping itself is timed too.
 """
 
+import datetime
 import time
 
 from bench.support import measure, report
@@ -30,10 +31,15 @@ def run() -> None:
     seconds = time.perf_counter() - start
     report("rollup refresh", {"consultations": refreshed, "seconds": seconds,
                               "per_s": refreshed / seconds if seconds else 0.0})  # fmt: skip
-    report("rollup rows", {"consultations": ConsultationFigures.objects.count()})
+    from metrics.models import OpenStretch
+
+    report(
+        "rollup rows",
+        {"consultations": ConsultationFigures.objects.count(), "open_stretches": OpenStretch.objects.count()},
+    )
     with connection.cursor() as cursor:
         # As autovacuum would after the first fill: statistics for the planner.
-        cursor.execute("ANALYZE metrics_consultationfigures, metrics_resolutionshare")
+        cursor.execute("ANALYZE metrics_consultationfigures, metrics_resolutionshare, metrics_openstretch")
 
     from django.utils import timezone
 
@@ -53,6 +59,17 @@ def run() -> None:
 
         rows = len(grouped())
         report(f"grouped on request, group_by={group_by} ({rows} groups)", measure(grouped, repeat=5, warmup=0))
+
+    # Last fiscal year: open and overdue at its end (31 March), read from the stretches.
+    previous_first, previous_last = core.fiscal_year(first_day - datetime.timedelta(days=1))
+    for group_by in ("office", "prefecture"):
+
+        def past(group_by=group_by):
+            return selectors.rollup_response_times(group_by=group_by, start=previous_first, end=previous_last)
+
+        rows = past()
+        report(f"last fiscal year grouped on request, group_by={group_by} ({len(rows)} groups, "
+               f"{sum(row['open'] for row in rows)} open at its end)", measure(past, repeat=5, warmup=0))  # fmt: skip
 
     # 2. Publication (beat, every 5 minutes): every grouping and the dashboard's default view.
     report("publish_figures (beat)", measure(services.publish_figures, repeat=3, warmup=0))
@@ -80,3 +97,14 @@ def run() -> None:
             return response
 
         report(f"dashboard page, group_by={group_by}", measure(page, repeat=20))
+
+    from django.core.cache import cache
+
+    def past_page():
+        cache.clear()  # a period nobody asked for since the last publication: grouped on request
+        response = browser.get("/dashboard/", {"from": str(previous_first), "to": str(previous_last)})
+        if response.status_code != 200:
+            raise RuntimeError(response.status_code)
+        return response
+
+    report("dashboard page, last fiscal year, not yet computed (cold)", measure(past_page, repeat=5, warmup=0))

@@ -35,6 +35,26 @@ class Timeline:
     steps: tuple[Step, ...] = ()
 
 
+@dataclass(frozen=True)
+class Stretch:
+    """A stretch of time a consultation was open (not resolved, closed or withdrawn)
+    with nothing that matters to the figures changing: held by ``office``, waiting
+    for the filer or not, and overdue from ``overdue_from`` on (None: no deadline
+    runs). ``end`` None: still so."""
+
+    start: datetime.datetime
+    end: datetime.datetime | None
+    office: int | None
+    paused: bool
+    overdue_from: datetime.datetime | None
+
+    def holds(self, at: datetime.datetime) -> bool:
+        return self.start <= at and (self.end is None or at < self.end)
+
+    def overdue(self, at: datetime.datetime) -> bool:
+        return self.overdue_from is not None and self.overdue_from <= at
+
+
 @dataclass
 class Figures:
     first_response_hours: float | None = None
@@ -49,6 +69,8 @@ class Figures:
     transfers: int = 0
     ever_resolved: bool = False
     reopened: bool = False
+    # When it was open, by whom held, and when overdue (``open_stretches``).
+    stretches: list[Stretch] = field(default_factory=list)
 
 
 def figures(timeline: Timeline, calendar_of: Callable[[int | None], object]) -> Figures:
@@ -101,6 +123,93 @@ def figures(timeline: Timeline, calendar_of: Callable[[int | None], object]) -> 
         result.first_response_hours = result.resolution_hours = None
     result.hours_by_office = {o: s / 3600 for o, s in seconds_by_office.items()}
     return result
+
+
+@dataclass(frozen=True)
+class Deadlines:
+    """A consultation's deadlines: those set at filing, the SLA targets that set them
+    again (at a transfer before the first response, at a reopening), and the ones it
+    has now (which the last stretch takes, so that the present is exactly what the
+    consultation says)."""
+
+    first_due: datetime.datetime | None
+    resolution_due: datetime.datetime | None
+    first_target_seconds: int
+    resolution_target_seconds: int
+    first_due_now: datetime.datetime | None
+    resolution_due_now: datetime.datetime | None
+
+
+def open_stretches(
+    timeline: Timeline, deadlines: Deadlines, calendar_of: Callable[[int | None], object]
+) -> list[Stretch]:
+    """When the consultation was open, by whom it was held, and when it was overdue:
+    the deadlines replayed as the consultation services move them (a transfer before
+    the first response restarts the first-response deadline on the receiving office's
+    calendar, the time waiting for the filer moves both, a reopening sets a new
+    resolution deadline). "Open at the end of a period" and "overdue" are then a
+    lookup of the stretch holding that instant."""
+    office = timeline.office
+    first_due, resolution_due = deadlines.first_due, deadlines.resolution_due
+    responded = finished = False
+    paused_since: datetime.datetime | None = None
+    stretches: list[Stretch] = []
+    since = timeline.filed_at
+
+    def overdue_from() -> datetime.datetime | None:
+        if paused_since is not None:
+            return None
+        pending = [due for due in (None if responded else first_due, resolution_due) if due is not None]
+        return min(pending) if pending else None
+
+    def emit(until: datetime.datetime | None) -> None:
+        if finished or (until is not None and until <= since):
+            return
+        stretch = Stretch(since, until, office, paused_since is not None, overdue_from())
+        last = stretches[-1] if stretches else None
+        if last and last.end == stretch.start and (last.office, last.paused, last.overdue_from) == (
+            stretch.office, stretch.paused, stretch.overdue_from
+        ):  # fmt: skip
+            stretches[-1] = Stretch(last.start, until, office, stretch.paused, stretch.overdue_from)
+        else:
+            stretches.append(stretch)
+
+    def end_pause(at: datetime.datetime) -> None:
+        nonlocal paused_since, first_due, resolution_due
+        if paused_since is None:
+            return
+        calendar = calendar_of(office)
+        waited = calendar.elapsed(paused_since, at)
+        if not responded and first_due is not None:
+            first_due = calendar.add(first_due, waited)
+        if resolution_due is not None:
+            resolution_due = calendar.add(resolution_due, waited)
+        paused_since = None
+
+    for step in sorted(timeline.steps, key=lambda s: s.at):
+        emit(step.at)
+        since = max(since, step.at)
+        if step.kind == TRANSFERRED:
+            office = step.office
+            if not responded:
+                first_due = calendar_of(office).add(step.at, deadlines.first_target_seconds)
+        elif step.kind == PAUSED:
+            responded = True
+            paused_since = paused_since or step.at
+        elif step.kind == RESUMED:
+            end_pause(step.at)
+        elif step.kind == RESPONDED:
+            responded = True
+        elif step.kind in (RESOLVED, WITHDRAWN):
+            end_pause(step.at)
+            responded = responded or step.kind == RESOLVED
+            finished = True
+        elif step.kind == REOPENED:
+            finished = False
+            resolution_due = calendar_of(office).add(step.at, deadlines.resolution_target_seconds)
+    first_due, resolution_due = deadlines.first_due_now, deadlines.resolution_due_now
+    emit(None)
+    return stretches
 
 
 def nearest_rank(values: Sequence[float], fraction: float) -> float | None:

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from django.core.cache import cache
 from django.db import connection
-from django.db.models import Aggregate, Case, Count, F, FloatField, Q, QuerySet, When
+from django.db.models import Aggregate, Case, Count, F, FloatField, OuterRef, Q, QuerySet, Subquery, When
 from django.db.models.functions import TruncWeek
 from django.utils import timezone
 from django.utils.translation import get_language, pgettext_lazy
@@ -24,7 +24,7 @@ from routing import selectors as routing_selectors
 from routing.business_time import JST
 
 from . import core, selectors
-from .models import ConsultationFigures
+from .models import ConsultationFigures, OpenStretch
 
 # The figures a cell can stand for, and so the lists a drill-down can show.
 FIGURES = {
@@ -36,7 +36,11 @@ FIGURES = {
     "resolved": _("解決"),
     "open": _("未完了"),
     "overdue": _("期限超過"),
+    # The dashboard's list to act on: past a deadline now, whenever the period ends.
+    "overdue_now": _("現在期限超過"),
 }
+# Judged from the stretch holding an instant (the end of the period, or now).
+_HELD = ("open", "overdue", "overdue_now")
 # How a cell's consultations are grouped: the whole period, a ministry, an office,
 # a prefecture (of the filer) or an ISO week of filing.
 DRILL_GROUPS = ("all", "ministry", "office", "prefecture", "week")
@@ -98,12 +102,18 @@ def _filed_between(start: datetime.date, end: datetime.date) -> QuerySet[Consult
 # --- the conditions of METRICS.md on a rollup row ----------------------------------------------
 
 
+def stretches_at(at: datetime.datetime) -> QuerySet[OpenStretch]:
+    """The stretches holding the instant ``at``: one per consultation open at it."""
+    return OpenStretch.objects.filter(started_at__lte=at).filter(Q(ended_at__isnull=True) | Q(ended_at__gt=at))
+
+
 def conditions(now: datetime.datetime) -> dict[str, Q]:
-    """Each figure as a condition on a rollup row (``now``: when deadlines are judged)."""
+    """Each figure as a condition on a rollup row (``now``: when deadlines are judged).
+    Open and overdue are judged at the end of a period, from the stretch holding it
+    (``stretches_at``)."""
     counted = Q(withdrawn=False)  # withdrawn ones are filed but in no response figure
     judged = counted & (Q(first_hours__isnull=False) | Q(first_due_at__lte=now))
     met = counted & Q(first_hours__isnull=False, first_hours__lte=F("first_target_hours"))
-    late = (Q(first_responded=False) & Q(first_due_at__lte=now)) | Q(resolution_due_at__lte=now)
     return {
         "filed": Q(),
         "answered": counted & Q(first_hours__isnull=False),
@@ -111,14 +121,29 @@ def conditions(now: datetime.datetime) -> dict[str, Q]:
         "met": met,
         "missed": judged & (Q(first_hours__isnull=True) | Q(first_hours__gt=F("first_target_hours"))),
         "resolved": Q(resolution_hours__isnull=False),
-        "open": Q(closed=False),
-        "overdue": Q(closed=False, paused=False) & late,
     }
 
 
-def _counts(now, names=("filed", "answered", "judged", "met", "open", "overdue")) -> dict:
+def _counts(now, names=("filed", "answered", "judged", "met")) -> dict:
     where = conditions(now)
     return {name: Count("pk", filter=where[name]) if where[name] else Count("pk") for name in names}
+
+
+def _open_counts(periods: list[tuple[datetime.date, datetime.date]], now: datetime.datetime) -> list[dict]:
+    """Open and overdue at the end of each period (METRICS.md), from the stretch holding
+    that instant, for several periods in one query."""
+    aggregates = {}
+    for number, (start, end) in enumerate(periods):
+        low, high = selectors._bounds(start, end)
+        at = selectors.period_end(start, end, now)
+        held = Q(figures__filed_at__gte=low, figures__filed_at__lt=high, started_at__lte=at) & (
+            Q(ended_at__isnull=True) | Q(ended_at__gt=at)
+        )
+        aggregates[f"open_{number}"] = Count("pk", filter=held)
+        aggregates[f"overdue_{number}"] = Count("pk", filter=held & Q(overdue_from__lte=at))
+    low, high = selectors._bounds(min(start for start, _end in periods), max(end for _start, end in periods))
+    found = OpenStretch.objects.filter(figures__filed_at__gte=low, figures__filed_at__lt=high).aggregate(**aggregates)
+    return [{"open": found[f"open_{n}"], "overdue": found[f"overdue_{n}"]} for n in range(len(periods))]
 
 
 def _ratio(met: int, judged: int) -> float | None:
@@ -170,14 +195,17 @@ def headline(*, start: datetime.date, end: datetime.date, now: datetime.datetime
         aggregates["median"] = PercentileDisc("first_hours", 0.5, filter=answered)
         aggregates["p90"] = PercentileDisc("first_hours", 0.9, filter=answered)
     found = {row["current"]: row for row in rows.values("current").annotate(**aggregates).order_by()}
-    empty = dict.fromkeys(("filed", "answered", "judged", "met", "open", "overdue"), 0) | {"median": None, "p90": None}
+    empty = dict.fromkeys(("filed", "answered", "judged", "met"), 0) | {"median": None, "p90": None}
     hours: dict[int, list[float]] = {0: [], 1: []}
     if not postgres:
         for current, value in rows.filter(answered).values_list("current", "first_hours"):
             hours[current].append(value)
+    # Open and overdue are judged at the end of each period: two instants, two counts.
+    open_now, open_before = _open_counts([(start, end), before], now)
+    current, previous = dict(found.get(1, empty)) | open_now, dict(found.get(0, empty)) | open_before
     return {
-        "current": _summary(dict(found.get(1, empty)), None if postgres else hours[1]),
-        "previous": _summary(dict(found.get(0, empty)), None if postgres else hours[0]),
+        "current": _summary(current, None if postgres else hours[1]),
+        "previous": _summary(previous, None if postgres else hours[0]),
         "previous_period": before,
     }
 
@@ -386,8 +414,7 @@ _ATTRIBUTED_TO = {
     "judged": "first_office_id",
     "missed": "first_office_id",
     "resolved": "shares__office_id",
-    "open": "current_office_id",
-    "overdue": "current_office_id",
+    # open and overdue: the office holding it at the end of the period (its stretch).
 }
 
 
@@ -399,6 +426,8 @@ def cell_consultations(cell: Cell, *, now: datetime.datetime | None = None) -> Q
     if cell.figure not in FIGURES or cell.group_by not in DRILL_GROUPS:
         return None
     start, end = cell.start, cell.end
+    # Open and overdue at the end of the (whole, for a week's cell) period; overdue_now at ``now``.
+    at = now if cell.figure == "overdue_now" else selectors.period_end(start, end, now)
     if cell.group_by == "week":
         try:
             monday = iso_monday(datetime.date.fromisoformat(cell.key))
@@ -407,11 +436,21 @@ def cell_consultations(cell: Cell, *, now: datetime.datetime | None = None) -> Q
         start, end = max(start, monday), min(end, monday + datetime.timedelta(days=6))
         if end < start:
             return None
-    rows = _filed_between(start, end).filter(conditions(now)[cell.figure])
+    rows = _filed_between(start, end)
+    if cell.figure not in _HELD:
+        rows = rows.filter(conditions(now)[cell.figure])
     if cell.group_by in ("ministry", "office"):
         offices = _office_ids(cell.group_by, cell.key)
         if offices is None:
             return None
+    if cell.figure in _HELD:
+        holding = stretches_at(at)
+        if cell.figure != "open":
+            holding = holding.filter(overdue_from__lte=at)
+        if cell.group_by in ("ministry", "office"):
+            holding = holding.filter(_office_filter("office_id", offices))
+        rows = rows.filter(pk__in=holding.values("figures_id"))
+    elif cell.group_by in ("ministry", "office"):
         rows = rows.filter(_office_filter(_ATTRIBUTED_TO[cell.figure], offices))
         if cell.figure == "resolved":
             rows = rows.distinct()  # a share per office: one row per consultation
@@ -419,24 +458,22 @@ def cell_consultations(cell: Cell, *, now: datetime.datetime | None = None) -> Q
         if not (len(cell.key) == 2 and cell.key.isdigit() and "01" <= cell.key <= "47"):
             return None
         rows = rows.filter(prefecture_code=cell.key)
-    if cell.figure == "overdue":
-        return rows.annotate(deadline=overdue_deadline(now)).order_by("deadline", "consultation_id")
+    if cell.figure != "open" and cell.figure in _HELD:
+        return rows.annotate(deadline=overdue_deadline(at)).order_by("deadline", "consultation_id")
     return rows.order_by("-filed_at", "-consultation_id")
 
 
-def overdue_deadline(now: datetime.datetime):
-    """The deadline an overdue consultation has passed: the first-response one while
-    unanswered, else the resolution one."""
-    return Case(
-        When(first_responded=False, first_due_at__lte=now, then=F("first_due_at")),
-        default=F("resolution_due_at"),
-    )
+def overdue_deadline(at: datetime.datetime):
+    """The deadline an overdue consultation had passed at ``at``: the earlier of the
+    first-response one (while unanswered) and the resolution one."""
+    return Subquery(stretches_at(at).filter(figures_id=OuterRef("pk")).values("overdue_from")[:1])
 
 
 def overdue(*, start: datetime.date, end: datetime.date, limit: int = 50,
             now: datetime.datetime | None = None) -> list[int]:  # fmt: skip
-    """The ids of the period's overdue consultations, the oldest passed deadline first."""
-    cell = Cell(group_by="all", key="", figure="overdue", start=start, end=end)
+    """The ids of the period's consultations overdue now (what the secretariat can still
+    act on), the oldest passed deadline first."""
+    cell = Cell(group_by="all", key="", figure="overdue_now", start=start, end=end)
     rows = cell_consultations(cell, now=now)
     return list(rows.values_list("consultation_id", flat=True)[:limit])
 

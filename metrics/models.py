@@ -50,6 +50,28 @@ class ResolutionShare(models.Model):
         return f"{self.figures_id}: {self.office_id} {self.hours:.2f} h"
 
 
+class OpenStretch(models.Model):
+    """A stretch of time a consultation was open, held by one office, waiting for the
+    filer or not, and overdue from ``overdue_from`` on (``metrics.core.open_stretches``):
+    what "open" and "overdue at the end of a period" are read from."""
+
+    figures = models.ForeignKey(ConsultationFigures, on_delete=models.CASCADE, related_name="stretches")
+    office_id = models.BigIntegerField(null=True)
+    started_at = models.DateTimeField()
+    ended_at = models.DateTimeField(null=True)  # None: open now
+    paused = models.BooleanField()
+    overdue_from = models.DateTimeField(null=True)
+
+    class Meta:
+        indexes = [
+            # The stretches open now: what this fiscal year's figures read at every publication.
+            models.Index(fields=["figures"], condition=models.Q(ended_at__isnull=True), name="stretch_open_now"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.figures_id}: {self.office_id} {self.started_at}–{self.ended_at or ''}"
+
+
 class RefreshMark(models.Model):
     """How far the rollup has caught up with changes to consultations."""
 

@@ -74,6 +74,13 @@ def _bounds(start: datetime.date, end: datetime.date) -> tuple[datetime.datetime
     )
 
 
+def period_end(start: datetime.date, end: datetime.date, now: datetime.datetime) -> datetime.datetime:
+    """The instant "at the end of the period" means (METRICS.md: open, overdue): the
+    period's last instant, or ``now`` while the period has not ended."""
+    _low, high = _bounds(start, end)
+    return min(high - datetime.timedelta(microseconds=1), now)
+
+
 _FIELDS = ("id", "created_at", "routed_office_id", "primary_office_id", "filer_id", "policy_area_id", "status",
            "first_response_due_at", "first_responded_at", "resolution_due_at", "paused_since", "sla_policy_id",
            "rating")  # fmt: skip
@@ -89,21 +96,44 @@ def computed(consultations) -> list[tuple[tuple, core.Figures]]:
         .values_list("consultation_id", "kind", "created_at", "to_office_id", "internal", "data")
     )
     maps = routing_selectors.reference_maps()
+    policies = {policy.pk: policy for policy in SlaPolicy.objects.all()}
 
     def calendar_of(office):
         return routing_selectors.office_calendar(maps.offices[office].slug if office in maps.offices else None)
 
     results = []
     for row in rows:
-        result = core.figures(
-            core.Timeline(filed_at=row[1], office=row[2], steps=tuple(steps.get(row[0], ()))), calendar_of
-        )
+        timeline = core.Timeline(filed_at=row[1], office=row[2], steps=tuple(steps.get(row[0], ())))
+        result = core.figures(timeline, calendar_of)
         counted = kinds.get(row[0], Counter())
         result.transfers = counted["transferred"]
         result.ever_resolved = counted["resolved"] > 0
         result.reopened = counted["reopened"] > 0
+        result.stretches = core.open_stretches(timeline, _deadlines(row, timeline, policies, calendar_of), calendar_of)
         results.append((row, result))
     return results
+
+
+# The steps after which a consultation's deadlines are not the ones it was filed with.
+_MOVING_DEADLINES = {core.TRANSFERRED, core.PAUSED, core.REOPENED}
+
+
+def _deadlines(row, timeline: core.Timeline, policies: dict, calendar_of) -> core.Deadlines:
+    """The deadlines to replay: as the consultation has them now and, when a step has
+    moved them since, as they were set at filing (from its SLA policy, as routing does)."""
+    first_due, resolution_due, policy = row[7], row[9], policies[row[11]]
+    initial_first, initial_resolution = first_due, resolution_due
+    if any(step.kind in _MOVING_DEADLINES for step in timeline.steps):
+        filed = decisions.deadlines_for(policy, timeline.filed_at, calendar_of(timeline.office))
+        initial_first, initial_resolution = filed.first_response_due_at, filed.resolution_due_at
+    return core.Deadlines(
+        first_due=initial_first,
+        resolution_due=initial_resolution,
+        first_target_seconds=decisions.target_seconds(policy.first_response_target, policy.unit),
+        resolution_target_seconds=decisions.target_seconds(policy.resolution_target, policy.unit),
+        first_due_now=first_due,
+        resolution_due_now=resolution_due,
+    )
 
 
 def first_targets() -> dict[int, float]:
@@ -128,6 +158,7 @@ def response_times(*, group_by: str, start: datetime.date, end: datetime.date, n
         raise ValueError(group_by)
     now = now or timezone.now()
     low, high = _bounds(start, end)
+    at_end = period_end(start, end, now)
     results = computed(Consultation.objects.filter(created_at__gte=low, created_at__lt=high))
     targets, resolution_goals = first_targets(), resolution_targets()
     maps = routing_selectors.reference_maps()
@@ -162,7 +193,7 @@ def response_times(*, group_by: str, start: datetime.date, end: datetime.date, n
                                        **{name: 0 for name, _days in AGING}})  # fmt: skip
 
     for row, result in results:
-        (_pk, created, routed, current, filer, area, status, first_due, first_at, resolution_due, paused,
+        (_pk, created, routed, current, filer, area, _status, first_due, _first_at, resolution_due, _paused,
          policy, rating) = row  # fmt: skip
         month = created.astimezone(JST).strftime("%Y-%m")
         for key in keys_for(routed, filer, area):
@@ -170,16 +201,13 @@ def response_times(*, group_by: str, start: datetime.date, end: datetime.date, n
             group(key)["transfers"] += result.transfers
             group(key)["ever_resolved"] += result.ever_resolved
             group(key)["reopened"] += result.reopened
-        if status not in CLOSED:
-            bucket = aging_bucket(created, now)
-            for key in keys_for(current, filer, area):
+        holding = next((stretch for stretch in result.stretches if stretch.holds(at_end)), None)
+        if holding is not None:  # open at the end of the period
+            bucket = aging_bucket(created, at_end)
+            for key in keys_for(holding.office, filer, area):
                 group(key)["open"] += 1
                 group(key)[bucket] += 1
-                late = (first_at is None and first_due and first_due <= now) or (
-                    resolution_due and resolution_due <= now
-                )
-                if late and paused is None:
-                    group(key)["overdue"] += 1
+                group(key)["overdue"] += holding.overdue(at_end)
         if result.withdrawn:
             continue
         answering = result.first_response_office if result.first_response_hours is not None else routed
@@ -253,6 +281,10 @@ def _join(group_by: str, office_column: str) -> str:
     return f" LEFT JOIN routing_office o ON o.id = {office_column}" if group_by == "ministry" else ""
 
 
+# The stretch (alias s) holding an instant: open at it.
+_HOLDS = "s.started_at <= %s AND (s.ended_at IS NULL OR s.ended_at > %s)"
+
+
 def rollup_response_times(*, group_by: str, start: datetime.date, end: datetime.date, now=None) -> list[dict]:
     """``response_times`` read from the rollup (``metrics.ConsultationFigures``):
     the figures are as fresh as its last refresh (``rollup_refreshed_at``)."""
@@ -265,7 +297,8 @@ def rollup_response_times(*, group_by: str, start: datetime.date, end: datetime.
     if connection.vendor != "postgresql":
         return response_times(group_by=group_by, start=start, end=end, now=now)  # the embedded default
     where = "WHERE f.filed_at >= %s AND f.filed_at < %s"
-    two, five, ten = aging_thresholds(now)
+    at_end = period_end(start, end, now)
+    two, five, ten = aging_thresholds(at_end)
 
     def scope(office_column: str) -> str:
         return f"FROM metrics_consultationfigures f{_join(group_by, office_column)} {where}"
@@ -310,13 +343,14 @@ def rollup_response_times(*, group_by: str, start: datetime.date, end: datetime.
             f"{scope('f.current_office_id')} AND NOT f.withdrawn GROUP BY 1",
             [now, low, high],
         ),
+        # Open at the end of the period: the stretch holding that instant, and its office.
         "open": (
-            f"SELECT {_key_sql(group_by, 'f.current_office_id')}, count(*), count(*) FILTER (WHERE NOT f.paused AND "
-            "((NOT f.first_responded AND f.first_due_at <= %s) OR f.resolution_due_at <= %s)), "
+            f"SELECT {_key_sql(group_by, 's.office_id')}, count(*), count(*) FILTER (WHERE s.overdue_from <= %s), "  # noqa: S608 — fixed fragments only
             "count(*) FILTER (WHERE f.filed_at >= %s), count(*) FILTER (WHERE f.filed_at >= %s AND f.filed_at < %s), "
             "count(*) FILTER (WHERE f.filed_at >= %s AND f.filed_at < %s), count(*) FILTER (WHERE f.filed_at < %s) "
-            f"{scope('f.current_office_id')} AND NOT f.closed GROUP BY 1",
-            [now, now, two, five, two, ten, five, ten, low, high],
+            f"FROM metrics_openstretch s JOIN metrics_consultationfigures f ON f.consultation_id = s.figures_id"
+            f"{share_join} {where} AND {_HOLDS} GROUP BY 1",
+            [at_end, two, five, two, ten, five, ten, low, high, at_end, at_end],
         ),
     }
     found: dict[str, dict] = {}

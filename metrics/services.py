@@ -12,7 +12,7 @@ from consult.models import Consultation
 from routing import selectors as routing_selectors
 
 from . import selectors
-from .models import ConsultationFigures, RefreshMark, ResolutionShare
+from .models import ConsultationFigures, OpenStretch, RefreshMark, ResolutionShare
 
 CHUNK = 5_000
 # Changes committed late with an earlier ``updated_at`` are caught by looking back this far.
@@ -25,7 +25,7 @@ def refresh_figures(*, consultation_ids: list[int], now: datetime.datetime | Non
     now = now or timezone.now()
     targets, resolution_goals = selectors.first_targets(), selectors.resolution_targets()
     _, local_governments = routing_selectors.filing_references()
-    figures, shares = [], []
+    figures, shares, stretches = [], [], []
     for row, result in selectors.computed(Consultation.objects.filter(pk__in=consultation_ids)):
         (pk, created, routed, current, filer, area, status, first_due, first_at, resolution_due, paused,
          policy, rating) = row  # fmt: skip
@@ -57,11 +57,17 @@ def refresh_figures(*, consultation_ids: list[int], now: datetime.datetime | Non
                 computed_at=now,
             )
         )
+        stretches += [
+            OpenStretch(figures_id=pk, office_id=stretch.office, started_at=stretch.start, ended_at=stretch.end,
+                        paused=stretch.paused, overdue_from=stretch.overdue_from)
+            for stretch in result.stretches
+        ]  # fmt: skip
         if resolved:
             shares += [ResolutionShare(figures_id=pk, office_id=o, hours=h) for o, h in result.hours_by_office.items()]
     ConsultationFigures.objects.filter(pk__in=consultation_ids).delete()
     ConsultationFigures.objects.bulk_create(figures, batch_size=2_000)
     ResolutionShare.objects.bulk_create(shares, batch_size=2_000)
+    OpenStretch.objects.bulk_create(stretches, batch_size=2_000)
     return len(figures)
 
 

@@ -196,3 +196,81 @@ def test_the_rollup_catches_up_with_changes(people, file):
                           body="回答", now=jst(2026, 12, 1, 12, 0))  # fmt: skip
     assert metrics_services.refresh_changed(now=jst(2026, 12, 1, 12, 1)) >= 1
     assert ConsultationFigures.objects.get(pk=consultation.pk).first_hours == 3.0
+
+
+def test_open_and_overdue_at_the_end_of_a_past_period(api, people, file, time_machine):
+    """November 2026, seen on Sunday 20 December: open and overdue are what they were at
+    the end of 30 November (METRICS.md), held by the office holding them then, not as
+    the consultations are now."""
+    from consult.models import Consultation
+    from metrics import dashboard, selectors
+    from metrics import services as metrics_services
+    from metrics.models import OpenStretch
+
+    staff, maff, meti = people["matsumoto"], people["maff"], people["meti"]
+    mid_november = jst(2026, 11, 16, 9, 0)  # Monday
+    # X: answered at once, resolved after November: open at its end, due 1 December (not overdue).
+    x = file(staff, now=mid_november, title="X")
+    services.post_message(actor=maff, consultation=x, body="回答", now=jst(2026, 11, 16, 10, 0))
+    services.transition(actor=maff, consultation=x, action="resolve", comment="解決", now=jst(2026, 12, 8, 10, 0))
+    # Y: transferred unanswered to METI (its first deadline: Thu 19 Nov 10:00), answered in December.
+    y = file(staff, now=mid_november, title="Y")
+    services.transfer(actor=maff, consultation=y, office="meti-rbe-kanto", reason="経産省の所管",
+                      now=jst(2026, 11, 17, 10, 0))  # fmt: skip
+    services.post_message(actor=meti, consultation=y, body="回答", now=jst(2026, 12, 2, 10, 0))
+    # Z: waiting for the filer from 16 November to 1 December: open, paused, so not overdue.
+    z = file(staff, now=mid_november, title="Z")
+    services.transition(actor=maff, consultation=z, action="request_info", comment="面積は？",
+                        now=jst(2026, 11, 16, 10, 0))  # fmt: skip
+    services.post_message(actor=staff, consultation=z, body="12ha", now=jst(2026, 12, 1, 10, 0))
+    # W: resolved 2 November, reopened 30 November (a new resolution deadline), resolved in December.
+    w = file(staff, now=jst(2026, 11, 2, 9, 0), title="W")
+    services.transition(actor=maff, consultation=w, action="resolve", comment="解決", now=jst(2026, 11, 2, 11, 0))
+    services.transition(actor=staff, consultation=w, action="reopen", comment="追加で", now=jst(2026, 11, 30, 10, 0))
+    services.transition(actor=maff, consultation=w, action="resolve", comment="解決", now=jst(2026, 12, 2, 10, 0))
+    # V: never answered: open and overdue since early November, and still now.
+    file(staff, now=jst(2026, 11, 2, 9, 0), title="V")
+    now = jst(2026, 12, 20, 9, 59)
+    metrics_services.refresh_changed(now=now)
+    time_machine.move_to(jst(2026, 12, 20, 10, 0))
+
+    november = {"from": "2026-11-01", "to": "2026-11-30"}
+    rows = {row["key"]: row for row in api(people["secretariat"]).get(URL, {"group_by": "office", **november}).json()}
+    kanto, meti_row = rows["maff-rab-kanto"], rows["meti-rbe-kanto"]
+    assert (kanto["open"], kanto["overdue"]) == (4, 1)  # X Z W V open; V overdue
+    assert (meti_row["open"], meti_row["overdue"]) == (1, 1)  # Y, past its first deadline, at METI by then
+    # Business age at the end of November: X and Z 9.9 business days (23 November a holiday), W and V 19.9.
+    assert [kanto[name] for name, _days in selectors.AGING] == [0, 0, 2, 2]
+    # Now only V and Z (Z's resolution deadline, moved by the wait, passed on 15 December) at MAFF are open.
+    this_year = {row["key"]: row for row in api(people["secretariat"]).get(URL, {"group_by": "office"}).json()}
+    assert (this_year["maff-rab-kanto"]["open"], this_year["maff-rab-kanto"]["overdue"]) == (2, 2)
+
+    first, last = datetime.date(2026, 11, 1), datetime.date(2026, 11, 30)
+    for group_by in selectors.GROUPS:
+        assert selectors.rollup_response_times(group_by=group_by, start=first, end=last, now=now) == (
+            selectors.response_times(group_by=group_by, start=first, end=last, now=now)
+        ), group_by
+    headline = dashboard.headline(start=first, end=last, now=now)["current"]
+    assert (headline["open"], headline["overdue"]) == (5, 2)
+
+    def cell(group_by, key, figure):
+        rows = dashboard.cell_consultations(dashboard.Cell(group_by, key, figure, first, last), now=now)
+        return sorted(
+            Consultation.objects.filter(pk__in=rows.values("consultation_id")).values_list("title", flat=True)
+        )
+
+    assert cell("office", "meti-rbe-kanto", "open") == ["Y"]
+    assert cell("office", "maff-rab-kanto", "open") == ["V", "W", "X", "Z"]
+    assert cell("all", "", "overdue") == ["V", "Y"]
+    assert cell("all", "", "overdue_now") == ["V", "Y", "Z"]  # Y: its resolution deadline, 1 December
+
+    # The replayed deadlines are the ones the consultation services set: Y's first deadline
+    # after the transfer, W's resolution deadline after the reopening.
+    y.refresh_from_db()
+    w.refresh_from_db()
+    y_at_meti = OpenStretch.objects.get(
+        figures_id=y.pk, office_id=y.primary_office_id, started_at=jst(2026, 11, 17, 10, 0)
+    )
+    assert y_at_meti.overdue_from == y.first_response_due_at == jst(2026, 11, 19, 10, 0)
+    reopened = OpenStretch.objects.get(figures_id=w.pk, started_at=jst(2026, 11, 30, 10, 0))
+    assert reopened.overdue_from == w.resolution_due_at and reopened.ended_at == jst(2026, 12, 2, 10, 0)

@@ -299,7 +299,10 @@ def dashboard_page(request):
         "bands": [(name, words) for _low, name, words in dashboard.BANDS] + [dashboard.NO_DATA_BAND],
         "overdue_rows": overdue_rows,
         "overdue_more": len(overdue_ids) > OVERDUE_LIMIT,
-        "overdue_url": _drill_url(start, end, "all", "", "overdue"),
+        "overdue_url": _drill_url(start, end, "all", "", "overdue_now"),
+        # Open and overdue are counted at the end of the period (now, while it lasts).
+        "period_end": min(dashboard.selectors.period_end(start, end, found["as_of"]), found["as_of"]),
+        "period_ended": dashboard.selectors.period_end(start, end, found["as_of"]) < found["as_of"],
         "next": request.get_full_path(),
         "minimum_sample": dashboard.core.MINIMUM_SAMPLE,
     }
