@@ -48,6 +48,7 @@ def _endpoints(consultation):
         ("post", f"{base}withdraw/", {}),
         ("post", f"{base}transfer/", {"office": "digital-hq", "reason": "x"}),
         ("post", f"{base}collaborators/", {"office": "mic-hq"}),
+        ("post", f"{base}rate/", {"rating": 4}),
     ]
 
 

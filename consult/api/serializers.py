@@ -1,5 +1,6 @@
 from django.utils import timezone
 from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
@@ -202,11 +203,14 @@ class ConsultationDetailSerializer(ConsultationSerializer):
     sla_policy = serializers.CharField(source="sla_policy.slug")
     allowed_actions = serializers.SerializerMethodField()
     paused_since = serializers.DateTimeField()
+    rating = serializers.IntegerField(allow_null=True, help_text="The filer's satisfaction, 1–5, once rated")
+    rated_at = serializers.DateTimeField(allow_null=True)
 
     class Meta(ConsultationSerializer.Meta):
         fields = [
             *ConsultationSerializer.Meta.fields,
             "messages", "attachments", "routing_rule_set_version", "sla_policy", "allowed_actions", "paused_since",
+            "rating", "rated_at",
         ]  # fmt: skip
 
     def get_routing_rule_set_version(self, obj) -> int | None:
@@ -233,6 +237,8 @@ def actions_for(user, obj: Consultation) -> list[str]:
     ]
     if obj.status != Status.WITHDRAWN:
         actions += [a for a in ("reply", "note", "invite") if standing & services.PERMISSIONS[a]]
+    if obj.status in services.RATABLE and standing & services.PERMISSIONS["rate"]:
+        actions.append("rate")
     return actions
 
 
@@ -279,6 +285,8 @@ def consultation_detail(obj: Consultation, *, user, messages, attachments, maps,
     data["sla_policy"] = obj.sla_policy.slug
     data["allowed_actions"] = actions_for(user, obj)
     data["paused_since"] = _time(obj.paused_since, tz)
+    data["rating"] = obj.rating
+    data["rated_at"] = _time(obj.rated_at, tz)
     return data
 
 
@@ -338,6 +346,14 @@ class ActionRequestSerializer(serializers.Serializer):
 class TransferRequestSerializer(serializers.Serializer):
     office = serializers.SlugField()
     reason = serializers.CharField(max_length=2000)
+
+
+class RateRequestSerializer(serializers.Serializer):
+    rating = serializers.IntegerField(
+        min_value=1, max_value=5, help_text="1 (not satisfied) to 5 (very satisfied)",
+        error_messages={"min_value": _("満足度は1から5で選んでください"), "max_value": _("満足度は1から5で選んでください")},
+    )  # fmt: skip
+    comment = serializers.CharField(max_length=2000, required=False, allow_blank=True, default="")
 
 
 class InviteRequestSerializer(serializers.Serializer):

@@ -25,6 +25,7 @@ from .serializers import (
     InviteRequestSerializer,
     MessageRequestSerializer,
     MessageSerializer,
+    RateRequestSerializer,
     TransferRequestSerializer,
     consultation_detail,
     consultation_row,
@@ -198,6 +199,32 @@ class ConsultationTransfer(APIView):
             reason=serializer.validated_data["reason"],
         )
         # The actor may no longer see internal notes written from now on, but still sees the consultation.
+        return detail_response(request, result.consultation.pk)
+
+
+@extend_schema(tags=["consultations"])
+class ConsultationRate(APIView):
+    """The filer rates the answer once the consultation is resolved or closed (a
+    later rating replaces the earlier one)."""
+
+    @extend_schema(
+        request=RateRequestSerializer,
+        responses={
+            200: ConsultationDetailSerializer,
+            403: OpenApiResponse(description="Only the filing local government rates"),
+            409: OpenApiResponse(description="Not resolved or closed; the body names the current status"),
+        },
+    )
+    def post(self, request, pk: int):
+        consultation = selectors.access_consultation(request.user, pk)
+        serializer = RateRequestSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        result = services.rate(
+            actor=request.user,
+            consultation=consultation,
+            rating=serializer.validated_data["rating"],
+            comment=serializer.validated_data["comment"],
+        )
         return detail_response(request, result.consultation.pk)
 
 
