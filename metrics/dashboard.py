@@ -16,7 +16,7 @@ from django.core.cache import cache
 from django.db import connection
 from django.db.models import Aggregate, Case, Count, F, FloatField, OuterRef, Q, QuerySet, Subquery, When
 from django.db.models.functions import TruncWeek
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import get_language, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
@@ -500,7 +500,7 @@ OVERDUE_ROWS = 51
 
 
 def cache_key(*, as_of: datetime.datetime, start, end, group_by: str) -> str:
-    return f"dashboard:v1:{as_of.timestamp()}:{start}:{end}:{group_by}:{get_language() or 'ja'}"
+    return f"dashboard:v2:{as_of.timestamp()}:{start}:{end}:{group_by}"
 
 
 def page_figures(
@@ -515,23 +515,56 @@ def page_figures(
     key = cache_key(as_of=as_of, start=start, end=end, group_by=group_by)
     found = cache.get(key) if refreshed else None
     if found is None:
-        found = {
-            "as_of": as_of,
-            "refreshed_at": refreshed,
-            "headline": headline(start=start, end=end, now=as_of),
-            "trend": weekly_trend(start=start, end=end, now=as_of),
-            "prefectures": prefecture_attainment(start=start, end=end, now=as_of),
-            "table": table_rows(group_by=group_by, start=start, end=end, now=as_of),
-            "overdue": overdue(start=start, end=end, limit=overdue_limit, now=as_of),
-        }
+        with translation.override("ja"):  # kept in Japanese, put in the reader's language below
+            found = _computed(
+                start=start, end=end, group_by=group_by, overdue_limit=overdue_limit, as_of=as_of, refreshed=refreshed
+            )
         if refreshed:
             cache.set(key, found, CACHE_SECONDS)
-    return found
+    return localised(found, group_by=group_by)
+
+
+def _computed(*, start, end, group_by: str, overdue_limit: int, as_of, refreshed) -> dict:
+    return {
+        "as_of": as_of,
+        "refreshed_at": refreshed,
+        "headline": headline(start=start, end=end, now=as_of),
+        "trend": weekly_trend(start=start, end=end, now=as_of),
+        "prefectures": prefecture_attainment(start=start, end=end, now=as_of),
+        "table": table_rows(group_by=group_by, start=start, end=end, now=as_of),
+        "overdue": overdue(start=start, end=end, limit=overdue_limit, now=as_of),
+    }
+
+
+def localised(found: dict, *, group_by: str) -> dict:
+    """The page's figures with names and words in the reader's language: one set of
+    figures per publication serves readers of either language."""
+    if not (get_language() or "ja").startswith("en"):
+        return found
+    from routing.models import Prefecture
+
+    names = _english_names(group_by)
+    prefecture_names = dict(Prefecture.objects.values_list("code", "name_en"))
+    band_words = {name: words for _lowest, name, words in BANDS} | {NO_DATA_BAND[0]: NO_DATA_BAND[1]}
+    return {
+        **found,
+        "table": [{**row, "label": names.get(row["key"]) or row["label"]} for row in found["table"]],
+        "prefectures": [
+            {
+                **row,
+                "label": prefecture_names.get(row["key"]) or row["label"],
+                "region": str(next(label for label, (first, last) in REGIONS if first <= row["key"] <= last)),
+                "band_words": str(band_words[row["band"]]),
+            }
+            for row in found["prefectures"]
+        ],
+    }
 
 
 def warm(*, as_of: datetime.datetime, overdue_limit: int = OVERDUE_ROWS) -> None:
     """Compute the default view (this fiscal year, both groupings) as of ``as_of``, so
-    that visitors find it ready once ``services.publish_figures`` publishes that instant."""
+    that visitors find it ready once ``services.publish_figures`` publishes that instant
+    (in either language: the figures are kept once, the names put in at reading)."""
     start, end = default_period(timezone.localdate(as_of))
     for group_by in TABLE_GROUPS:
         page_figures(start=start, end=end, group_by=group_by, overdue_limit=overdue_limit, as_of=as_of)

@@ -19,7 +19,8 @@ def jst(*parts):
 
 
 def rollup_reads(queries) -> list[str]:
-    return [query["sql"] for query in queries if "metrics_consultationfigures" in query["sql"]]
+    tables = ("metrics_consultationfigures", "metrics_openstretch", "metrics_resolutionshare")
+    return [query["sql"] for query in queries if any(table in query["sql"] for table in tables)]
 
 
 def test_readers_see_the_last_publication(api, client, people, file, time_machine):
@@ -40,6 +41,13 @@ def test_readers_see_the_last_publication(api, client, people, file, time_machin
         page = client.get("/dashboard/")
     assert page.status_code == 200
     assert not rollup_reads(queries.captured_queries)
+    # Readers of the English page get the same publication, with the names in English.
+    client.cookies["django_language"] = "en"
+    with CaptureQueriesContext(connection) as queries:
+        page = client.get("/dashboard/", {"group_by": "office"})
+    assert page.status_code == 200 and "Kanto Regional Agricultural Administration Office" in page.content.decode()
+    assert not rollup_reads(queries.captured_queries)
+    client.cookies["django_language"] = "ja"
 
     # A new consultation reaches the rollup at once, the readers at the next publication.
     file(people["matsumoto"], now=jst(2026, 12, 1, 9, 3))
