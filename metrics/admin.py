@@ -4,6 +4,6 @@ from django.contrib import admin
 
 from config.admin import ReadOnlyAdmin
 
-from .models import ConsultationFigures, RefreshMark
+from .models import ConsultationFigures, OpenStretch, RefreshMark
 
-admin.site.register([ConsultationFigures, RefreshMark], ReadOnlyAdmin)
+admin.site.register([ConsultationFigures, OpenStretch, RefreshMark], ReadOnlyAdmin)

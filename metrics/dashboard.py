@@ -499,41 +499,36 @@ CACHE_SECONDS = 3600
 OVERDUE_ROWS = 51
 
 
-def cache_key(*, as_of: datetime.datetime, start, end, group_by: str) -> str:
-    return f"dashboard:v2:{as_of.timestamp()}:{start}:{end}:{group_by}"
+def cache_key(*, as_of: datetime.datetime, start, end) -> str:
+    return f"dashboard:v3:{as_of.timestamp()}:{start}:{end}"
 
 
 def page_figures(
     *, start: datetime.date, end: datetime.date, group_by: str, overdue_limit: int = OVERDUE_ROWS, as_of=None
 ) -> dict:
-    """Every figure of the dashboard page as of the rollup's last refresh (the
-    「集計時点」 the page states: deadlines are judged at that instant too), kept in
-    the cache until the next refresh, so a year of a million rows is grouped once
-    per refresh, not once per view. Before any refresh: computed now, not kept."""
+    """Every figure of the dashboard page as of the last publication (the 「集計時点」
+    the page states: deadlines are judged at that instant too), kept in the cache
+    until the next one, so a year of a million rows is grouped once per publication,
+    not once per view: the period's figures once for both groupings, the table per
+    grouping (``selectors.response_time_table``). Before any refresh: computed now, not kept."""
     refreshed = as_of or selectors.figures_as_of()
     as_of = refreshed or timezone.now()
-    key = cache_key(as_of=as_of, start=start, end=end, group_by=group_by)
+    key = cache_key(as_of=as_of, start=start, end=end)
     found = cache.get(key) if refreshed else None
-    if found is None:
-        with translation.override("ja"):  # kept in Japanese, put in the reader's language below
-            found = _computed(
-                start=start, end=end, group_by=group_by, overdue_limit=overdue_limit, as_of=as_of, refreshed=refreshed
-            )
-        if refreshed:
-            cache.set(key, found, CACHE_SECONDS)
-    return localised(found, group_by=group_by)
-
-
-def _computed(*, start, end, group_by: str, overdue_limit: int, as_of, refreshed) -> dict:
-    return {
-        "as_of": as_of,
-        "refreshed_at": refreshed,
-        "headline": headline(start=start, end=end, now=as_of),
-        "trend": weekly_trend(start=start, end=end, now=as_of),
-        "prefectures": prefecture_attainment(start=start, end=end, now=as_of),
-        "table": table_rows(group_by=group_by, start=start, end=end, now=as_of),
-        "overdue": overdue(start=start, end=end, limit=overdue_limit, now=as_of),
-    }
+    with translation.override("ja"):  # kept in Japanese, put in the reader's language below
+        if found is None:
+            found = {
+                "as_of": as_of,
+                "refreshed_at": refreshed,
+                "headline": headline(start=start, end=end, now=as_of),
+                "trend": weekly_trend(start=start, end=end, now=as_of),
+                "prefectures": prefecture_attainment(start=start, end=end, now=as_of),
+                "overdue": overdue(start=start, end=end, limit=overdue_limit, now=as_of),
+            }
+            if refreshed:
+                cache.set(key, found, CACHE_SECONDS)
+        table = table_rows(group_by=group_by, start=start, end=end, now=as_of)
+    return localised({**found, "table": table}, group_by=group_by)
 
 
 def localised(found: dict, *, group_by: str) -> dict:
@@ -561,10 +556,23 @@ def localised(found: dict, *, group_by: str) -> dict:
     }
 
 
+def quick_periods(today: datetime.date) -> dict[str, tuple[datetime.date, datetime.date]]:
+    """The periods the page offers in one click: this fiscal year (the default), this
+    month and the last fiscal year."""
+    fiscal = default_period(today)
+    month_start = today.replace(day=1)
+    next_month = (month_start + datetime.timedelta(days=32)).replace(day=1)
+    return {
+        "fiscal_year": fiscal,
+        "month": (month_start, next_month - datetime.timedelta(days=1)),
+        "last_fiscal_year": default_period(fiscal[0] - datetime.timedelta(days=1)),
+    }
+
+
 def warm(*, as_of: datetime.datetime, overdue_limit: int = OVERDUE_ROWS) -> None:
-    """Compute the default view (this fiscal year, both groupings) as of ``as_of``, so
-    that visitors find it ready once ``services.publish_figures`` publishes that instant
+    """Compute the page's one-click periods (both groupings) as of ``as_of``, so that
+    visitors find them ready once ``services.publish_figures`` publishes that instant
     (in either language: the figures are kept once, the names put in at reading)."""
-    start, end = default_period(timezone.localdate(as_of))
-    for group_by in TABLE_GROUPS:
-        page_figures(start=start, end=end, group_by=group_by, overdue_limit=overdue_limit, as_of=as_of)
+    for start, end in quick_periods(timezone.localdate(as_of)).values():
+        for group_by in TABLE_GROUPS:
+            page_figures(start=start, end=end, group_by=group_by, overdue_limit=overdue_limit, as_of=as_of)

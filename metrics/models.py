@@ -13,10 +13,7 @@ class ConsultationFigures(models.Model):
     current_office_id = models.BigIntegerField(null=True)
     prefecture_code = models.CharField(max_length=2)
     policy_area_id = models.BigIntegerField()
-    closed = models.BooleanField()
     withdrawn = models.BooleanField()
-    paused = models.BooleanField()
-    first_responded = models.BooleanField()
     # The office that gave the first response (or that holds it while unanswered).
     first_office_id = models.BigIntegerField(null=True)
     first_hours = models.FloatField(null=True)

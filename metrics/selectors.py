@@ -18,7 +18,6 @@ from . import core
 
 # "all": one row for the whole desk (headline figures, the monthly report).
 GROUPS = ("ministry", "office", "policy_area", "prefecture", "month", "all")
-CLOSED = {"resolved", "closed", "withdrawn"}
 # Open consultations by business days since filing (the government calendar):
 # under 2, 2 to under 5, 5 to under 10, 10 and more.
 AGING = (("open_under_2_days", 2), ("open_2_to_5_days", 5), ("open_5_to_10_days", 10), ("open_10_days_or_more", None))

@@ -27,7 +27,7 @@ def refresh_figures(*, consultation_ids: list[int], now: datetime.datetime | Non
     _, local_governments = routing_selectors.filing_references()
     figures, shares, stretches = [], [], []
     for row, result in selectors.computed(Consultation.objects.filter(pk__in=consultation_ids)):
-        (pk, created, routed, current, filer, area, status, first_due, first_at, resolution_due, paused,
+        (pk, created, routed, current, filer, area, _status, first_due, _first_at, resolution_due, _paused,
          policy, rating) = row  # fmt: skip
         answered = result.first_response_hours is not None
         resolved = result.resolved and result.resolution_hours is not None
@@ -39,10 +39,7 @@ def refresh_figures(*, consultation_ids: list[int], now: datetime.datetime | Non
                 current_office_id=current,
                 prefecture_code=local_governments[filer].prefecture_id,
                 policy_area_id=area,
-                closed=status in selectors.CLOSED,
                 withdrawn=result.withdrawn,
-                paused=paused is not None,
-                first_responded=first_at is not None,
                 first_office_id=result.first_response_office if answered else routed,
                 first_hours=result.first_response_hours,
                 first_target_hours=targets.get(policy, 0.0),

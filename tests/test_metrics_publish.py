@@ -48,6 +48,12 @@ def test_readers_see_the_last_publication(api, client, people, file, time_machin
     assert page.status_code == 200 and "Kanto Regional Agricultural Administration Office" in page.content.decode()
     assert not rollup_reads(queries.captured_queries)
     client.cookies["django_language"] = "ja"
+    # The page's other one-click periods (this month, last fiscal year) are published too.
+    for period in ({"from": "2026-12-01", "to": "2026-12-31"}, {"from": "2025-04-01", "to": "2026-03-31"}):
+        for group_by in ("ministry", "office"):
+            with CaptureQueriesContext(connection) as queries:
+                assert client.get("/dashboard/", {**period, "group_by": group_by}).status_code == 200
+            assert not rollup_reads(queries.captured_queries), (period, group_by)
 
     # A new consultation reaches the rollup at once, the readers at the next publication.
     file(people["matsumoto"], now=jst(2026, 12, 1, 9, 3))

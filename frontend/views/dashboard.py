@@ -130,15 +130,9 @@ def _drill_url(start, end, group_by: str, key: str, figure: str) -> str:
 
 
 def _quick_periods(today: datetime.date) -> list[dict]:
-    fiscal = dashboard.default_period(today)
-    month_start = today.replace(day=1)
-    next_month = (month_start + datetime.timedelta(days=32)).replace(day=1)
-    previous_fiscal = dashboard.default_period(fiscal[0] - datetime.timedelta(days=1))
-    return [
-        {"label": _("今年度"), "start": fiscal[0], "end": fiscal[1]},
-        {"label": _("今月"), "start": month_start, "end": next_month - datetime.timedelta(days=1)},
-        {"label": _("前年度"), "start": previous_fiscal[0], "end": previous_fiscal[1]},
-    ]
+    periods = dashboard.quick_periods(today)
+    labels = {"fiscal_year": _("今年度"), "month": _("今月"), "last_fiscal_year": _("前年度")}
+    return [{"label": labels[name], "start": start, "end": end} for name, (start, end) in periods.items()]
 
 
 # --- number formatting (words, never colour alone) ------------------------------------------------
