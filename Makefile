@@ -9,7 +9,7 @@ PORT ?= 8000
 TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/banso
 TEST_REDIS_URL ?= redis://127.0.0.1:6379/15
 
-.PHONY: run test lint format services browser setup migrate reference-data demo-data lock bench clean messages
+.PHONY: run test lint format services browser pdf-libraries setup migrate reference-data demo-data lock bench clean messages
 
 $(BIN)/uv: requirements/bootstrap.txt
 	$(PYTHON) -m venv $(VENV)
@@ -36,7 +36,7 @@ reference-data: migrate
 demo-data: reference-data
 	$(BIN)/python manage.py seed_demo
 
-run: demo-data
+run: pdf-libraries demo-data
 	PORT=$(PORT) exec $(BIN)/honcho --procfile Procfile start
 
 # Start PostgreSQL and Redis when they are installed but stopped; install them when missing.
@@ -47,7 +47,11 @@ services:
 browser:
 	@bash scripts/ensure_browser.sh
 
-test: setup services browser
+# Pango and Japanese fonts for the monthly report's PDF (apt-get when missing).
+pdf-libraries:
+	@bash scripts/ensure_pdf_libraries.sh
+
+test: setup services browser pdf-libraries
 	DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) \
 		$(BIN)/python manage.py spectacular --settings config.settings.test --validate --fail-on-warn --file /dev/null
 	DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) $(BIN)/pytest $(PYTEST_ARGS)

@@ -120,6 +120,7 @@ def send_monthly_report(*, now: datetime.datetime | None = None) -> int:
         [MonthlyReportDelivery(report=report, recipient=user) for user in recipients], ignore_conflicts=True
     )
     sent = 0
+    pdf: bytes | None = None  # rendered once per run, for the first person still to be sent it
     while True:
         with transaction.atomic():
             delivery = (
@@ -130,13 +131,17 @@ def send_monthly_report(*, now: datetime.datetime | None = None) -> int:
             )
             if delivery is None:
                 return sent
-            _mail_report(report, delivery.recipient)
+            if pdf is None:
+                from .pdf import report_pdf
+
+                pdf = report_pdf(report)
+            _mail_report(report, delivery.recipient, pdf)
             delivery.sent_at = timezone.now()
             delivery.save(update_fields=["sent_at"])
             sent += 1
 
 
-def _mail_report(report, recipient) -> None:
+def _mail_report(report, recipient, pdf: bytes) -> None:
     from django.conf import settings
     from django.core.mail import EmailMultiAlternatives
     from django.template.loader import render_to_string
@@ -148,8 +153,11 @@ def _mail_report(report, recipient) -> None:
         subject = render_to_string("metrics/report_subject.txt", context).strip()
         text = render_to_string("metrics/report_email.txt", context)
         html = render_to_string("metrics/report_email.html", context)
+    from .pdf import report_filename
+
     message = EmailMultiAlternatives(subject, text, to=[recipient.email])
     message.attach_alternative(html, "text/html")
+    message.attach(report_filename(report), pdf, "application/pdf")
     message.send()
 
 

@@ -85,10 +85,26 @@ def test_figures_by_hand_and_one_mail_per_secretariat_member(people, october, ti
     assert "初回回答までの時間（中央値）: 2.0 h（−2.0 h）" in message.body
     html, mimetype = message.alternatives[0]
     assert mimetype == "text/html" and "標本不足" in html and "/dashboard/reports/2026-10/" in html
+    ((name, content, pdf_type),) = message.attachments
+    assert (name, pdf_type) == ("banso-monthly-report-2026-10.pdf", "application/pdf")
+    assert_one_page_report(content)
 
     # Beat runs again (the same day, or a retried task): nobody gets it twice.
     assert metrics_services.send_monthly_report(now=SEND_AT + datetime.timedelta(hours=1)) == 0
     assert len(mail.outbox) == 2 and MonthlyReport.objects.count() == 1
+
+
+def assert_one_page_report(content: bytes) -> None:
+    """A4, one page, with the month and the figures as text (Japanese fonts embedded)."""
+    import io
+
+    from pypdf import PdfReader
+
+    assert content.startswith(b"%PDF-")
+    (page,) = PdfReader(io.BytesIO(content)).pages
+    assert (round(float(page.mediabox.width)), round(float(page.mediabox.height))) == (595, 842)  # A4 in points
+    text = page.extract_text()
+    assert "2026-10" in text and "月次報告" in text and "66.7%" in text and "農林水産省" in text
 
 
 def test_nothing_is_sent_before_the_first_business_day(people, october):
@@ -105,9 +121,16 @@ def test_the_report_page_for_the_secretariat_only(client, people, october):
     assert "2026-10 の応答状況（月次報告）" in text and "66.7%" in text
     assert "2026-10" in client.get("/dashboard/reports/").content.decode()
     assert client.get("/dashboard/reports/2026-09/").status_code == 404
+    assert 'href="/dashboard/reports/2026-10.pdf"' in text
+    pdf = client.get("/dashboard/reports/2026-10.pdf")
+    assert pdf.status_code == 200 and pdf["Content-Type"] == "application/pdf"
+    assert pdf["Content-Disposition"] == 'attachment; filename="banso-monthly-report-2026-10.pdf"'
+    assert_one_page_report(pdf.content)
+    assert client.get("/dashboard/reports/2026-09.pdf").status_code == 404
     for who in ("matsumoto", "maff"):
         client.force_login(people[who])
         assert client.get("/dashboard/reports/2026-10/").status_code == 404
+        assert client.get("/dashboard/reports/2026-10.pdf").status_code == 404
         assert client.get("/dashboard/reports/").status_code == 404
 
 

@@ -7,7 +7,8 @@ register = template.Library()
 
 @register.filter
 def hours(value) -> str:
-    return "—" if value is None else f"{value:.1f}"
+    """Business hours with one decimal and the unit; a dash alone when there is no figure."""
+    return "—" if value is None else f"{value:.1f} h"
 
 
 @register.filter
