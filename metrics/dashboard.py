@@ -136,13 +136,13 @@ def _open_counts(periods: list[tuple[datetime.date, datetime.date]], now: dateti
     for number, (start, end) in enumerate(periods):
         low, high = selectors._bounds(start, end)
         at = selectors.period_end(start, end, now)
-        held = Q(figures__filed_at__gte=low, figures__filed_at__lt=high, started_at__lte=at) & (
+        held = Q(filed_at__gte=low, filed_at__lt=high, started_at__lte=at) & (
             Q(ended_at__isnull=True) | Q(ended_at__gt=at)
         )
         aggregates[f"open_{number}"] = Count("pk", filter=held)
         aggregates[f"overdue_{number}"] = Count("pk", filter=held & Q(overdue_from__lte=at))
     low, high = selectors._bounds(min(start for start, _end in periods), max(end for _start, end in periods))
-    found = OpenStretch.objects.filter(figures__filed_at__gte=low, figures__filed_at__lt=high).aggregate(**aggregates)
+    found = OpenStretch.objects.filter(filed_at__gte=low, filed_at__lt=high).aggregate(**aggregates)
     return [{"open": found[f"open_{n}"], "overdue": found[f"overdue_{n}"]} for n in range(len(periods))]
 
 
@@ -444,7 +444,8 @@ def cell_consultations(cell: Cell, *, now: datetime.datetime | None = None) -> Q
         if offices is None:
             return None
     if cell.figure in _HELD:
-        holding = stretches_at(at)
+        low, high = selectors._bounds(start, end)
+        holding = stretches_at(at).filter(filed_at__gte=low, filed_at__lt=high)
         if cell.figure != "open":
             holding = holding.filter(overdue_from__lte=at)
         if cell.group_by in ("ministry", "office"):

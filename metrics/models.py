@@ -40,6 +40,9 @@ class ResolutionShare(models.Model):
     """Business hours the resolution clock ran while an office held a resolved consultation."""
 
     figures = models.ForeignKey(ConsultationFigures, on_delete=models.CASCADE, related_name="shares")
+    # The consultation's filing instant, repeated here so that a period's shares are read
+    # by this index alone, not joined to a year of rollup rows.
+    filed_at = models.DateTimeField(db_index=True)
     office_id = models.BigIntegerField(null=True)
     hours = models.FloatField()
 
@@ -53,6 +56,7 @@ class OpenStretch(models.Model):
     what "open" and "overdue at the end of a period" are read from."""
 
     figures = models.ForeignKey(ConsultationFigures, on_delete=models.CASCADE, related_name="stretches")
+    filed_at = models.DateTimeField(db_index=True)  # the consultation's, as on ResolutionShare
     office_id = models.BigIntegerField(null=True)
     started_at = models.DateTimeField()
     ended_at = models.DateTimeField(null=True)  # None: open now

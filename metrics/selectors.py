@@ -304,6 +304,12 @@ def rollup_response_times(*, group_by: str, start: datetime.date, end: datetime.
 
     by_office = group_by in ("office", "ministry")
     share_join = _join(group_by, "s.office_id")
+    # Stretches carry their filing instant; the rollup row is joined only for its grouping columns.
+    stretch_join = (
+        " JOIN metrics_consultationfigures f ON f.consultation_id = s.figures_id"
+        if group_by in ("policy_area", "prefecture", "month")
+        else ""
+    )
     queries = {
         "filed": (
             f"SELECT {_key_sql(group_by, 'f.filed_office_id')}, count(*), sum(f.transfers), "
@@ -324,8 +330,7 @@ def rollup_response_times(*, group_by: str, start: datetime.date, end: datetime.
             (
                 f"SELECT {_key_sql(group_by, 's.office_id')}, percentile_disc(0.5) WITHIN GROUP (ORDER BY s.hours), "  # noqa: S608 — fixed fragments only
                 "percentile_disc(0.9) WITHIN GROUP (ORDER BY s.hours) "
-                "FROM metrics_resolutionshare s JOIN metrics_consultationfigures f ON f.consultation_id = s.figures_id"
-                f"{share_join} {where} GROUP BY 1"
+                f"FROM metrics_resolutionshare s{share_join} WHERE s.filed_at >= %s AND s.filed_at < %s GROUP BY 1"
             )
             if by_office
             else (
@@ -345,10 +350,10 @@ def rollup_response_times(*, group_by: str, start: datetime.date, end: datetime.
         # Open at the end of the period: the stretch holding that instant, and its office.
         "open": (
             f"SELECT {_key_sql(group_by, 's.office_id')}, count(*), count(*) FILTER (WHERE s.overdue_from <= %s), "  # noqa: S608 — fixed fragments only
-            "count(*) FILTER (WHERE f.filed_at >= %s), count(*) FILTER (WHERE f.filed_at >= %s AND f.filed_at < %s), "
-            "count(*) FILTER (WHERE f.filed_at >= %s AND f.filed_at < %s), count(*) FILTER (WHERE f.filed_at < %s) "
-            f"FROM metrics_openstretch s JOIN metrics_consultationfigures f ON f.consultation_id = s.figures_id"
-            f"{share_join} {where} AND {_HOLDS} GROUP BY 1",
+            "count(*) FILTER (WHERE s.filed_at >= %s), count(*) FILTER (WHERE s.filed_at >= %s AND s.filed_at < %s), "
+            "count(*) FILTER (WHERE s.filed_at >= %s AND s.filed_at < %s), count(*) FILTER (WHERE s.filed_at < %s) "
+            f"FROM metrics_openstretch s{stretch_join}{share_join} "
+            f"WHERE s.filed_at >= %s AND s.filed_at < %s AND {_HOLDS} GROUP BY 1",
             [at_end, two, five, two, ten, five, ten, low, high, at_end, at_end],
         ),
     }

@@ -55,12 +55,15 @@ def refresh_figures(*, consultation_ids: list[int], now: datetime.datetime | Non
             )
         )
         stretches += [
-            OpenStretch(figures_id=pk, office_id=stretch.office, started_at=stretch.start, ended_at=stretch.end,
+            OpenStretch(figures_id=pk, filed_at=created, office_id=stretch.office, started_at=stretch.start, ended_at=stretch.end,
                         paused=stretch.paused, overdue_from=stretch.overdue_from)
             for stretch in result.stretches
         ]  # fmt: skip
         if resolved:
-            shares += [ResolutionShare(figures_id=pk, office_id=o, hours=h) for o, h in result.hours_by_office.items()]
+            shares += [
+                ResolutionShare(figures_id=pk, filed_at=created, office_id=o, hours=h)
+                for o, h in result.hours_by_office.items()
+            ]
     ConsultationFigures.objects.filter(pk__in=consultation_ids).delete()
     ConsultationFigures.objects.bulk_create(figures, batch_size=2_000)
     ResolutionShare.objects.bulk_create(shares, batch_size=2_000)
