@@ -29,8 +29,8 @@ Row = inline_serializer(
         "p90_resolution_hours": serializers.FloatField(allow_null=True),
         "sla_met_ratio": serializers.FloatField(allow_null=True),
         "resolution_sla_met_ratio": serializers.FloatField(allow_null=True),
-        "open": serializers.IntegerField(),
-        "overdue": serializers.IntegerField(),
+        "open": serializers.IntegerField(help_text="Open at the end of the period (now, while it lasts)"),
+        "overdue": serializers.IntegerField(help_text="Open and past an unpaused deadline at the end of the period"),
         "open_under_2_days": serializers.IntegerField(),
         "open_2_to_5_days": serializers.IntegerField(),
         "open_5_to_10_days": serializers.IntegerField(),
@@ -73,7 +73,9 @@ class ResponseTimes(APIView):
         """Response times in business hours per group (METRICS.md), for the secretariat.
 
         Read from the rollup that beat refreshes every minute, as of the last publication
-        of the figures (every few minutes); the ``X-Banso-Figures-As-Of`` header says when."""
+        of the figures (every few minutes); the ``X-Banso-Figures-As-Of`` header says when.
+        Open, overdue and the open-by-age counts are as at the end of the period, held by
+        the office holding each consultation then."""
         if request.user.role != Role.SECRETARIAT:
             raise PermissionDenied(_("応答時間の指標は事務局のみ見られます"))
         errors: dict[str, list[str]] = {}
