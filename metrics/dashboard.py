@@ -102,9 +102,13 @@ def _filed_between(start: datetime.date, end: datetime.date) -> QuerySet[Consult
 # --- the conditions of METRICS.md on a rollup row ----------------------------------------------
 
 
+def holding(at: datetime.datetime) -> Q:
+    """A stretch holding the instant ``at`` (``core.Stretch.holds``): one per consultation open at it."""
+    return Q(started_at__lte=at) & (Q(ended_at__isnull=True) | Q(ended_at__gt=at))
+
+
 def stretches_at(at: datetime.datetime) -> QuerySet[OpenStretch]:
-    """The stretches holding the instant ``at``: one per consultation open at it."""
-    return OpenStretch.objects.filter(started_at__lte=at).filter(Q(ended_at__isnull=True) | Q(ended_at__gt=at))
+    return OpenStretch.objects.filter(holding(at))
 
 
 def conditions(now: datetime.datetime) -> dict[str, Q]:
@@ -136,9 +140,7 @@ def _open_counts(periods: list[tuple[datetime.date, datetime.date]], now: dateti
     for number, (start, end) in enumerate(periods):
         low, high = selectors._bounds(start, end)
         at = selectors.period_end(start, end, now)
-        held = Q(filed_at__gte=low, filed_at__lt=high, started_at__lte=at) & (
-            Q(ended_at__isnull=True) | Q(ended_at__gt=at)
-        )
+        held = Q(filed_at__gte=low, filed_at__lt=high) & holding(at)
         aggregates[f"open_{number}"] = Count("pk", filter=held)
         aggregates[f"overdue_{number}"] = Count("pk", filter=held & Q(overdue_from__lte=at))
     low, high = selectors._bounds(min(start for start, _end in periods), max(end for _start, end in periods))

@@ -63,12 +63,6 @@ class OpenStretch(models.Model):
     paused = models.BooleanField()
     overdue_from = models.DateTimeField(null=True)
 
-    class Meta:
-        indexes = [
-            # The stretches open now: what this fiscal year's figures read at every publication.
-            models.Index(fields=["figures"], condition=models.Q(ended_at__isnull=True), name="stretch_open_now"),
-        ]
-
     def __str__(self) -> str:
         return f"{self.figures_id}: {self.office_id} {self.started_at}–{self.ended_at or ''}"
 

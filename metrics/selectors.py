@@ -95,7 +95,15 @@ def computed(consultations) -> list[tuple[tuple, core.Figures]]:
         .values_list("consultation_id", "kind", "created_at", "to_office_id", "internal", "data")
     )
     maps = routing_selectors.reference_maps()
-    policies = {policy.pk: policy for policy in SlaPolicy.objects.all()}
+    # Per SLA policy: the policy (the deadlines at filing) and its targets in seconds.
+    policies = {
+        policy.pk: (
+            policy,
+            decisions.target_seconds(policy.first_response_target, policy.unit),
+            decisions.target_seconds(policy.resolution_target, policy.unit),
+        )
+        for policy in SlaPolicy.objects.all()
+    }
 
     def calendar_of(office):
         return routing_selectors.office_calendar(maps.offices[office].slug if office in maps.offices else None)
@@ -120,7 +128,8 @@ _MOVING_DEADLINES = {core.TRANSFERRED, core.PAUSED, core.REOPENED}
 def _deadlines(row, timeline: core.Timeline, policies: dict, calendar_of) -> core.Deadlines:
     """The deadlines to replay: as the consultation has them now and, when a step has
     moved them since, as they were set at filing (from its SLA policy, as routing does)."""
-    first_due, resolution_due, policy = row[7], row[9], policies[row[11]]
+    first_due, resolution_due = row[7], row[9]
+    policy, first_target, resolution_target = policies[row[11]]
     initial_first, initial_resolution = first_due, resolution_due
     if any(step.kind in _MOVING_DEADLINES for step in timeline.steps):
         filed = decisions.deadlines_for(policy, timeline.filed_at, calendar_of(timeline.office))
@@ -128,8 +137,8 @@ def _deadlines(row, timeline: core.Timeline, policies: dict, calendar_of) -> cor
     return core.Deadlines(
         first_due=initial_first,
         resolution_due=initial_resolution,
-        first_target_seconds=decisions.target_seconds(policy.first_response_target, policy.unit),
-        resolution_target_seconds=decisions.target_seconds(policy.resolution_target, policy.unit),
+        first_target_seconds=first_target,
+        resolution_target_seconds=resolution_target,
         first_due_now=first_due,
         resolution_due_now=resolution_due,
     )

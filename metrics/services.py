@@ -122,22 +122,18 @@ def send_monthly_report(*, now: datetime.datetime | None = None) -> int:
     MonthlyReportDelivery.objects.bulk_create(
         [MonthlyReportDelivery(report=report, recipient=user) for user in recipients], ignore_conflicts=True
     )
+    unsent = MonthlyReportDelivery.objects.filter(report=report, sent_at__isnull=True)
+    if not unsent.exists():
+        return 0
+    from .pdf import report_pdf
+
+    pdf = report_pdf(report)  # once per run, and outside the transactions that hold a delivery
     sent = 0
-    pdf: bytes | None = None  # rendered once per run, for the first person still to be sent it
     while True:
         with transaction.atomic():
-            delivery = (
-                MonthlyReportDelivery.objects.select_for_update(skip_locked=True)
-                .select_related("recipient")
-                .filter(report=report, sent_at__isnull=True)
-                .first()
-            )
+            delivery = unsent.select_for_update(skip_locked=True).select_related("recipient").first()
             if delivery is None:
                 return sent
-            if pdf is None:
-                from .pdf import report_pdf
-
-                pdf = report_pdf(report)
             _mail_report(report, delivery.recipient, pdf)
             delivery.sent_at = timezone.now()
             delivery.save(update_fields=["sent_at"])

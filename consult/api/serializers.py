@@ -1,6 +1,5 @@
 from django.utils import timezone
 from django.utils.translation import gettext
-from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
@@ -349,10 +348,8 @@ class TransferRequestSerializer(serializers.Serializer):
 
 
 class RateRequestSerializer(serializers.Serializer):
-    rating = serializers.IntegerField(
-        min_value=1, max_value=5, help_text="1 (not satisfied) to 5 (very satisfied)",
-        error_messages={"min_value": _("満足度は1から5で選んでください"), "max_value": _("満足度は1から5で選んでください")},
-    )  # fmt: skip
+    # 1–5: checked by consult.services.rate, which names the field too.
+    rating = serializers.IntegerField(help_text="1 (not satisfied) to 5 (very satisfied)")
     comment = serializers.CharField(max_length=2000, required=False, allow_blank=True, default="")
 
 

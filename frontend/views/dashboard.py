@@ -245,6 +245,7 @@ def dashboard_page(request):
     figures, trend, prefectures = found["headline"], found["trend"], found["prefectures"]
     rows = dashboard.sort_rows(found["table"], sort=sort, descending=descending)
     overdue_ids = found["overdue"]
+    period_end = dashboard.selectors.period_end(start, end, found["as_of"])
     overdue_rows = _rows_of(request.user, overdue_ids[:OVERDUE_LIMIT])
     maps = routing_selectors.reference_maps()
     for row in overdue_rows:
@@ -295,8 +296,8 @@ def dashboard_page(request):
         "overdue_more": len(overdue_ids) > OVERDUE_LIMIT,
         "overdue_url": _drill_url(start, end, "all", "", "overdue_now"),
         # Open and overdue are counted at the end of the period (now, while it lasts).
-        "period_end": min(dashboard.selectors.period_end(start, end, found["as_of"]), found["as_of"]),
-        "period_ended": dashboard.selectors.period_end(start, end, found["as_of"]) < found["as_of"],
+        "period_end": period_end,
+        "period_ended": period_end < found["as_of"],
         "next": request.get_full_path(),
         "minimum_sample": dashboard.core.MINIMUM_SAMPLE,
     }
