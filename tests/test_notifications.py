@@ -339,7 +339,8 @@ def test_people_who_left_get_no_e_mail(people, file):
 
 
 def test_only_leads_and_the_secretariat_cannot_turn_escalations_off(people, file):
-    from notifications.delivery import claim_due_alarms, fire_alarm
+    from consult.alarms import fire_alarm
+    from notifications.delivery import claim_due_alarms
 
     notification_services.set_preferences(user=people["maff"], choices={"overdue": "off", "escalated": "off"})
     consultation = file(people["matsumoto"], now=DAY)
