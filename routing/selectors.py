@@ -64,25 +64,6 @@ def offices(*, ministry: str = "", on: datetime.date | None = None) -> QuerySet[
     return queryset.prefetch_related(Prefetch("jurisdictions", queryset=jurisdictions, to_attr="current_jurisdictions"))
 
 
-def office_covering(
-    *,
-    system_slug: str,
-    prefecture_code: str,
-    local_government_code: str = "",
-    matter: str = "",
-    on: datetime.date | None = None,
-) -> Office | None:
-    """The office of a system that covers a local government (override) or its prefecture."""
-    day = on or timezone.localdate()
-    base = Jurisdiction.objects.filter(active_on(day), system__slug=system_slug, matter=matter).select_related("office")
-    if local_government_code:
-        override = base.filter(local_government__code=local_government_code).first()
-        if override:
-            return override.office
-    row = base.filter(prefecture__code=prefecture_code, local_government__isnull=True).order_by("-valid_from").first()
-    return row.office if row else None
-
-
 # --- routing: snapshots of the reference data and compiled rule sets -----------
 
 _REVISION_KEY = "routing:reference-revision"
