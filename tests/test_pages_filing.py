@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime
 import os
+import re
 import time
 from html.parser import HTMLParser
 
@@ -457,7 +458,9 @@ def test_discarding_starts_again(people, client_of):
 
 
 @pytest.mark.django_db
-def test_the_confirmation_shows_the_reference_and_what_happens_next(people, client_of):
+def test_the_confirmation_shows_the_reference_and_what_happens_next(people, client_of, time_machine):
+    # Filed Friday 2026-11-20 15:00 JST; Monday 23rd is 勤労感謝の日.
+    time_machine.move_to(datetime.datetime(2026, 11, 20, 6, 0, tzinfo=datetime.UTC), tick=False)
     client = client_of(people["matsumoto"])
     response = client.post(CHECK, {"draft": token_of(to_check(client))})
     consultation = Consultation.objects.get()
@@ -466,7 +469,17 @@ def test_the_confirmation_shows_the_reference_and_what_happens_next(people, clie
     assert consultation.reference.startswith("BNS-") and consultation.reference in html
     assert 'class="panel"' in html
     assert "<strong>関東農政局</strong> に届けました。" in text
-    assert "初回回答の期限:" in text and "通知とメールでお知らせします" in text
+    # 2 business days (Fri 15:00–17:15, Tue 24th, Wed 25th to 15:00) and 10 (to Mon 7 Dec).
+    for label, iso, shown, left in (
+        ("初回回答の期限:", "2026-11-25T15:00:00+09:00", "2026年11月25日(水) 15:00", "残り2営業日"),
+        ("解決の期限:", "2026-12-07T15:00:00+09:00", "2026年12月7日(月) 15:00", "残り10営業日"),
+    ):
+        assert re.search(
+            rf'{label} <span class="due due--ok"> <time datetime="{re.escape(iso)}">{re.escape(shown)}</time>'
+            rf' <span class="due__left">{left}</span>',
+            text,
+        ), label
+    assert "通知とメールでお知らせします" in text
     assert f'href="{reverse("consultation", args=[consultation.pk])}"' in html
     assert 'href="/"' in html
 

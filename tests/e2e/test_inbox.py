@@ -102,9 +102,17 @@ def test_marking_read_without_javascript(browser, site):
     try:
         page = context.new_page()
         page.goto(site.url + "/inbox/")
+        assert page.locator(".inbox-item--unread").count() == 2
         assert badge(page).startswith("2")
+        row_id = page.locator(".inbox-item--unread").first.get_attribute("id")
         page.locator(".inbox-item--unread button").first.click()
         page.wait_for_load_state()
+        # The inbox itself shows the row read (the header's count is a separate check).
+        assert page.locator(".inbox-item--unread").count() == 1
+        row = page.locator(f"#{row_id}")
+        assert "inbox-item--unread" not in row.get_attribute("class")
+        assert row.locator(".inbox-tag").inner_text() == "既読"
+        assert row.get_by_role("button", name=re.compile("既読にする")).count() == 0
         assert badge(page).startswith("1")
         assert "通知を既読にしました" in page.locator(".notification-banner").inner_text()
     finally:
