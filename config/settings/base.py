@@ -154,13 +154,17 @@ SILENCED_SYSTEM_CHECKS = [] if USES_POSTGRES else ["models.W047"]
 # --- Cache, broker ---------------------------------------------------------
 REDIS_URL = env("REDIS_URL")
 if REDIS_URL:
+    # While Redis is away a read is a miss and a write is skipped (logged), so
+    # filing and reading go on: the database is the truth, the cache saves work.
     CACHES = {
         "default": {
-            "BACKEND": "config.cache.ResilientRedisCache",
+            "BACKEND": "django_redis.cache.RedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": env("BANSO_CACHE_PREFIX"),
+            "OPTIONS": {"IGNORE_EXCEPTIONS": True, "SOCKET_CONNECT_TIMEOUT": 0.5, "SOCKET_TIMEOUT": 2},
         }
     }
+    DJANGO_REDIS_LOG_IGNORED_EXCEPTIONS = True
     CELERY_BROKER_URL = REDIS_URL
     # Publishing gives up at once when Redis is away (the outbox sweep sends
     # later), so a request never waits on the broker.
