@@ -270,12 +270,12 @@ def test_following_needs_visibility_and_unfollowing_stops_notifications(api, peo
 def test_the_cache_going_away_does_not_stop_filing(people, file, settings):
     from django.core.cache import cache
 
-    from routing.selectors import clear_routing_caches
+    from config import memo
 
     # The configured cache (django-redis, IGNORE_EXCEPTIONS) with nothing listening.
     settings.CACHES = {"default": {**settings.CACHES["default"], "LOCATION": "redis://127.0.0.1:1/0"}}
     assert settings.CACHES["default"]["BACKEND"] == "django_redis.cache.RedisCache"
-    clear_routing_caches()
+    memo.forget()
     cache.set("banso:probe", 1)  # skipped, not raised
     assert cache.get("banso:probe", "missed") == "missed"
     consultation = file(people["matsumoto"], now=DAY)
