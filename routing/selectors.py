@@ -7,6 +7,7 @@ from django.db.models import Prefetch, Q, QuerySet
 from django.utils import timezone
 
 from config import memo
+from config.i18n import localised
 
 from . import engine
 from .codes import normalise_kana
@@ -289,15 +290,15 @@ class ReferenceMaps:
     office_ids: dict[str, int]  # slug → id
     policy_area_names_en: dict[int, str] = field(default_factory=dict)  # id → name_en
 
-    def office_name(self, office_id: int | None, *, english: bool = False) -> str:
+    def office_name(self, office_id: int | None) -> str:
+        """In the reader's language (config.i18n)."""
         office = self.offices.get(office_id) if office_id else None
-        if office is None:
-            return ""
-        return (office.name_en or office.name) if english else office.name
+        return localised(office.name, office.name_en) if office is not None else ""
 
-    def policy_area_name(self, policy_area_id: int | None, *, english: bool = False) -> str:
+    def policy_area_name(self, policy_area_id: int | None) -> str:
+        """In the reader's language (config.i18n)."""
         _slug, name = self.policy_areas.get(policy_area_id, ("", ""))
-        return (self.policy_area_names_en.get(policy_area_id) or name) if english else name
+        return localised(name, self.policy_area_names_en.get(policy_area_id))
 
     def office_json(self, office_id: int | None) -> dict | None:
         office = self.offices.get(office_id) if office_id else None
