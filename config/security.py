@@ -4,11 +4,14 @@ left alone signs itself out (production; see docs/security.md)."""
 from __future__ import annotations
 
 import time
+from urllib.parse import urlencode, urlsplit
 
 from django.conf import settings
 from django.contrib.auth import logout
 from django.contrib.auth.signals import user_logged_in
 from django.dispatch import receiver
+from django.http import HttpResponse
+from django.shortcuts import resolve_url
 from django.utils.cache import add_never_cache_headers
 
 SIGNED_IN_AT = "_banso_signed_in_at"
@@ -53,18 +56,24 @@ class IdleSessionTimeoutMiddleware:
     of the person's own, and ``SESSION_COOKIE_AGE`` seconds after signing in.
 
     After the authentication middleware: the view then sees a signed-out person
-    and answers as it does to anyone (pages redirect to the sign-in page)."""
+    and answers as it does to anyone (pages redirect to the sign-in page). An
+    htmx request instead sends the whole page there, not into the swapped part."""
 
     def __init__(self, get_response):
         self.get_response = get_response
 
     def __call__(self, request):
-        if hasattr(request, "session") and _signed_in(request):
-            self._check(request)
+        if hasattr(request, "session") and _signed_in(request) and self._expired(request):
+            logout(request)
+            if request.headers.get("HX-Request") == "true":
+                page = urlsplit(request.headers.get("HX-Current-URL", "")).path or "/"
+                response = HttpResponse()
+                response["HX-Redirect"] = f"{resolve_url(settings.LOGIN_URL)}?{urlencode({'next': page})}"
+                return response
         return self.get_response(request)
 
     @staticmethod
-    def _check(request) -> None:
+    def _expired(request) -> bool:
         session = request.session
         now = time.time()
         signed_in_at = session.get(SIGNED_IN_AT)
@@ -73,10 +82,10 @@ class IdleSessionTimeoutMiddleware:
             # A session from before this middleware: its clock starts now.
             session[SIGNED_IN_AT] = signed_in_at or now
             session[SEEN_AT] = now
-            return
+            return False
         idle = getattr(settings, "BANSO_SESSION_IDLE_SECONDS", 30 * 60)
         if now - seen_at > idle or now - signed_in_at > settings.SESSION_COOKIE_AGE:
-            logout(request)
-            return
+            return True
         if request.headers.get(BACKGROUND_HEADER) != "1" and now - seen_at >= _SEEN_RESOLUTION:
             session[SEEN_AT] = now
+        return False

@@ -110,6 +110,7 @@ INLINE = re.compile(
     r"|<script\b(?![^>]*\bsrc=)(?![^>]*type=\"application/json\")"  # json_script data islands are not scripts
     r"|\sstyle=[\"']"
     r"|\son[a-z]+=[\"']"
+    r"|\shx-on[:-]"  # htmx's inline handlers (eval, switched off in base.html)
     r"|javascript:",
     re.IGNORECASE,
 )

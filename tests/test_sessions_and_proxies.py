@@ -59,6 +59,20 @@ def test_background_polling_does_not_keep_the_session_alive(client, demo_account
 
 
 @pytest.mark.django_db
+def test_a_timed_out_poll_sends_the_whole_page_to_sign_in(client, demo_accounts, idle_timeout, time_machine):
+    time_machine.move_to(START)
+    client.force_login(demo_accounts[STAFF])
+    time_machine.move_to(START + datetime.timedelta(minutes=31))
+    response = client.get(
+        "/inbox/",
+        headers={BACKGROUND_HEADER: "1", "HX-Request": "true", "HX-Current-URL": "http://testserver/consultations/7/"},
+    )
+    assert response.status_code == 200 and response.content == b""
+    assert response.headers["HX-Redirect"] == "/accounts/login/?next=%2Fconsultations%2F7%2F"
+    assert not signed_in(client)
+
+
+@pytest.mark.django_db
 def test_twelve_hours_after_signing_in_the_session_ends_however_busy(client, demo_accounts, idle_timeout, time_machine):
     time_machine.move_to(START)
     client.force_login(demo_accounts[STAFF])

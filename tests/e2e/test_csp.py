@@ -44,3 +44,15 @@ def test_admin_and_browsable_api_under_the_policy(open_as, django_user_model):
     response = page.goto(page.url.split("/admin/")[0] + "/api/v1/reference/policy-areas/")
     assert response.status == 200 and "Django REST framework" in page.title()
     assert page.locator(".response-info").count() == 1
+
+
+def test_account_pages_from_allauth_under_the_policy(open_as, django_user_model):
+    """allauth's own pages the project does not restyle (e-mail addresses, password
+    change, two-factor set-up) load their scripts as files too."""
+    staff = django_user_model.objects.get(email="staff@matsumoto.example.lg.jp")
+    page = open_as(staff, "/accounts/email/")
+    base = page.url.split("/accounts/")[0]
+    for path in ["/accounts/email/", "/accounts/password/change/", "/accounts/2fa/", "/accounts/2fa/totp/activate/"]:
+        response = page.goto(base + path)
+        assert response.status < 400, path
+        assert page.locator("main, body").first.inner_text(), path
