@@ -328,8 +328,8 @@ BANSO_LIST_COUNT_CACHE_SECONDS = int(os.environ.get("BANSO_LIST_COUNT_CACHE_SECO
 
 # --- Content-Security-Policy and caching for signed-in people ----------------
 # Every environment (and so the browser tests) serves the production policy:
-# no inline script or style anywhere; the few third-party pages that need more
-# get a per-view exception (config.csp, docs/security.md).
+# no inline script or style anywhere. DRF's browsable API is the one exception
+# (config.renderers); Swagger UI and the admin need none (docs/security.md).
 from csp.constants import NONE, SELF  # noqa: E402
 
 INSTALLED_APPS += ["csp"]

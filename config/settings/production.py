@@ -24,8 +24,8 @@ _PUBLIC_KEYS = {"banso-insecure-development-key-change-me", "change-me-in-produc
 _MIN_KEY_LENGTH = 50
 
 
-def secret_key_from_environment(environ=os.environ) -> str:
-    key = environ.get("DJANGO_SECRET_KEY", "")
+def secret_key_from_environment(variables=os.environ) -> str:
+    key = variables.get("DJANGO_SECRET_KEY", "")
     if not key:
         raise ImproperlyConfigured("DJANGO_SECRET_KEY must be set in production.")
     if key in _PUBLIC_KEYS or "insecure" in key or "change-me" in key:
