@@ -58,6 +58,11 @@ env = environ.Env(
     BANSO_LOG_LEVEL=(str, "INFO"),
     BANSO_ATTACHMENT_MAX_BYTES=(int, 20 * 1024 * 1024),
     BANSO_LIST_COUNT_CACHE_SECONDS=(int, 30),
+    # Production only (config/settings/production.py).
+    BANSO_TRUSTED_PROXY_COUNT=(int, 1),
+    BANSO_TRUSTED_CLIENT_IP_HEADER=(str, ""),
+    BANSO_SESSION_IDLE_MINUTES=(int, 30),
+    BANSO_SESSION_MAX_HOURS=(int, 12),
 )
 
 VAR_DIR = env("BANSO_VAR_DIR")
@@ -365,3 +370,30 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = BANSO_ATTACHMENT_MAX_BYTES * 5 + 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 # Seconds a list's total count is reused (pages are always read fresh).
 BANSO_LIST_COUNT_CACHE_SECONDS = env("BANSO_LIST_COUNT_CACHE_SECONDS")
+
+# --- Content-Security-Policy and caching for signed-in people ----------------
+# Every environment (and so the browser tests) serves the production policy:
+# no inline script or style anywhere. DRF's browsable API is the one exception
+# (config.renderers); Swagger UI and the admin need none (docs/security.md).
+from csp.constants import NONE, SELF  # noqa: E402
+
+INSTALLED_APPS += ["csp"]
+MIDDLEWARE.insert(MIDDLEWARE.index("django.middleware.security.SecurityMiddleware") + 1, "csp.middleware.CSPMiddleware")
+MIDDLEWARE += ["config.security.NoStoreForSignedInMiddleware"]
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "img-src": [SELF, "data:"],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    }
+}
+# DRF's browsable API with its one exception (config.renderers.BrowsableAPIRenderer).
+REST_FRAMEWORK["DEFAULT_RENDERER_CLASSES"] = [
+    "config.renderers.BrowsableAPIRenderer" if name == "rest_framework.renderers.BrowsableAPIRenderer" else name
+    for name in REST_FRAMEWORK["DEFAULT_RENDERER_CLASSES"]
+]
