@@ -31,6 +31,52 @@ def _office_ids(user, consultation: Consultation | None = None) -> list[int]:
     return offices
 
 
+class _IdSet:
+    """One of the small, index-backed sets of consultation ids that make up what a
+    user may see: ``queryset`` holds the ids in ``column``; ``repeats`` when one id
+    can appear in it more than once (an office may have held a consultation twice)."""
+
+    __slots__ = ("column", "queryset", "repeats")
+
+    def __init__(self, queryset: QuerySet, column: str, *, repeats: bool):
+        self.queryset = queryset
+        self.column = column
+        self.repeats = repeats
+
+
+EVERYTHING = "everything"
+
+
+def _visible_sets(user, offices: list[int], pk: int | None = None) -> list[_IdSet] | str | None:
+    """The visibility rule, once: ``EVERYTHING`` (the secretariat), None (nothing),
+    or the id sets whose union the user may see; ``offices`` are a liaison's.
+    With ``pk``, each set narrowed to that one consultation."""
+    if user is None or not user.is_authenticated or not user.is_active:
+        return None
+    if user.role == Role.SECRETARIAT:
+        return EVERYTHING
+    if user.role == Role.STAFF:
+        code = user.local_government_id
+        sets = [
+            _IdSet(Consultation.objects.filter(filer_id=code), "id", repeats=False),
+            _IdSet(CoFiler.objects.filter(local_government_id=code), "consultation_id", repeats=False),
+        ]
+    elif user.role == Role.LIAISON:
+        if not offices:
+            return None
+        # The offices as a list, so that the database looks them up by index.
+        sets = [
+            _IdSet(OfficeHandling.objects.filter(office_id__in=offices), "consultation_id", repeats=True),
+            _IdSet(Collaborator.objects.filter(office_id__in=offices), "consultation_id", repeats=True),
+        ]
+    else:
+        return None
+    if pk is not None:
+        for id_set in sets:
+            id_set.queryset = id_set.queryset.filter(**{id_set.column: pk})
+    return sets
+
+
 def visibility_filter(user, pk: int | None = None) -> Q | None:
     """The condition on Consultation rows that ``user`` may see (None: nothing).
 
@@ -39,39 +85,19 @@ def visibility_filter(user, pk: int | None = None) -> Q | None:
     of testing every consultation (a list over a million rows stays fast).
     With ``pk``, the same rule narrowed to one consultation (for detail views).
     """
-    if user is None or not user.is_authenticated or not user.is_active:
+    sets = _visible_sets(user, _office_ids(user) if _is_liaison(user) else [], pk)
+    if sets is None:
         return None
-    one = {"pk": pk} if pk is not None else {}
-    if user.role == Role.SECRETARIAT:
-        return Q(**one)
-    if user.role == Role.STAFF:
-        code = user.local_government_id
-        filed = Consultation.objects.filter(filer_id=code, **one).order_by().values("id")
-        co_filed = CoFiler.objects.filter(local_government_id=code, **_about(pk)).order_by().values("consultation_id")
-        return Q(pk__in=filed.union(co_filed, all=True))
-    if user.role == Role.LIAISON:
-        # The offices as a list, so that the database looks them up by index.
-        offices = _office_ids(user)
-        if not offices:
-            return None
-        handled = (
-            OfficeHandling.objects.filter(office_id__in=offices, **_about(pk)).order_by().values("consultation_id")
-        )
-        collaborating = (
-            Collaborator.objects.filter(office_id__in=offices, **_about(pk)).order_by().values("consultation_id")
-        )
-        return Q(pk__in=handled.union(collaborating, all=True))
-    return None
-
-
-def _about(pk: int | None) -> dict:
-    return {"consultation_id": pk} if pk is not None else {}
+    if sets == EVERYTHING:
+        return Q(pk=pk) if pk is not None else Q()
+    first, *others = (id_set.queryset.order_by().values(id_set.column) for id_set in sets)
+    return Q(pk__in=first.union(*others, all=True))
 
 
 def visible_ids_newest_first(user, newest: int | None = None):
     """The ids of the consultations ``user`` may see, newest filed first, read
     from the small id sets of the visibility rule alone (no scan of the
-    consultation table). The same rule as ``visibility_filter``.
+    consultation table).
 
     With ``newest``, only the first ``newest`` ids of the result are right, and
     cheaper: an office's id sets are each cut to their own newest ``newest``
@@ -86,35 +112,22 @@ def _is_liaison(user) -> bool:
 
 
 def _ids_newest_first(user, offices: list[int], newest: int | None):
-    if user is None or not user.is_authenticated or not user.is_active:
+    sets = _visible_sets(user, offices)
+    if sets is None:
         return Consultation.objects.none().values_list("id", flat=True)
-    if user.role == Role.SECRETARIAT:
+    if sets == EVERYTHING:
         return Consultation.objects.order_by("-id").values_list("id", flat=True)
-    if user.role == Role.STAFF:
-        code = user.local_government_id
-        filed = Consultation.objects.filter(filer_id=code).order_by().values_list("id", flat=True)
-        co_filed = CoFiler.objects.filter(local_government_id=code).order_by().values_list("consultation_id", flat=True)
-        if newest and connection.features.supports_slicing_ordering_in_compound:
-            # As for offices below: each part cut to its newest ids, read in order from
-            # the (filer, -id) and (local government, consultation) indexes.
-            filed = filed.order_by("-id")[:newest]
-            co_filed = co_filed.order_by("-consultation_id")[:newest]
-        return filed.union(co_filed).order_by("-id")
-    if user.role == Role.LIAISON:
-        handled = (
-            OfficeHandling.objects.filter(office_id__in=offices).order_by().values_list("consultation_id", flat=True)
-        )
-        collaborating = (
-            Collaborator.objects.filter(office_id__in=offices).order_by().values_list("consultation_id", flat=True)
-        )
+    parts = []
+    for id_set in sets:
+        part = id_set.queryset.order_by().values_list(id_set.column, flat=True)
         if newest and connection.features.supports_slicing_ordering_in_compound:
             # The first ``newest`` of a union are among the first ``newest``
-            # distinct ids of each part (an office may hold one consultation
-            # twice); the (office, consultation) indexes give each part in order.
-            handled = handled.distinct().order_by("-consultation_id")[:newest]
-            collaborating = collaborating.distinct().order_by("-consultation_id")[:newest]
-        return handled.union(collaborating).order_by("-consultation_id")
-    return Consultation.objects.none().values_list("id", flat=True)
+            # distinct ids of each part; the (filer, -id), (local government,
+            # consultation) and (office, consultation) indexes give each in order.
+            part = (part.distinct() if id_set.repeats else part).order_by(f"-{id_set.column}")[:newest]
+        parts.append(part)
+    first, *others = parts
+    return first.union(*others).order_by(f"-{sets[0].column}")
 
 
 class NewestVisibleIds:
