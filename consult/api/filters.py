@@ -2,6 +2,7 @@ import django_filters
 from django.db.models import Q
 from django.utils import timezone
 
+from consult import rules
 from consult.lifecycle import Status
 from consult.models import Consultation
 
@@ -33,10 +34,8 @@ class ConsultationFilter(django_filters.FilterSet):
         return queryset.filter(status__in=statuses)
 
     def filter_overdue(self, queryset, name, value):
-        now = timezone.now()
-        late = Q(first_responded_at__isnull=True, first_response_due_at__lt=now) | Q(resolution_due_at__lt=now)
-        running = Q(status__in=[Status.TRIAGE, Status.OPEN, Status.IN_PROGRESS])
-        return queryset.filter(running & late) if value else queryset.exclude(running & late)
+        late = rules.overdue_q(timezone.now())
+        return queryset.filter(late) if value else queryset.exclude(late)
 
     def filter_text(self, queryset, name, value):
         value = value.strip()

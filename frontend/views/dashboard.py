@@ -25,6 +25,7 @@ from django.utils.translation import get_language, gettext_lazy, pgettext
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from consult import rules
 from consult import selectors as consult_selectors
 from consult import services as consult_services
 from metrics import dashboard, selectors
@@ -251,8 +252,9 @@ def dashboard_page(request):
     for row in overdue_rows:
         office = maps.offices.get(row.primary_office_id)
         row.office_name = office.name if office else _("振り分け待ち（部局未定）")
-        row.passed = "first" if row.first_responded_at is None and row.first_response_due_at and (
-            row.first_response_due_at <= found["as_of"]
+        # Which deadline it had passed: the first response's until answered, else the resolution's.
+        row.passed = "first" if row.first_responded_at is None and rules.passed(
+            row.first_response_due_at, found["as_of"]
         ) else "resolution"  # fmt: skip
     for week in trend:
         week["percent"] = None if week["sla_met_ratio"] is None else round(week["sla_met_ratio"] * 100, 1)

@@ -16,7 +16,7 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from accounts.selectors import office_ids_of
-from consult import selectors, services
+from consult import rules, selectors, services
 from consult.lifecycle import IllegalTransition, Status
 from consult.models import Collaborator
 from frontend.forms.lists import (
@@ -29,7 +29,6 @@ from frontend.forms.lists import (
     STATUS_ALL,
     QueueFilterForm,
 )
-from frontend.templatetags.banso import DUE_SOON_SECONDS
 from routing import selectors as routing_selectors
 
 from .common import page_for
@@ -37,15 +36,7 @@ from .listing import Names, named, page_of_ids, query_without
 
 PER_PAGE = 50
 WORKING = (Status.OPEN, Status.IN_PROGRESS, Status.AWAITING_FILER)
-# The SLA clock runs in these (it pauses in awaiting_filer): the same rule as the API's overdue filter.
-RUNNING = (Status.TRIAGE, Status.OPEN, Status.IN_PROGRESS)
 REPORT_KEY = "banso_queue_accept_report"
-
-
-def late_by(instant) -> Q:
-    """A running consultation with a deadline not met before ``instant``."""
-    late = Q(first_responded_at__isnull=True, first_response_due_at__lt=instant) | Q(resolution_due_at__lt=instant)
-    return Q(status__in=RUNNING) & late
 
 
 def filtered(user, offices: list[int], filters: dict, names: Names, now):
@@ -66,7 +57,7 @@ def filtered(user, offices: list[int], filters: dict, names: Names, now):
         ids = [pk for pk, (slug, _name) in names.maps.policy_areas.items() if slug == filters["policy_area"]]
         queryset = queryset.filter(policy_area_id__in=ids)
     if filters["overdue"]:
-        queryset = queryset.filter(late_by(now))
+        queryset = queryset.filter(rules.overdue_q(now))
     if filters["unassigned"]:
         queryset = queryset.filter(assignee__isnull=True)
     if filters["q"]:
@@ -83,11 +74,11 @@ def filtered(user, offices: list[int], filters: dict, names: Names, now):
         # Due soon = at most half a business day left, as the deadline tag says it
         # (on the default calendar: office closures differ by a few days a year at most).
         calendar = routing_selectors.office_calendar(None)
-        soon_at = calendar.instant_at(calendar.position(now) + DUE_SOON_SECONDS)
+        soon_at = calendar.instant_at(calendar.position(now) + rules.DUE_SOON_SECONDS)
         queryset = queryset.annotate(
             urgency_rank=Case(
-                When(late_by(now), then=Value(0)),
-                When(late_by(soon_at), then=Value(1)),
+                When(rules.overdue_q(now), then=Value(0)),
+                When(rules.overdue_q(soon_at), then=Value(1)),
                 default=Value(2),
                 output_field=IntegerField(),
             )
