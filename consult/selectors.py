@@ -9,14 +9,29 @@ Outside it a consultation does not exist: ``access_consultation`` raises Http404
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from django.db import connection
-from django.db.models import BigIntegerField, CharField, OuterRef, Prefetch, Q, QuerySet, Value
+from django.db.models import (
+    BigIntegerField,
+    Case,
+    CharField,
+    IntegerField,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Value,
+    When,
+)
 from django.http import Http404
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import Role
 from accounts.selectors import office_ids_of
 
+from . import rules
 from .models import Attachment, CoFiler, Collaborator, Consultation, Event, Message, OfficeHandling
 
 
@@ -284,6 +299,125 @@ def page_of(user, ids: list[int]) -> list[ConsultationRow]:
             row.co_filer_codes = co_filers[row.id]
             row.collaborator_office_ids = collaborators[row.id]
     return page
+
+
+# --- lists ---------------------------------------------------------------------------------
+
+# The columns a list may be ordered by (API.md ``ordering``), each also descending with "-".
+ORDERINGS = ("created_at", "updated_at", "first_response_due_at", "resolution_due_at", "reference", "status")
+# Further terms for the pages: ``id`` (the tie-break) and ``lateness`` (overdue
+# first, then due within half a business day, then the rest).
+_PAGE_ORDERINGS = ("id", "lateness")
+NEWEST_FIRST = ("-id",)
+
+
+@dataclass(frozen=True)
+class ListFilters:
+    """What a list of consultations asks for. Every field is optional: an empty
+    value sets no condition. Slugs and codes are those of the API (API.md)."""
+
+    status: tuple[str, ...] = ()  # any of these statuses
+    office: str = ""  # the holding office's slug
+    held_by: tuple[int, ...] | None = None  # held by one of these offices (ids)
+    collaborating: tuple[int, ...] | None = None  # these offices (ids) collaborate on it
+    policy_area: str = ""  # slug
+    prefecture: str = ""  # the filer's prefecture code
+    overdue: bool | None = None  # only overdue (True) or only not overdue (False); consult.rules
+    unassigned: bool = False  # only those nobody is assigned to
+    q: str = ""  # words in the reference, title or body (``search_q``)
+    ids: tuple[int, ...] | None = None  # only these consultations
+    ordering: tuple[str, ...] = NEWEST_FIRST  # terms of ORDERINGS (or "id", "lateness"), "-" descending
+
+    def conditions_only_visibility(self) -> bool:
+        return self == ListFilters(ordering=self.ordering)
+
+
+def search_q(text: str) -> Q:
+    """What ``q`` finds, on every list: the words in the reference, title or body."""
+    return Q(reference__icontains=text) | Q(title__icontains=text) | Q(body__icontains=text)
+
+
+def _ordered(queryset: QuerySet, ordering: tuple[str, ...], now) -> QuerySet:
+    terms = []
+    for term in ordering:
+        name = term.removeprefix("-")
+        if name not in ORDERINGS and name not in _PAGE_ORDERINGS:
+            raise ValueError(f"unknown ordering {term!r}")
+        if name == "lateness":
+            from routing import selectors as routing_selectors
+
+            # Due soon on the default calendar (office closures differ by a few days a year at most).
+            calendar = routing_selectors.office_calendar(None)
+            soon_at = calendar.instant_at(calendar.position(now) + rules.DUE_SOON_SECONDS)
+            queryset = queryset.annotate(
+                lateness=Case(
+                    When(rules.overdue_q(now), then=Value(0)),
+                    When(rules.overdue_q(soon_at), then=Value(1)),
+                    default=Value(2),
+                    output_field=IntegerField(),
+                )
+            )
+        terms.append(term)
+    return queryset.order_by(*terms)
+
+
+def consultation_list(user, filters: ListFilters, *, now=None):
+    """The ids of the consultations ``user`` may see that match ``filters``, in
+    ``filters.ordering``: a countable, sliceable sequence for a paginator, whose
+    pages go to ``page_of``. Every list (the API, the queue, home, triage, the
+    dashboard's lists) reads through here, so a filter means the same everywhere.
+
+    Without conditions and newest first, the ids come from the visibility rule's
+    own id sets (``NewestVisibleIds``): the list a person opens most often."""
+    if filters.ordering == NEWEST_FIRST and filters.conditions_only_visibility():
+        return NewestVisibleIds(user)
+    from routing import selectors as routing_selectors
+
+    now = now or timezone.now()
+    queryset = visible_consultations(user)
+    if filters.ids is not None:
+        queryset = queryset.filter(pk__in=filters.ids)
+    if filters.status:
+        queryset = queryset.filter(status__in=filters.status)
+    if filters.office or filters.policy_area:
+        # Slugs to ids from the in-memory maps (no join); an unknown slug by the
+        # join, which finds nothing.
+        maps = routing_selectors.reference_maps()
+        office_id = maps.office_ids.get(filters.office) if filters.office else None
+        if office_id is not None:
+            queryset = queryset.filter(primary_office_id=office_id)
+        elif filters.office:
+            queryset = queryset.filter(primary_office__slug=filters.office)
+        areas = [pk for pk, (slug, _name) in maps.policy_areas.items() if slug == filters.policy_area]
+        if areas:
+            queryset = queryset.filter(policy_area_id__in=areas)
+        elif filters.policy_area:
+            queryset = queryset.filter(policy_area__slug=filters.policy_area)
+    if filters.held_by is not None:
+        queryset = queryset.filter(primary_office_id__in=filters.held_by)
+    if filters.collaborating is not None:
+        collaborating = Collaborator.objects.filter(office_id__in=filters.collaborating)
+        queryset = queryset.filter(pk__in=collaborating.order_by().values("consultation_id"))
+    if filters.prefecture:
+        queryset = queryset.filter(filer__prefecture_id=filters.prefecture)
+    if filters.overdue is True:
+        queryset = queryset.filter(rules.overdue_q(now))
+    elif filters.overdue is False:
+        queryset = queryset.exclude(rules.overdue_q(now))
+    if filters.unassigned:
+        queryset = queryset.filter(assignee__isnull=True)
+    if filters.q.strip():
+        queryset = queryset.filter(search_q(filters.q.strip()))
+    return _ordered(queryset, filters.ordering, now).values_list("id", flat=True)
+
+
+def rows_in_order(user, ids: list[int]) -> list[ConsultationRow]:
+    """List rows of these ids (chosen elsewhere, e.g. by the metrics) that ``user``
+    may see, in this order."""
+    if not ids:
+        return []
+    visible = set(consultation_list(user, ListFilters(ids=tuple(ids), ordering=())))
+    return page_of(user, [pk for pk in ids if pk in visible])
 
 
 def access_consultation(user, pk) -> Consultation:

@@ -247,7 +247,7 @@ def dashboard_page(request):
     rows = dashboard.sort_rows(found["table"], sort=sort, descending=descending)
     overdue_ids = found["overdue"]
     period_end = dashboard.selectors.period_end(start, end, found["as_of"])
-    overdue_rows = _rows_of(request.user, overdue_ids[:OVERDUE_LIMIT])
+    overdue_rows = consult_selectors.rows_in_order(request.user, overdue_ids[:OVERDUE_LIMIT])
     maps = routing_selectors.reference_maps()
     for row in overdue_rows:
         office = maps.offices.get(row.primary_office_id)
@@ -326,14 +326,6 @@ def table_csv(request):
 # --- the consultations behind a cell --------------------------------------------------------------
 
 
-def _rows_of(user, ids: list[int]):
-    """List rows of these ids through the visibility rule, in this order."""
-    if not ids:
-        return []
-    visible = set(consult_selectors.visible_consultations(user).filter(pk__in=ids).values_list("pk", flat=True))
-    return consult_selectors.page_of(user, [pk for pk in ids if pk in visible])
-
-
 def _group_label(group_by: str, key: str) -> str | None:
     english = (get_language() or "ja").startswith("en")
     if group_by == "all":
@@ -382,7 +374,7 @@ def _list_rows(user, figure_rows: list[tuple], now) -> list:
     """List rows for rollup rows ``(consultation_id, first_hours, target, due, withdrawn)``."""
     maps = routing_selectors.reference_maps()
     by_id = {row[0]: row for row in figure_rows}
-    rows = _rows_of(user, [row[0] for row in figure_rows])
+    rows = consult_selectors.rows_in_order(user, [row[0] for row in figure_rows])
     for row in rows:
         _pk, hours, target, due, withdrawn = by_id[row.id]
         office = maps.offices.get(row.primary_office_id)
