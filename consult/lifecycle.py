@@ -97,7 +97,3 @@ def next_status(action: str, status: str) -> str:
     if transition.target is None:
         return Status.OPEN if status == Status.TRIAGE else status
     return transition.target
-
-
-def allowed_actions(status: str) -> list[str]:
-    return [action for action, transition in TRANSITIONS.items() if status in transition.sources]

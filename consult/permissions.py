@@ -13,6 +13,7 @@ from accounts.models import Role, User
 
 from . import selectors
 from .models import Consultation
+from .rules import PERMISSIONS
 
 
 def parties(user: User, consultation: Consultation) -> set[str]:
@@ -31,22 +32,6 @@ def parties(user: User, consultation: Consultation) -> set[str]:
         if offices.intersection(consultation.collaborator_office_ids):
             standing.add("collaborator")
     return standing
-
-
-PERMISSIONS = {
-    "accept": {"office"},
-    "request_info": {"office", "secretariat"},
-    "resume": {"filer", "office", "secretariat"},
-    "resolve": {"office", "secretariat"},
-    "confirm": {"filer"},
-    "reopen": {"filer", "secretariat"},
-    "withdraw": {"filer", "secretariat"},
-    "transfer": {"office", "secretariat"},
-    "invite": {"office", "secretariat"},
-    "reply": {"filer", "office", "collaborator", "secretariat"},
-    "rate": {"filer"},
-    "note": {"office", "collaborator", "secretariat"},
-}
 
 
 def require(user: User, consultation: Consultation, action: str) -> set[str]:

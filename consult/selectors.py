@@ -9,14 +9,29 @@ Outside it a consultation does not exist: ``access_consultation`` raises Http404
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from django.db import connection
-from django.db.models import BigIntegerField, CharField, OuterRef, Prefetch, Q, QuerySet, Value
+from django.db.models import (
+    BigIntegerField,
+    Case,
+    CharField,
+    IntegerField,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Value,
+    When,
+)
 from django.http import Http404
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import Role
 from accounts.selectors import office_ids_of
 
+from . import rules
 from .models import Attachment, CoFiler, Collaborator, Consultation, Event, Message, OfficeHandling
 
 
@@ -31,6 +46,52 @@ def _office_ids(user, consultation: Consultation | None = None) -> list[int]:
     return offices
 
 
+class _IdSet:
+    """One of the small, index-backed sets of consultation ids that make up what a
+    user may see: ``queryset`` holds the ids in ``column``; ``repeats`` when one id
+    can appear in it more than once (an office may have held a consultation twice)."""
+
+    __slots__ = ("column", "queryset", "repeats")
+
+    def __init__(self, queryset: QuerySet, column: str, *, repeats: bool):
+        self.queryset = queryset
+        self.column = column
+        self.repeats = repeats
+
+
+EVERYTHING = "everything"
+
+
+def _visible_sets(user, offices: list[int], pk: int | None = None) -> list[_IdSet] | str | None:
+    """The visibility rule, once: ``EVERYTHING`` (the secretariat), None (nothing),
+    or the id sets whose union the user may see; ``offices`` are a liaison's.
+    With ``pk``, each set narrowed to that one consultation."""
+    if user is None or not user.is_authenticated or not user.is_active:
+        return None
+    if user.role == Role.SECRETARIAT:
+        return EVERYTHING
+    if user.role == Role.STAFF:
+        code = user.local_government_id
+        sets = [
+            _IdSet(Consultation.objects.filter(filer_id=code), "id", repeats=False),
+            _IdSet(CoFiler.objects.filter(local_government_id=code), "consultation_id", repeats=False),
+        ]
+    elif user.role == Role.LIAISON:
+        if not offices:
+            return None
+        # The offices as a list, so that the database looks them up by index.
+        sets = [
+            _IdSet(OfficeHandling.objects.filter(office_id__in=offices), "consultation_id", repeats=True),
+            _IdSet(Collaborator.objects.filter(office_id__in=offices), "consultation_id", repeats=True),
+        ]
+    else:
+        return None
+    if pk is not None:
+        for id_set in sets:
+            id_set.queryset = id_set.queryset.filter(**{id_set.column: pk})
+    return sets
+
+
 def visibility_filter(user, pk: int | None = None) -> Q | None:
     """The condition on Consultation rows that ``user`` may see (None: nothing).
 
@@ -39,39 +100,19 @@ def visibility_filter(user, pk: int | None = None) -> Q | None:
     of testing every consultation (a list over a million rows stays fast).
     With ``pk``, the same rule narrowed to one consultation (for detail views).
     """
-    if user is None or not user.is_authenticated or not user.is_active:
+    sets = _visible_sets(user, _office_ids(user) if _is_liaison(user) else [], pk)
+    if sets is None:
         return None
-    one = {"pk": pk} if pk is not None else {}
-    if user.role == Role.SECRETARIAT:
-        return Q(**one)
-    if user.role == Role.STAFF:
-        code = user.local_government_id
-        filed = Consultation.objects.filter(filer_id=code, **one).order_by().values("id")
-        co_filed = CoFiler.objects.filter(local_government_id=code, **_about(pk)).order_by().values("consultation_id")
-        return Q(pk__in=filed.union(co_filed, all=True))
-    if user.role == Role.LIAISON:
-        # The offices as a list, so that the database looks them up by index.
-        offices = _office_ids(user)
-        if not offices:
-            return None
-        handled = (
-            OfficeHandling.objects.filter(office_id__in=offices, **_about(pk)).order_by().values("consultation_id")
-        )
-        collaborating = (
-            Collaborator.objects.filter(office_id__in=offices, **_about(pk)).order_by().values("consultation_id")
-        )
-        return Q(pk__in=handled.union(collaborating, all=True))
-    return None
-
-
-def _about(pk: int | None) -> dict:
-    return {"consultation_id": pk} if pk is not None else {}
+    if sets == EVERYTHING:
+        return Q(pk=pk) if pk is not None else Q()
+    first, *others = (id_set.queryset.order_by().values(id_set.column) for id_set in sets)
+    return Q(pk__in=first.union(*others, all=True))
 
 
 def visible_ids_newest_first(user, newest: int | None = None):
     """The ids of the consultations ``user`` may see, newest filed first, read
     from the small id sets of the visibility rule alone (no scan of the
-    consultation table). The same rule as ``visibility_filter``.
+    consultation table).
 
     With ``newest``, only the first ``newest`` ids of the result are right, and
     cheaper: an office's id sets are each cut to their own newest ``newest``
@@ -86,35 +127,22 @@ def _is_liaison(user) -> bool:
 
 
 def _ids_newest_first(user, offices: list[int], newest: int | None):
-    if user is None or not user.is_authenticated or not user.is_active:
+    sets = _visible_sets(user, offices)
+    if sets is None:
         return Consultation.objects.none().values_list("id", flat=True)
-    if user.role == Role.SECRETARIAT:
+    if sets == EVERYTHING:
         return Consultation.objects.order_by("-id").values_list("id", flat=True)
-    if user.role == Role.STAFF:
-        code = user.local_government_id
-        filed = Consultation.objects.filter(filer_id=code).order_by().values_list("id", flat=True)
-        co_filed = CoFiler.objects.filter(local_government_id=code).order_by().values_list("consultation_id", flat=True)
-        if newest and connection.features.supports_slicing_ordering_in_compound:
-            # As for offices below: each part cut to its newest ids, read in order from
-            # the (filer, -id) and (local government, consultation) indexes.
-            filed = filed.order_by("-id")[:newest]
-            co_filed = co_filed.order_by("-consultation_id")[:newest]
-        return filed.union(co_filed).order_by("-id")
-    if user.role == Role.LIAISON:
-        handled = (
-            OfficeHandling.objects.filter(office_id__in=offices).order_by().values_list("consultation_id", flat=True)
-        )
-        collaborating = (
-            Collaborator.objects.filter(office_id__in=offices).order_by().values_list("consultation_id", flat=True)
-        )
+    parts = []
+    for id_set in sets:
+        part = id_set.queryset.order_by().values_list(id_set.column, flat=True)
         if newest and connection.features.supports_slicing_ordering_in_compound:
             # The first ``newest`` of a union are among the first ``newest``
-            # distinct ids of each part (an office may hold one consultation
-            # twice); the (office, consultation) indexes give each part in order.
-            handled = handled.distinct().order_by("-consultation_id")[:newest]
-            collaborating = collaborating.distinct().order_by("-consultation_id")[:newest]
-        return handled.union(collaborating).order_by("-consultation_id")
-    return Consultation.objects.none().values_list("id", flat=True)
+            # distinct ids of each part; the (filer, -id), (local government,
+            # consultation) and (office, consultation) indexes give each in order.
+            part = (part.distinct() if id_set.repeats else part).order_by(f"-{id_set.column}")[:newest]
+        parts.append(part)
+    first, *others = parts
+    return first.union(*others).order_by(f"-{sets[0].column}")
 
 
 class NewestVisibleIds:
@@ -271,6 +299,125 @@ def page_of(user, ids: list[int]) -> list[ConsultationRow]:
             row.co_filer_codes = co_filers[row.id]
             row.collaborator_office_ids = collaborators[row.id]
     return page
+
+
+# --- lists ---------------------------------------------------------------------------------
+
+# The columns a list may be ordered by (API.md ``ordering``), each also descending with "-".
+ORDERINGS = ("created_at", "updated_at", "first_response_due_at", "resolution_due_at", "reference", "status")
+# Further terms for the pages: ``id`` (the tie-break) and ``lateness`` (overdue
+# first, then due within half a business day, then the rest).
+_PAGE_ORDERINGS = ("id", "lateness")
+NEWEST_FIRST = ("-id",)
+
+
+@dataclass(frozen=True)
+class ListFilters:
+    """What a list of consultations asks for. Every field is optional: an empty
+    value sets no condition. Slugs and codes are those of the API (API.md)."""
+
+    status: tuple[str, ...] = ()  # any of these statuses
+    office: str = ""  # the holding office's slug
+    held_by: tuple[int, ...] | None = None  # held by one of these offices (ids)
+    collaborating: tuple[int, ...] | None = None  # these offices (ids) collaborate on it
+    policy_area: str = ""  # slug
+    prefecture: str = ""  # the filer's prefecture code
+    overdue: bool | None = None  # only overdue (True) or only not overdue (False); consult.rules
+    unassigned: bool = False  # only those nobody is assigned to
+    q: str = ""  # words in the reference, title or body (``search_q``)
+    ids: tuple[int, ...] | None = None  # only these consultations
+    ordering: tuple[str, ...] = NEWEST_FIRST  # terms of ORDERINGS (or "id", "lateness"), "-" descending
+
+    def conditions_only_visibility(self) -> bool:
+        return self == ListFilters(ordering=self.ordering)
+
+
+def search_q(text: str) -> Q:
+    """What ``q`` finds, on every list: the words in the reference, title or body."""
+    return Q(reference__icontains=text) | Q(title__icontains=text) | Q(body__icontains=text)
+
+
+def _ordered(queryset: QuerySet, ordering: tuple[str, ...], now) -> QuerySet:
+    terms = []
+    for term in ordering:
+        name = term.removeprefix("-")
+        if name not in ORDERINGS and name not in _PAGE_ORDERINGS:
+            raise ValueError(f"unknown ordering {term!r}")
+        if name == "lateness":
+            from routing import selectors as routing_selectors
+
+            # Due soon on the default calendar (office closures differ by a few days a year at most).
+            calendar = routing_selectors.office_calendar(None)
+            soon_at = calendar.instant_at(calendar.position(now) + rules.DUE_SOON_SECONDS)
+            queryset = queryset.annotate(
+                lateness=Case(
+                    When(rules.overdue_q(now), then=Value(0)),
+                    When(rules.overdue_q(soon_at), then=Value(1)),
+                    default=Value(2),
+                    output_field=IntegerField(),
+                )
+            )
+        terms.append(term)
+    return queryset.order_by(*terms)
+
+
+def consultation_list(user, filters: ListFilters, *, now=None):
+    """The ids of the consultations ``user`` may see that match ``filters``, in
+    ``filters.ordering``: a countable, sliceable sequence for a paginator, whose
+    pages go to ``page_of``. Every list (the API, the queue, home, triage, the
+    dashboard's lists) reads through here, so a filter means the same everywhere.
+
+    Without conditions and newest first, the ids come from the visibility rule's
+    own id sets (``NewestVisibleIds``): the list a person opens most often."""
+    if filters.ordering == NEWEST_FIRST and filters.conditions_only_visibility():
+        return NewestVisibleIds(user)
+    from routing import selectors as routing_selectors
+
+    now = now or timezone.now()
+    queryset = visible_consultations(user)
+    if filters.ids is not None:
+        queryset = queryset.filter(pk__in=filters.ids)
+    if filters.status:
+        queryset = queryset.filter(status__in=filters.status)
+    if filters.office or filters.policy_area:
+        # Slugs to ids from the in-memory maps (no join); an unknown slug by the
+        # join, which finds nothing.
+        maps = routing_selectors.reference_maps()
+        office_id = maps.office_ids.get(filters.office) if filters.office else None
+        if office_id is not None:
+            queryset = queryset.filter(primary_office_id=office_id)
+        elif filters.office:
+            queryset = queryset.filter(primary_office__slug=filters.office)
+        areas = [pk for pk, (slug, _name) in maps.policy_areas.items() if slug == filters.policy_area]
+        if areas:
+            queryset = queryset.filter(policy_area_id__in=areas)
+        elif filters.policy_area:
+            queryset = queryset.filter(policy_area__slug=filters.policy_area)
+    if filters.held_by is not None:
+        queryset = queryset.filter(primary_office_id__in=filters.held_by)
+    if filters.collaborating is not None:
+        collaborating = Collaborator.objects.filter(office_id__in=filters.collaborating)
+        queryset = queryset.filter(pk__in=collaborating.order_by().values("consultation_id"))
+    if filters.prefecture:
+        queryset = queryset.filter(filer__prefecture_id=filters.prefecture)
+    if filters.overdue is True:
+        queryset = queryset.filter(rules.overdue_q(now))
+    elif filters.overdue is False:
+        queryset = queryset.exclude(rules.overdue_q(now))
+    if filters.unassigned:
+        queryset = queryset.filter(assignee__isnull=True)
+    if filters.q.strip():
+        queryset = queryset.filter(search_q(filters.q.strip()))
+    return _ordered(queryset, filters.ordering, now).values_list("id", flat=True)
+
+
+def rows_in_order(user, ids: list[int]) -> list[ConsultationRow]:
+    """List rows of these ids (chosen elsewhere, e.g. by the metrics) that ``user``
+    may see, in this order."""
+    if not ids:
+        return []
+    visible = set(consultation_list(user, ListFilters(ids=tuple(ids), ordering=())))
+    return page_of(user, [pk for pk in ids if pk in visible])
 
 
 def access_consultation(user, pk) -> Consultation:

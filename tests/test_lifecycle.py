@@ -2,7 +2,7 @@
 
 import pytest
 
-from consult.lifecycle import TRANSITIONS, IllegalTransition, Status, allowed_actions, next_status
+from consult.lifecycle import TRANSITIONS, IllegalTransition, Status, next_status
 
 ALL = [status for status, _ in Status.CHOICES]
 EXPECTED = {
@@ -44,9 +44,3 @@ def test_every_pair_of_action_and_status(action, status):
 def test_unknown_actions_are_illegal():
     with pytest.raises(IllegalTransition):
         next_status("teleport", "open")
-
-
-def test_allowed_actions_follow_the_table():
-    assert allowed_actions("resolved") == ["confirm", "auto_close", "reopen"]
-    assert allowed_actions("withdrawn") == []
-    assert set(allowed_actions("open")) == {"accept", "request_info", "resolve", "withdraw", "transfer"}

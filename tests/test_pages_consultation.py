@@ -9,11 +9,11 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from consult import selectors, services
+from consult import services
 from consult.lifecycle import Status
 from consult.models import Consultation, Message
 from consult.services import Upload
-from frontend.views.consultation import available_actions, version_of
+from frontend.views.consultation import version_of
 
 pytestmark = pytest.mark.django_db
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
@@ -175,7 +175,8 @@ def test_the_actions_match_the_role_and_the_status(people, world):
     services.transition(actor=people["maff"], consultation=world, action="accept")
     services.transition(actor=people["maff"], consultation=world, action="request_info", comment="図面を")
     assert actions("maff") == {"resume", "resolve", "transfer", "invite", "reply", "note"}
-    assert actions("matsumoto") == {"reply", "withdraw"}  # the filer resumes by replying
+    # Replying resumes it; the filer may also resume without a reply, as the service allows.
+    assert actions("matsumoto") == {"reply", "resume", "withdraw"}
 
     services.transition(actor=people["maff"], consultation=world, action="resolve", comment="回答します")
     assert actions("matsumoto") == {"confirm", "rate", "reopen", "reply"}  # the filer may rate the answer
@@ -192,12 +193,32 @@ def test_a_withdrawn_consultation_offers_nothing(people, world):
         assert offered(client_for(people[who]).get(page_url(world))) == set(), who
 
 
-def test_available_actions_follow_permissions(people, world):
-    for who in ("matsumoto", "maff", "meti", "secretariat"):
-        c = selectors.access_consultation(people[who], world.pk)
-        standing = services.parties(people[who], c)
-        for action in available_actions(people[who], c):
-            assert standing & services.PERMISSIONS[action], (who, action)
+def test_the_page_offers_exactly_what_the_api_lists(api, people, world):
+    """One rule behind both (consult.rules.allowed_actions), in every status."""
+
+    def same():
+        for who in ("matsumoto", "shizuoka", "maff", "meti", "secretariat"):
+            listed = api(people[who]).get(f"/api/v1/consultations/{world.pk}/").json()["allowed_actions"]
+            assert offered(client_for(people[who]).get(page_url(world))) == set(listed), who
+
+    same()
+    services.transition(actor=people["maff"], consultation=world, action="accept")
+    services.transition(actor=people["maff"], consultation=world, action="request_info", comment="図面を")
+    same()
+    services.transition(actor=people["maff"], consultation=world, action="resolve", comment="回答します")
+    same()
+    services.transition(actor=people["matsumoto"], consultation=world, action="confirm")
+    same()
+
+
+def test_the_filer_resumes_without_replying(people, world):
+    services.transition(actor=people["maff"], consultation=world, action="request_info", comment="図面を")
+    client = client_for(people["matsumoto"])
+    assert "電話などで回答済みのときは" in client.get(page_url(world)).content.decode()  # the filer's own hint
+    response = client.post(action_url(world, "resume"), follow=True)
+    assert response.redirect_chain == [(page_url(world), 302)]
+    assert reload(world).status == Status.IN_PROGRESS
+    assert "電話などで回答済みのときは" not in response.content.decode()  # offered only while waiting
 
 
 # --- each action through its form ---------------------------------------------------------------

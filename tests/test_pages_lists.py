@@ -191,7 +191,8 @@ def test_queue_filters(client, people, file):
     assert ids(status="in_progress") == {accepted.pk}
     assert ids(overdue="on") == {overdue.pk}
     assert ids(unassigned="on") == {open_one.pk, overdue.pk, other_area.pk}
-    assert ids(q="ドローン") == {open_one.pk}
+    assert ids(q="ドローンの") == {open_one.pk}
+    assert ids(q="農薬散布") == active  # the body too, as on the API (consult.selectors.search_q)
     assert ids(q=accepted.reference) == {accepted.pk}
     assert ids(policy_area="other") == {other_area.pk}
     assert ids(policy_area="smart-agri", unassigned="on", overdue="on") == {overdue.pk}
@@ -446,3 +447,17 @@ def test_secretariat_home_queries_do_not_grow_with_rows(client, people, file):
     few = count_queries(client, "/")
     _many(file, people["matsumoto"], 12)
     assert count_queries(client, "/") == few
+
+
+def test_q_finds_the_same_on_the_queue_and_the_api(client, people, file, api):
+    drone = file(people["matsumoto"], title="ドローンの相談", body="散布の補助について")
+    cashless = file(people["matsumoto"], title="直売所の決済", body="キャッシュレス決済の導入")
+    file(people["matsumoto"], title="別件", body="ほかのこと")
+    client = signed_in(client, people["maff"])
+    for text in ("ドローン", "キャッシュレス", "補助", cashless.reference, cashless.reference[-6:], "該当なし"):
+        on_the_page = set(row_ids(client.get("/queue/", {"q": text, "status": "all"})))
+        on_the_api = {
+            row["id"] for row in api(people["maff"]).get("/api/v1/consultations/", {"q": text}).json()["results"]
+        }
+        assert on_the_page == on_the_api, text
+    assert set(row_ids(client.get("/queue/", {"q": "散布"}))) == {drone.pk}  # the body

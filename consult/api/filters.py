@@ -1,45 +1,49 @@
 import django_filters
-from django.db.models import Q
-from django.utils import timezone
+from django_filters.utils import translate_validation
+from rest_framework.exceptions import ValidationError
 
 from consult.lifecycle import Status
 from consult.models import Consultation
-
-ORDERINGS = ["created_at", "updated_at", "first_response_due_at", "resolution_due_at", "reference", "status"]
+from consult.selectors import NEWEST_FIRST, ORDERINGS, ListFilters
 
 
 class ConsultationFilter(django_filters.FilterSet):
-    status = django_filters.CharFilter(method="filter_status", help_text="状態（カンマ区切りで複数）")
+    """The list's query parameters (API.md), parsed and validated here and
+    described in the schema; ``consult.selectors.consultation_list`` applies them,
+    as it does for every list page."""
+
+    status = django_filters.CharFilter(method="parsed", help_text="状態（カンマ区切りで複数）")
     office = django_filters.CharFilter(field_name="primary_office__slug", help_text="担当部局のスラッグ")
     policy_area = django_filters.CharFilter(field_name="policy_area__slug")
     prefecture = django_filters.CharFilter(field_name="filer__prefecture_id", help_text="提出団体の都道府県コード")
-    overdue = django_filters.BooleanFilter(method="filter_overdue", help_text="期限切れのみ（true）／除く（false）")
-    q = django_filters.CharFilter(method="filter_text", help_text="件名・本文・受付番号")
+    overdue = django_filters.BooleanFilter(method="parsed", help_text="期限切れのみ（true）／除く（false）")
+    q = django_filters.CharFilter(method="parsed", help_text="件名・本文・受付番号")
     ordering = django_filters.OrderingFilter(fields=[(name, name) for name in ORDERINGS])
 
     class Meta:
         model = Consultation
         fields: list[str] = []
 
-    def filter_status(self, queryset, name, value):
-        statuses = [part.strip() for part in value.split(",") if part.strip()]
+    def parsed(self, queryset, name, value):
+        return queryset  # applied by consultation_list, never here
+
+    def list_filters(self) -> ListFilters:
+        """The parameters as the selector's filters, or a 400 naming the field."""
+        if not self.is_valid():
+            raise translate_validation(self.errors)
+        data = self.form.cleaned_data
+        statuses = tuple(part.strip() for part in (data.get("status") or "").split(",") if part.strip())
         unknown = [s for s in statuses if s not in Status.LABELS]
         if unknown:
-            from rest_framework.exceptions import ValidationError
-
             raise ValidationError(
                 {"status": [f"unknown status {', '.join(unknown)}; one of {', '.join(Status.LABELS)}"]}
             )
-        return queryset.filter(status__in=statuses)
-
-    def filter_overdue(self, queryset, name, value):
-        now = timezone.now()
-        late = Q(first_responded_at__isnull=True, first_response_due_at__lt=now) | Q(resolution_due_at__lt=now)
-        running = Q(status__in=[Status.TRIAGE, Status.OPEN, Status.IN_PROGRESS])
-        return queryset.filter(running & late) if value else queryset.exclude(running & late)
-
-    def filter_text(self, queryset, name, value):
-        value = value.strip()
-        if not value:
-            return queryset
-        return queryset.filter(Q(reference__iexact=value) | Q(title__icontains=value) | Q(body__icontains=value))
+        return ListFilters(
+            status=statuses,
+            office=data.get("office") or "",
+            policy_area=data.get("policy_area") or "",
+            prefecture=data.get("prefecture") or "",
+            overdue=data.get("overdue"),
+            q=(data.get("q") or "").strip(),
+            ordering=tuple(data.get("ordering") or ()) or NEWEST_FIRST,
+        )

@@ -3,8 +3,8 @@ from django.utils.translation import gettext
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from consult import services
-from consult.lifecycle import Status, allowed_actions
+from consult import rules, services
+from consult.lifecycle import Status
 from consult.models import Attachment, Consultation, Event, Message, Urgency
 from routing import selectors as routing_selectors
 
@@ -39,17 +39,6 @@ class ConsultationRoutingSerializer(serializers.Serializer):
     explanation = serializers.CharField()
     explanation_en = serializers.CharField()
     triage_reason = serializers.CharField()
-
-
-def is_overdue(consultation: Consultation, now) -> bool:
-    if consultation.status not in Status.ACTIVE or consultation.status == Status.AWAITING_FILER:
-        return False
-    first_late = (
-        consultation.first_responded_at is None
-        and consultation.first_response_due_at is not None
-        and consultation.first_response_due_at < now
-    )
-    return first_late or (consultation.resolution_due_at is not None and consultation.resolution_due_at < now)
 
 
 def _maps(serializer):
@@ -102,7 +91,7 @@ class ConsultationSerializer(serializers.ModelSerializer):
         return routing_json(obj, _maps(self))
 
     def get_overdue(self, obj) -> bool:
-        return is_overdue(obj, self.context.get("now") or timezone.now())
+        return rules.is_overdue(obj, self.context.get("now") or timezone.now())
 
 
 def _time(value, tz=None):
@@ -159,7 +148,7 @@ def consultation_row(obj, maps, now) -> dict:
         "closed_at": _time(obj.closed_at, tz),
         "withdrawn_at": _time(obj.withdrawn_at, tz),
         "transfer_count": obj.transfer_count,
-        "overdue": is_overdue(obj, now),
+        "overdue": rules.is_overdue(obj, now),
         "created_at": _time(obj.created_at, tz),
         "updated_at": _time(obj.updated_at, tz),
     }
@@ -227,18 +216,8 @@ class ConsultationDetailSerializer(ConsultationSerializer):
 
 
 def actions_for(user, obj: Consultation) -> list[str]:
-    """What the viewer may do now (status allows it and the role may)."""
-    standing = services.parties(user, obj)
-    actions = [
-        action
-        for action in allowed_actions(obj.status)
-        if action != "auto_close" and standing & services.PERMISSIONS[action]
-    ]
-    if obj.status != Status.WITHDRAWN:
-        actions += [a for a in ("reply", "note", "invite") if standing & services.PERMISSIONS[a]]
-    if obj.status in services.RATABLE and standing & services.PERMISSIONS["rate"]:
-        actions.append("rate")
-    return actions
+    """What the viewer may do now (``consult.rules.allowed_actions``)."""
+    return rules.allowed_actions(services.parties(user, obj), obj.status)
 
 
 def attachment_row(obj: Attachment, tz) -> dict:

@@ -13,10 +13,11 @@ from django.utils.translation import gettext as _
 from accounts.models import Role, User
 from routing import selectors as routing_selectors
 
-from .. import selectors
+from .. import rules, selectors
 from ..lifecycle import IllegalTransition, Status, next_status
 from ..models import Consultation, Event, Message, MessageKind
 from ..permissions import office_of, parties, require
+from ..rules import RATABLE
 from .common import Result, _locked, _record, _schedule, _target_seconds, calendar_of
 
 AUTO_CLOSE_BUSINESS_DAYS = 5
@@ -154,18 +155,14 @@ def escalate(*, actor: User, consultation: Consultation, now: datetime.datetime 
         raise PermissionDenied(_("エスカレーションは事務局のみ行えます"))
     if consultation.status in Status.FINISHED or consultation.paused_since is not None:
         raise ValidationError(_("完了した相談や相談者の回答待ちの相談はエスカレーションできません"))
-    first_due, resolution_due = consultation.first_response_due_at, consultation.resolution_due_at
-    if consultation.first_responded_at is None and first_due is not None and first_due <= now:
-        deadline_kind, deadline = "first_response", first_due
-    elif resolution_due is not None and resolution_due <= now:
-        deadline_kind, deadline = "resolution", resolution_due
+    if rules.late(consultation, rules.FIRST, now):
+        deadline_kind, deadline = "first_response", consultation.first_response_due_at
+    elif rules.late(consultation, rules.RESOLUTION, now):
+        deadline_kind, deadline = "resolution", consultation.resolution_due_at
     else:
         raise ValidationError(_("期限を過ぎていない相談はエスカレーションできません"))
     data = {"deadline_kind": deadline_kind, "deadline": deadline.isoformat(), "by": "secretariat"}
     return _record(consultation, "escalated", actor=actor, now=now, data=data)
-
-
-RATABLE = frozenset({Status.RESOLVED, Status.CLOSED})
 
 
 @transaction.atomic

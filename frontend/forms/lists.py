@@ -39,7 +39,7 @@ class QueueFilterForm(forms.Form):
     status = forms.ChoiceField(label=_("状態"), required=False)
     office = forms.ChoiceField(label=_("部局"), required=False)
     policy_area = forms.ChoiceField(label=_("施策分野"), required=False)
-    q = forms.CharField(label=_("キーワード（件名・受付番号）"), required=False, max_length=200)
+    q = forms.CharField(label=_("キーワード（件名・本文・受付番号）"), required=False, max_length=200)
     overdue = forms.BooleanField(label=_("期限超過のみ"), required=False)
     unassigned = forms.BooleanField(label=_("未割当のみ"), required=False)
     sort = forms.ChoiceField(choices=[(s, s) for s in SORTS], required=False, widget=forms.HiddenInput)

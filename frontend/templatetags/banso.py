@@ -11,12 +11,12 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from config.i18n import english
+from consult import rules
 from consult.lifecycle import Status
 
 register = template.Library()
 
 WEEKDAYS_JA = "月火水木金土日"
-DUE_SOON_SECONDS = 4 * 3600  # half a business day
 
 
 @register.inclusion_tag("frontend/includes/status_tag.html")
@@ -74,33 +74,31 @@ def describe_business_seconds(seconds: int, day_seconds: int) -> str:
 
 @register.inclusion_tag("frontend/includes/due.html", takes_context=True)
 def due(context, consultation, which: str = "first"):
-    """A deadline with the business time left, 'overdue' or 'paused' in words."""
+    """A deadline with the business time left, 'overdue' or 'paused' in words
+    (overdue as ``consult.rules`` decides it, for this one deadline)."""
     from consult.services import calendar_of
 
-    status = consultation.status
-    if which == "first":
-        at = consultation.first_response_due_at
-        done = consultation.first_responded_at is not None
-    else:
-        at = consultation.resolution_due_at
-        done = status in Status.FINISHED
+    which = rules.FIRST if which == "first" else rules.RESOLUTION
+    at = rules.deadline_of(consultation, which)
+    answered = which == rules.FIRST and consultation.first_responded_at is not None
     state, left = "none", ""
     if at is None:
         state = "none"
-    elif done or status in Status.FINISHED:
+    elif answered or consultation.status in Status.FINISHED:
         state = "done"
-    elif status == Status.AWAITING_FILER:
-        state = "paused"
+    elif not rules.deadline_counts(consultation, which):
+        state = "paused"  # awaiting the filer
     else:
         calendar = calendar_of(consultation)
         now = context.get("now") or timezone.now()
         seconds = business_seconds_left(calendar, at, now)
-        if now >= at:
+        passed = rules.passed(at, now)
+        if passed:
             seconds = min(seconds, -1)
         left = describe_business_seconds(seconds, calendar.day_seconds)
         # Past the instant itself is overdue, as the figures count it, even when no
         # business time is left between (a deadline at 17:15 seen that evening).
-        state = "overdue" if now >= at else "soon" if seconds <= DUE_SOON_SECONDS else "ok"
+        state = "overdue" if passed else "soon" if seconds <= rules.DUE_SOON_SECONDS else "ok"
     return {"at": at, "state": state, "left": left}
 
 

@@ -20,8 +20,8 @@ from django.views.decorators.http import require_GET, require_POST
 from accounts.models import Role
 from accounts.selectors import OFFICE_IDS_ATTRIBUTE, office_ids_of
 from config.i18n import localised
-from consult import selectors, services
-from consult.lifecycle import TRANSITIONS, IllegalTransition, Status
+from consult import rules, selectors, services
+from consult.lifecycle import IllegalTransition, Status
 from consult.models import MessageKind
 from frontend.forms import consultation as forms
 from routing import selectors as routing_selectors
@@ -30,12 +30,6 @@ from .common import add_service_errors, page_for
 from .listing import Names
 
 POLL_SECONDS = 10
-
-# The order in which the page offers the actions (reply and note have their own place).
-ACTION_ORDER = ("accept", "resume", "request_info", "resolve", "confirm", "rate", "reopen", "transfer", "invite",
-                "withdraw")  # fmt: skip
-# Actions that do not depend on the status (other than a withdrawn consultation taking no more).
-FREE_ACTIONS = ("reply", "note", "invite")
 
 MESSAGE_KINDS = {
     MessageKind.REPLY: gettext_lazy("返信"),
@@ -92,29 +86,6 @@ def _access(request, pk: int):
     if user.role == Role.LIAISON and getattr(user, OFFICE_IDS_ATTRIBUTE, None) is None:
         setattr(user, OFFICE_IDS_ATTRIBUTE, office_ids_of(user))
     return selectors.access_consultation(user, pk)
-
-
-def available_actions(user, consultation) -> list[str]:
-    """What the viewer may do now: the role may (PERMISSIONS) and the lifecycle
-    allows it from the current status (TRANSITIONS)."""
-    standing = services.parties(user, consultation)
-    status = consultation.status
-    actions = []
-    for action in (*ACTION_ORDER, "reply", "note"):
-        if not standing & services.PERMISSIONS[action]:
-            continue
-        if action in FREE_ACTIONS:
-            if status == Status.WITHDRAWN:
-                continue
-        elif action == "rate":
-            if status not in services.RATABLE:
-                continue
-        elif status not in TRANSITIONS[action].sources:
-            continue
-        if action == "resume" and not standing - {"filer"}:
-            continue  # the filer resumes by replying
-        actions.append(action)
-    return actions
 
 
 def version_of(consultation) -> int:
@@ -207,7 +178,8 @@ def _blank_forms(consultation, actions, bound: dict) -> dict:
 
 def _render(request, consultation, *, bound=None, status=200, problem=""):
     bound = bound or {}
-    actions = available_actions(request.user, consultation)
+    standing = services.parties(request.user, consultation)
+    actions = rules.allowed_actions(standing, consultation.status)
     action_forms = _blank_forms(consultation, actions, bound)
     context = _view_data(request, consultation)
     context.update(
@@ -218,7 +190,7 @@ def _render(request, consultation, *, bound=None, status=200, problem=""):
             "error_forms": [form for form in bound.values() if form.errors],
             "problem": problem,
             "shown_status": consultation.status,
-            "viewer_is_filer": "filer" in services.parties(request.user, consultation),
+            "viewer_is_filer": "filer" in standing,
         }
     )
     return render(request, "frontend/consultation/page.html", context, status=status)
@@ -291,7 +263,7 @@ def act(request, pk: int, action: str):
     form_class = forms.FORMS.get(action)
     if form_class is None:
         raise Http404
-    if not services.parties(request.user, consultation) & services.PERMISSIONS[action]:
+    if not rules.may(services.parties(request.user, consultation), action):
         return _render(request, consultation, status=403, problem=_("この操作を行う権限がありません。"))
     kwargs = {}
     if issubclass(form_class, forms.OfficeForm):

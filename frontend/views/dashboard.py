@@ -26,6 +26,7 @@ from django.utils.translation import gettext_lazy, pgettext
 from django.views.decorators.http import require_POST
 
 from config.i18n import localised
+from consult import rules
 from consult import selectors as consult_selectors
 from consult import services as consult_services
 from metrics import dashboard, selectors
@@ -247,13 +248,14 @@ def dashboard_page(request):
     rows = dashboard.sort_rows(found["table"], sort=sort, descending=descending)
     overdue_ids = found["overdue"]
     period_end = dashboard.selectors.period_end(start, end, found["as_of"])
-    overdue_rows = _rows_of(request.user, overdue_ids[:OVERDUE_LIMIT])
+    overdue_rows = consult_selectors.rows_in_order(request.user, overdue_ids[:OVERDUE_LIMIT])
     maps = routing_selectors.reference_maps()
     for row in overdue_rows:
         office = maps.offices.get(row.primary_office_id)
         row.office_name = office.name if office else _("振り分け待ち（部局未定）")
-        row.passed = "first" if row.first_responded_at is None and row.first_response_due_at and (
-            row.first_response_due_at <= found["as_of"]
+        # Which deadline it had passed: the first response's until answered, else the resolution's.
+        row.passed = "first" if row.first_responded_at is None and rules.passed(
+            row.first_response_due_at, found["as_of"]
         ) else "resolution"  # fmt: skip
     for week in trend:
         week["percent"] = None if week["sla_met_ratio"] is None else round(week["sla_met_ratio"] * 100, 1)
@@ -325,14 +327,6 @@ def table_csv(request):
 # --- the consultations behind a cell --------------------------------------------------------------
 
 
-def _rows_of(user, ids: list[int]):
-    """List rows of these ids through the visibility rule, in this order."""
-    if not ids:
-        return []
-    visible = set(consult_selectors.visible_consultations(user).filter(pk__in=ids).values_list("pk", flat=True))
-    return consult_selectors.page_of(user, [pk for pk in ids if pk in visible])
-
-
 def _group_label(group_by: str, key: str) -> str | None:
     if group_by == "all":
         return _("全体")
@@ -380,7 +374,7 @@ def _list_rows(user, figure_rows: list[tuple], now) -> list:
     """List rows for rollup rows ``(consultation_id, first_hours, target, due, withdrawn)``."""
     maps = routing_selectors.reference_maps()
     by_id = {row[0]: row for row in figure_rows}
-    rows = _rows_of(user, [row[0] for row in figure_rows])
+    rows = consult_selectors.rows_in_order(user, [row[0] for row in figure_rows])
     for row in rows:
         _pk, hours, target, due, withdrawn = by_id[row.id]
         office = maps.offices.get(row.primary_office_id)

@@ -43,7 +43,6 @@ def home(request):
 def staff_home(request):
     """The local government's consultations (as filer or co-filer), in three groups."""
     user = request.user
-    visible = selectors.visible_consultations(user)
     sections = []
     for key, statuses, order, per_page in (
         # Longest waiting first: the filer is the one holding things up.
@@ -51,7 +50,7 @@ def staff_home(request):
         ("active", ACTIVE, ("-id",), ACTIVE_PER_PAGE),
         ("finished", FINISHED, ("-updated_at", "-id"), FINISHED_PER_PAGE),
     ):
-        ids = visible.filter(status__in=statuses).order_by(*order).values_list("id", flat=True)
+        ids = selectors.consultation_list(user, selectors.ListFilters(status=statuses, ordering=order))
         page = page_of_ids(ids, per_page, request.GET.get(key))
         sections.append({"key": key, "page": page, "query": query_without(request, key)})
     # The rows of all three groups in one read.
@@ -78,7 +77,7 @@ def secretariat_home(request):
     visible = selectors.visible_consultations(user)
     counts = dict(visible.order_by().values_list("status").annotate(n=Count("id")))
     by_status = [{"status": status, "label": label, "count": counts.get(status, 0)} for status, label in Status.CHOICES]
-    newest = list(selectors.visible_ids_newest_first(user, SECRETARIAT_NEWEST)[:SECRETARIAT_NEWEST])
+    newest = list(selectors.consultation_list(user, selectors.ListFilters())[:SECRETARIAT_NEWEST])
     return render(
         request,
         "frontend/home/secretariat.html",

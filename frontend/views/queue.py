@@ -6,7 +6,6 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Case, F, IntegerField, Q, Value, When
 from django.http import Http404, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import path, reverse
@@ -18,7 +17,6 @@ from django.views.decorators.http import require_POST
 from accounts.selectors import office_ids_of
 from consult import selectors, services
 from consult.lifecycle import IllegalTransition, Status
-from consult.models import Collaborator
 from frontend.forms.lists import (
     SCOPE_COLLABORATING,
     SORT_DUE,
@@ -29,71 +27,44 @@ from frontend.forms.lists import (
     STATUS_ALL,
     QueueFilterForm,
 )
-from frontend.templatetags.banso import DUE_SOON_SECONDS
-from routing import selectors as routing_selectors
 
 from .common import page_for
 from .listing import Names, named, page_of_ids, query_without
 
 PER_PAGE = 50
 WORKING = (Status.OPEN, Status.IN_PROGRESS, Status.AWAITING_FILER)
-# The SLA clock runs in these (it pauses in awaiting_filer): the same rule as the API's overdue filter.
-RUNNING = (Status.TRIAGE, Status.OPEN, Status.IN_PROGRESS)
 REPORT_KEY = "banso_queue_accept_report"
 
+# The queue's orders as consultation_list's terms. The default puts what is late
+# or nearly late first (consult.rules), then the earlier first-response deadline.
+ORDERINGS = {
+    SORT_NEWEST: ("-created_at", "-id"),
+    SORT_OLDEST: ("created_at", "id"),
+    SORT_RESOLUTION: ("resolution_due_at", "created_at", "id"),
+    SORT_DUE: ("lateness", "first_response_due_at", "created_at", "id"),
+}
 
-def late_by(instant) -> Q:
-    """A running consultation with a deadline not met before ``instant``."""
-    late = Q(first_responded_at__isnull=True, first_response_due_at__lt=instant) | Q(resolution_due_at__lt=instant)
-    return Q(status__in=RUNNING) & late
 
-
-def filtered(user, offices: list[int], filters: dict, names: Names, now):
-    """The ids of the queue's consultations, filtered and in the chosen order."""
-    queryset = selectors.visible_consultations(user)
-    chosen = [filters["office"]] if filters["office"] in offices else offices
-    if filters["scope"] == SCOPE_COLLABORATING:
-        queryset = queryset.filter(
-            pk__in=Collaborator.objects.filter(office_id__in=chosen).order_by().values("consultation_id")
-        )
-    else:
-        queryset = queryset.filter(primary_office_id__in=chosen)
+def list_filters(offices: list[int], filters: dict) -> selectors.ListFilters:
+    """The queue's form choices as the list selector's filters."""
+    chosen = (filters["office"],) if filters["office"] in offices else tuple(offices)
+    collaborating = filters["scope"] == SCOPE_COLLABORATING
     if filters["status"] == STATUS_ACTIVE:
-        queryset = queryset.filter(status__in=WORKING)
-    elif filters["status"] != STATUS_ALL:
-        queryset = queryset.filter(status=filters["status"])
-    if filters["policy_area"]:
-        ids = [pk for pk, (slug, _name) in names.maps.policy_areas.items() if slug == filters["policy_area"]]
-        queryset = queryset.filter(policy_area_id__in=ids)
-    if filters["overdue"]:
-        queryset = queryset.filter(late_by(now))
-    if filters["unassigned"]:
-        queryset = queryset.filter(assignee__isnull=True)
-    if filters["q"]:
-        queryset = queryset.filter(Q(title__icontains=filters["q"]) | Q(reference__icontains=filters["q"]))
-
-    sort = filters["sort"]
-    if sort == SORT_NEWEST:
-        order = ["-created_at", "-id"]
-    elif sort == SORT_OLDEST:
-        order = ["created_at", "id"]
-    elif sort == SORT_RESOLUTION:
-        order = [F("resolution_due_at").asc(nulls_last=True), "created_at", "id"]
+        statuses = WORKING
+    elif filters["status"] == STATUS_ALL:
+        statuses = ()
     else:
-        # Due soon = at most half a business day left, as the deadline tag says it
-        # (on the default calendar: office closures differ by a few days a year at most).
-        calendar = routing_selectors.office_calendar(None)
-        soon_at = calendar.instant_at(calendar.position(now) + DUE_SOON_SECONDS)
-        queryset = queryset.annotate(
-            urgency_rank=Case(
-                When(late_by(now), then=Value(0)),
-                When(late_by(soon_at), then=Value(1)),
-                default=Value(2),
-                output_field=IntegerField(),
-            )
-        )
-        order = ["urgency_rank", F("first_response_due_at").asc(nulls_last=True), "created_at", "id"]
-    return queryset.order_by(*order).values_list("id", flat=True)
+        statuses = (filters["status"],)
+    return selectors.ListFilters(
+        status=statuses,
+        held_by=None if collaborating else chosen,
+        collaborating=chosen if collaborating else None,
+        policy_area=filters["policy_area"],
+        overdue=True if filters["overdue"] else None,
+        unassigned=filters["unassigned"],
+        q=filters["q"],
+        ordering=ORDERINGS.get(filters["sort"], ORDERINGS[SORT_DUE]),
+    )
 
 
 def sort_links(request, current: str) -> dict:
@@ -125,7 +96,8 @@ def queue(request):
     )
     filters = form.filters()
     now = timezone.now()
-    page = page_of_ids(filtered(user, offices, filters, names, now), PER_PAGE, request.GET.get("page"))
+    ids = selectors.consultation_list(user, list_filters(offices, filters), now=now)
+    page = page_of_ids(ids, PER_PAGE, request.GET.get("page"))
     rows = named(selectors.page_of(user, page.ids), names)
     holding = set(offices)
     for row in rows:

@@ -120,11 +120,8 @@ def triage(request):
                     }
                 )
 
-    ids = (
-        selectors.visible_consultations(user)
-        .filter(status=Status.TRIAGE)
-        .order_by("created_at", "id")
-        .values_list("id", flat=True)
+    ids = selectors.consultation_list(
+        user, selectors.ListFilters(status=(Status.TRIAGE,), ordering=("created_at", "id"))
     )
     page = page_of_ids(ids, PER_PAGE, request.GET.get("page"))
     names = Names()
