@@ -31,6 +31,7 @@ from .second_factor import (
     setup_required_answer,
 )
 from .selectors import OFFICE_IDS_ATTRIBUTE, office_ids_of
+from .services import revoke_tokens
 
 # last_used_at is written at most this often per token (a write per call would
 # cost more than the call).
@@ -90,8 +91,7 @@ class CachedTokenAuthentication(TokenAuthentication):
         auth_token, offices, missing = entry
         now = timezone.now()
         if auth_token.expiry is not None and auth_token.expiry <= now:
-            ApiToken.objects.filter(pk=auth_token.pk).delete()
-            forget_token(digest)
+            revoke_tokens(user=auth_token.user, token_id=auth_token.pk)
             raise exceptions.AuthenticationFailed(
                 _("トークンの有効期限が切れました。新しいトークンを発行してください。")
             )
@@ -100,11 +100,10 @@ class CachedTokenAuthentication(TokenAuthentication):
             raise exceptions.AuthenticationFailed(_("User inactive or deleted."))
         if missing:
             raise SecondFactorRequired()
-        if auth_token.last_used_at is None or now - auth_token.last_used_at >= LAST_USED_RESOLUTION:
+        # At most one write per token and LAST_USED_RESOLUTION (the cached entry
+        # is left alone: putting it back could revive a token revoked meanwhile).
+        if cache.add("api-token-used:" + digest, 1, int(LAST_USED_RESOLUTION.total_seconds())):
             ApiToken.objects.filter(pk=auth_token.pk).update(last_used_at=now)
-            auth_token.last_used_at = now
-            if seconds:
-                cache.set(cache_key, entry, seconds)
         # This user object lives for this request only: its offices may be
         # remembered on it (accounts.selectors.office_ids_of reads them back).
         setattr(user, OFFICE_IDS_ATTRIBUTE, offices)

@@ -212,7 +212,16 @@ def test_a_liaison_signs_in_with_the_code_of_the_demo_secret(open_as):
     page.get_by_role("button", name="確認してログイン").click()
     page.wait_for_url("**/queue/")
     assert "関東 農子" in page.locator("header").inner_text()
+
+    from accounts.services import issue_token
+
+    issued = issue_token(user=user(MAFF))
     page.goto(page.url.split("/queue/")[0] + "/accounts/tokens/")
+    assert issued.key not in page.content()
+    check_page(page, "api-tokens")
+    page.get_by_role("button", name="すべてのトークンを無効にする").click()
+    page.wait_for_load_state()
+    assert "1件のトークンを無効にしました" in page.locator(".notification-banner").inner_text()
     check_page(page, "api-tokens-empty")
 
 
