@@ -3,7 +3,8 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
 
-from .models import OfficeMembership, User
+from . import services
+from .models import ApiToken, OfficeMembership, User
 
 
 class MembershipInline(admin.TabularInline):
@@ -52,3 +53,28 @@ class UserAdmin(DjangoUserAdmin):
         ),
     ]
     filter_horizontal = ["groups"]
+
+
+@admin.register(ApiToken)
+class ApiTokenAdmin(admin.ModelAdmin):
+    """Who holds a token and until when; never the key or anything derived from
+    it (knox stores a digest, which is not shown either). Deleting one revokes it."""
+
+    list_display = ["user", "created", "expiry", "last_used_at"]
+    list_select_related = ["user"]
+    search_fields = ["user__email", "user__display_name"]
+    fields = ["user", "created", "expiry", "last_used_at"]
+    readonly_fields = fields
+
+    def has_add_permission(self, request, obj=None):
+        return False  # tokens are issued by the token endpoint, to their owner
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def delete_model(self, request, obj):
+        services.revoke_tokens(user=obj.user, token_id=obj.pk)
+
+    def delete_queryset(self, request, queryset):
+        for token in queryset.select_related("user"):
+            services.revoke_tokens(user=token.user, token_id=token.pk)

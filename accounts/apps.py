@@ -6,5 +6,6 @@ class AccountsConfig(AppConfig):
     verbose_name = "利用者 (accounts)"
 
     def ready(self):
-        # Connects the signals that keep cached API tokens fresh, in every process.
-        from . import authentication  # noqa: F401
+        # Token revocation and the token cache's invalidation, in every process.
+        # And the token's description in the OpenAPI schema.
+        from . import schema, signals  # noqa: F401

@@ -9,6 +9,7 @@ from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, Permis
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
+from knox.models import AbstractAuthToken
 
 
 class Role(models.TextChoices):
@@ -106,3 +107,24 @@ class OfficeMembership(models.Model):
     def __str__(self) -> str:
         lead = "（責任者）" if self.is_lead else ""
         return f"{self.user.display_name} — {self.office}{lead}"
+
+
+class ApiToken(AbstractAuthToken):
+    """An API token, stored as knox stores it: only a digest of the key, and an expiry.
+
+    The key itself is shown once, when it is issued. A plain id (instead of
+    knox's digest as primary key) names a token on the token page and in the
+    admin without showing anything derived from the key.
+    """
+
+    id = models.BigAutoField(primary_key=True)
+    digest = models.CharField(max_length=128, unique=True)
+    last_used_at = models.DateTimeField("最終利用日時", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "APIトークン"
+        verbose_name_plural = "APIトークン"
+        ordering = ["-created"]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} / {self.created:%Y-%m-%d %H:%M}"

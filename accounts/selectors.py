@@ -13,3 +13,10 @@ def office_ids_of(user) -> list[int]:
     if known is not None:
         return list(known)
     return list(OfficeMembership.objects.filter(user_id=user.pk).values_list("office_id", flat=True))
+
+
+def tokens_of(user):
+    """The user's API tokens, newest first (their keys are not stored: digests only)."""
+    from .models import ApiToken
+
+    return ApiToken.objects.filter(user_id=user.pk).order_by("-created")

@@ -1,14 +1,19 @@
 """Writes for accounts. Views, API, admin and commands call these."""
 
+import dataclasses
+import datetime
+import logging
 from collections.abc import Iterable
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from rest_framework.authtoken.models import Token
+from django.utils import timezone
 
 from routing.models import LocalGovernment, Office
 
-from .models import OfficeMembership, Role, User
+from .models import ApiToken, OfficeMembership, Role, User
+
+log = logging.getLogger(__name__)
 
 
 @transaction.atomic
@@ -75,7 +80,61 @@ def _ensure_allauth_email(user: User) -> None:
     EmailAddress.objects.update_or_create(user=user, email=user.email, defaults={"verified": True, "primary": True})
 
 
-def issue_token(*, user: User) -> Token:
-    """The user's API token (one per user; created on first use)."""
-    token, _ = Token.objects.get_or_create(user=user)
-    return token
+@dataclasses.dataclass(frozen=True)
+class IssuedToken:
+    """A new API token: ``key`` is shown to its owner once and stored nowhere."""
+
+    key: str
+    token: ApiToken
+
+    @property
+    def expires_at(self) -> datetime.datetime | None:
+        return self.token.expiry
+
+
+@transaction.atomic
+def issue_token(*, user: User) -> IssuedToken:
+    """A new API token for the user (knox: only its digest is stored; it expires
+    after ``BANSO_TOKEN_TTL_DAYS``). The user's expired tokens are removed."""
+    ApiToken.objects.filter(user=user, expiry__lte=timezone.now()).delete()
+    token, key = ApiToken.objects.create(user=user)
+    log.info("API token %s issued to user %s", token.pk, user.pk)
+    return IssuedToken(key=key, token=token)
+
+
+@transaction.atomic
+def revoke_tokens(*, user: User, token_id: int | None = None) -> int:
+    """Revoke (delete) one of the user's tokens, or all of them. Returns how many.
+
+    A token that is not the user's is simply not found (nothing is revoked)."""
+    tokens = ApiToken.objects.filter(user_id=user.pk)
+    if token_id is not None:
+        tokens = tokens.filter(pk=token_id)
+    count, _ = tokens.delete()
+    if count:
+        log.info("%s API token(s) of user %s revoked", count, user.pk)
+    return count
+
+
+@transaction.atomic
+def activate_totp(*, user: User, secret: str) -> None:
+    """Give the user a TOTP authenticator with this base32 secret (and recovery
+    codes), stored as allauth stores them (the secret encrypted by the MFA
+    adapter). Idempotent: an existing TOTP authenticator takes this secret.
+
+    People activate TOTP on allauth's page; this is for the demo accounts and tests.
+    """
+    from allauth.mfa.models import Authenticator
+    from allauth.mfa.recovery_codes.internal.auth import RecoveryCodes
+    from allauth.mfa.utils import decrypt, encrypt
+
+    from .second_factor import HAS_SECOND_FACTOR
+
+    existing = Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).first()
+    if existing is None:
+        Authenticator.objects.create(user=user, type=Authenticator.Type.TOTP, data={"secret": encrypt(secret)})
+    elif decrypt(existing.data["secret"]) != secret:
+        existing.data = {**existing.data, "secret": encrypt(secret)}
+        existing.save(update_fields=["data"])
+    RecoveryCodes.activate(user)
+    setattr(user, HAS_SECOND_FACTOR, True)

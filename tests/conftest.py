@@ -2,6 +2,36 @@ import pytest
 from django.core.management import call_command
 
 
+def pytest_configure(config):
+    config.addinivalue_line(
+        "markers",
+        "without_second_factor: users the test creates in a required role get no TOTP (tests/second_factor.py)",
+    )
+
+
+@pytest.fixture(autouse=True)
+def _second_factor_for_required_roles(request):
+    """Liaisons and the secretariat must use a second factor: every such user a
+    test creates (factories, upsert_user, seed_demo) gets TOTP with the demo secret."""
+    if request.node.get_closest_marker("without_second_factor"):
+        yield
+        return
+    from django.db.models.signals import post_save
+
+    from accounts.models import User
+    from accounts.second_factor import second_factor_missing
+
+    from .second_factor import with_totp
+
+    def give(sender, instance, raw=False, **kwargs):
+        if not raw and second_factor_missing(instance):
+            with_totp(instance)
+
+    post_save.connect(give, sender=User, dispatch_uid="tests-second-factor")
+    yield
+    post_save.disconnect(sender=User, dispatch_uid="tests-second-factor")
+
+
 @pytest.fixture(scope="session")
 def django_db_setup(django_db_setup, django_db_blocker):
     """Load the real reference data once per test database; each test then

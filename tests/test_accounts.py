@@ -8,6 +8,8 @@ from accounts.models import OfficeMembership, Role, User
 from accounts.services import upsert_user
 from routing.models import LocalGovernment, Office
 
+from .second_factor import DEMO_TOTP_SECRET, sign_in, totp_code
+
 pytestmark = pytest.mark.django_db
 PASSWORD = "banso-demo-2026"
 DEMO_EMAILS = [
@@ -39,6 +41,7 @@ def test_seed_demo_creates_one_account_per_role_and_is_idempotent(demo_accounts,
     assert User.objects.count() == count
     out = capsys.readouterr().out
     assert PASSWORD in out
+    assert DEMO_TOTP_SECRET in out
     assert all(email in out for email in DEMO_EMAILS)
 
 
@@ -49,6 +52,12 @@ def test_demo_accounts_sign_in_on_the_page(client, demo_accounts, email):
     assert 'lang="ja"' in page.content.decode()
     response = client.post(reverse("account_login"), {"login": email, "password": PASSWORD})
     assert response.status_code == 302
+    if demo_accounts[email].role != Role.STAFF:
+        # Liaisons and the secretariat are asked for the code after the password.
+        assert response["Location"] == reverse("mfa_authenticate")
+        assert "_auth_user_id" not in client.session
+        response = client.post(reverse("mfa_authenticate"), {"code": totp_code()})
+        assert response.status_code == 302
     home = client.get("/", follow=True)  # liaisons land on their queue
     assert demo_accounts[email].display_name in home.content.decode()
 
@@ -70,14 +79,14 @@ def test_there_is_no_open_sign_up(client):
 
 @pytest.mark.parametrize("email", DEMO_EMAILS)
 def test_demo_accounts_get_a_token_that_authenticates(client, demo_accounts, email):
-    response = client.post(
-        "/api/v1/auth/token/", {"email": email, "password": PASSWORD}, content_type="application/json"
-    )
+    body = {"email": email, "password": PASSWORD}
+    if demo_accounts[email].role != Role.STAFF:
+        body["code"] = totp_code()
+    response = client.post("/api/v1/auth/token/", body, content_type="application/json")
     assert response.status_code == 200
     token = response.json()["token"]
-    assert len(token) == 40
-    again = client.post("/api/v1/auth/token/", {"email": email, "password": PASSWORD}, content_type="application/json")
-    assert again.json()["token"] == token
+    assert len(token) == 64
+    assert response.json()["expires_at"]
     reference = client.get("/api/v1/reference/policy-areas/", HTTP_AUTHORIZATION=f"Token {token}")
     assert reference.status_code == 200
 
@@ -126,7 +135,9 @@ def test_failures_from_one_address_block_other_accounts_from_that_address(client
     for email in DEMO_EMAILS[:2]:
         client.post("/api/v1/auth/token/", {"email": email, "password": "guess"}, content_type="application/json")
     response = client.post(
-        "/api/v1/auth/token/", {"email": DEMO_EMAILS[3], "password": PASSWORD}, content_type="application/json"
+        "/api/v1/auth/token/",
+        {"email": DEMO_EMAILS[3], "password": PASSWORD, "code": totp_code()},
+        content_type="application/json",
     )
     assert response.status_code == 429
 
@@ -134,7 +145,7 @@ def test_failures_from_one_address_block_other_accounts_from_that_address(client
 def test_repeated_page_sign_in_failures_are_rate_limited(client, demo_accounts):
     for _ in range(5):
         client.post(reverse("account_login"), {"login": DEMO_EMAILS[0], "password": "guess"})
-    response = client.post(reverse("account_login"), {"login": DEMO_EMAILS[0], "password": PASSWORD})
+    response = sign_in(client, DEMO_EMAILS[0], PASSWORD)
     assert response.status_code in (200, 429)
     assert "_auth_user_id" not in client.session
 

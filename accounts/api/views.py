@@ -1,4 +1,5 @@
-"""POST /api/v1/auth/token/: trade an e-mail and password for an API token."""
+"""POST /api/v1/auth/token/: trade an e-mail, a password and (where the account
+has or needs one) a second-factor code for an expiring API token."""
 
 import hashlib
 
@@ -13,21 +14,43 @@ from rest_framework.response import Response
 from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
+from accounts.second_factor import must_use_second_factor, uses_second_factor, verify_code
 from accounts.services import issue_token
+from config.network import client_address
 
-from .serializers import TokenRequestSerializer, TokenResponseSerializer
+from .serializers import MfaRequiredSerializer, TokenRequestSerializer, TokenResponseSerializer
+
+
+class ClientAddressThrottle(ScopedRateThrottle):
+    def get_ident(self, request):
+        # Not DRF's default, which believes any X-Forwarded-For a client sends.
+        return client_address(request)
 
 
 def _failure_keys(request, email: str) -> list[str]:
-    address = request.META.get("REMOTE_ADDR", "")
     digest = hashlib.sha256(email.lower().encode()).hexdigest()[:32]
-    return [f"token-failures:ip:{address}", f"token-failures:email:{digest}"]
+    return [f"token-failures:ip:{client_address(request)}", f"token-failures:email:{digest}"]
+
+
+def _count_failure(keys: list[str]) -> None:
+    window = settings.BANSO_TOKEN_FAILURE_WINDOW
+    for key in keys:
+        cache.add(key, 0, timeout=window)
+        cache.incr(key)
+
+
+def _mfa_required(detail: str) -> Response:
+    return Response(
+        {"detail": detail, "mfa_required": True},
+        status=status.HTTP_401_UNAUTHORIZED,
+        headers={"WWW-Authenticate": 'Token realm="api"'},
+    )
 
 
 class ObtainTokenView(APIView):
     authentication_classes: list = []
     permission_classes = [AllowAny]
-    throttle_classes = [ScopedRateThrottle]
+    throttle_classes = [ClientAddressThrottle]
     throttle_scope = "auth_token"
 
     @extend_schema(
@@ -35,6 +58,11 @@ class ObtainTokenView(APIView):
         responses={
             200: TokenResponseSerializer,
             400: OpenApiResponse(description="Bad credentials or missing fields"),
+            401: OpenApiResponse(
+                MfaRequiredSerializer,
+                description="The account has or needs a second factor: `code` is missing or wrong, "
+                "or the second factor must be activated on the pages first",
+            ),
             429: OpenApiResponse(description="Too many failed attempts"),
         },
         tags=["auth"],
@@ -42,21 +70,18 @@ class ObtainTokenView(APIView):
     def post(self, request):
         serializer = TokenRequestSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        email = serializer.validated_data["email"]
+        email = serializer.validated_data["email"].lower()
         keys = _failure_keys(request, email)
-        limit = settings.BANSO_TOKEN_MAX_FAILURES
         window = settings.BANSO_TOKEN_FAILURE_WINDOW
-        if any((cache.get(key) or 0) >= limit for key in keys):
+        if any((cache.get(key) or 0) >= settings.BANSO_TOKEN_MAX_FAILURES for key in keys):
             return Response(
                 {"detail": _("ログインの失敗が続いたため、しばらく待ってから再度お試しください。")},
                 status=status.HTTP_429_TOO_MANY_REQUESTS,
                 headers={"Retry-After": str(window)},
             )
-        user = authenticate(request, email=email.lower(), password=serializer.validated_data["password"])
+        user = authenticate(request, email=email, password=serializer.validated_data["password"])
         if user is None or not user.is_active:
-            for key in keys:
-                cache.add(key, 0, timeout=window)
-                cache.incr(key)
+            _count_failure(keys)
             return Response(
                 {
                     "detail": _("メールアドレスまたはパスワードが正しくありません。"),
@@ -64,5 +89,20 @@ class ObtainTokenView(APIView):
                 },
                 status=status.HTTP_400_BAD_REQUEST,
             )
-        token = issue_token(user=user)
-        return Response({"token": token.key})
+        if uses_second_factor(user):
+            code = serializer.validated_data.get("code", "")
+            if not code:
+                return _mfa_required(
+                    _("2段階認証のコードが必要です。認証アプリの6桁のコードを code に入れて送ってください。")
+                )
+            if not verify_code(user, code):
+                _count_failure(keys)
+                return _mfa_required(
+                    _("2段階認証のコードが正しくないか、使用済みです。新しいコードでやり直してください。")
+                )
+        elif must_use_second_factor(user):
+            return _mfa_required(
+                _("このアカウントは2段階認証が必須です。先にブラウザでログインし、認証アプリを設定してください。")
+            )
+        issued = issue_token(user=user)
+        return Response(TokenResponseSerializer({"token": issued.key, "expires_at": issued.expires_at}).data)

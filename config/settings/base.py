@@ -5,6 +5,7 @@ on kombu's filesystem transport, so that a first look needs no services.
 ``DATABASE_URL`` and ``REDIS_URL`` switch to PostgreSQL and Redis.
 """
 
+import datetime
 from pathlib import Path
 
 import environ
@@ -51,6 +52,8 @@ env = environ.Env(
     BANSO_TOKEN_FAILURE_WINDOW=(int, 300),
     BANSO_TOKEN_CACHE_SECONDS=(int, 30),
     BANSO_TOKEN_RATE=(str, "30/min"),
+    BANSO_TOKEN_TTL_DAYS=(int, 30),
+    BANSO_MFA_REQUIRED_ROLES=(_csv, ["liaison", "secretariat"]),
     DJANGO_EMAIL_BACKEND=(str, "django.core.mail.backends.console.EmailBackend"),
     EMAIL_HOST=(str, "localhost"),
     EMAIL_PORT=(int, 25),
@@ -80,7 +83,8 @@ CSRF_TRUSTED_ORIGINS = env("DJANGO_CSRF_TRUSTED_ORIGINS")
 SITE_URL = env("BANSO_SITE_URL")
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    # Django's admin with Banso's site: sign-in through allauth, the secretariat only.
+    "accounts.admin_site.BansoAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -88,7 +92,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.postgres",
     "rest_framework",
-    "rest_framework.authtoken",
+    "knox",
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
@@ -118,6 +122,8 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "allauth.account.middleware.AccountMiddleware",
+    # After authentication: roles that must use a second factor reach only its set-up page.
+    "accounts.middleware.SecondFactorRequiredMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -253,8 +259,9 @@ BANSO_WEBHOOK_ALLOW_PRIVATE = env("BANSO_WEBHOOK_ALLOW_PRIVATE")
 # --- Accounts ---------------------------------------------------------------
 AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = [
-    "django.contrib.auth.backends.ModelBackend",
-    "allauth.account.auth_backends.AuthenticationBackend",
+    # Django's and allauth's, loading whether the user has a second factor with the user.
+    "accounts.backends.ModelBackend",
+    "accounts.backends.AuthenticationBackend",
 ]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -278,13 +285,35 @@ ACCOUNT_RATE_LIMITS = {
 }
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 MFA_TOTP_ISSUER = "Banso"
+# One 30-second step either side (RFC 6238 §5.2): a code typed or sent as the step turns is still good.
+MFA_TOTP_TOLERANCE = 1
 
-# Failures of POST /api/v1/auth/token/ allowed per e-mail address and per
-# client address in BANSO_TOKEN_FAILURE_WINDOW seconds before answering 429.
+MFA_ADAPTER = "accounts.adapters.BansoMFAAdapter"
+# Roles that must sign in with a second factor (TOTP); until they set it up,
+# pages lead to its set-up page and the API refuses them.
+BANSO_MFA_REQUIRED_ROLES = env("BANSO_MFA_REQUIRED_ROLES")
+
+# Failures of POST /api/v1/auth/token/ (wrong password or wrong second-factor
+# code) allowed per account and per client address in
+# BANSO_TOKEN_FAILURE_WINDOW seconds before answering 429.
 BANSO_TOKEN_MAX_FAILURES = env("BANSO_TOKEN_MAX_FAILURES")
 BANSO_TOKEN_FAILURE_WINDOW = env("BANSO_TOKEN_FAILURE_WINDOW")
+# API tokens (django-rest-knox): only a digest is stored; a token expires this
+# many days after it was issued, and all of a person's tokens are revoked when
+# the password changes or the account is deactivated.
+BANSO_TOKEN_TTL_DAYS = env("BANSO_TOKEN_TTL_DAYS")
+# knox's own token model is swapped for Banso's (accounts.ApiToken); knox's
+# migrations would still create its unused table, so knox runs without them.
+MIGRATION_MODULES = {"knox": None}
+KNOX_TOKEN_MODEL = "accounts.ApiToken"  # noqa: S105 — a model name, not a secret
+REST_KNOX = {
+    "TOKEN_MODEL": KNOX_TOKEN_MODEL,
+    "TOKEN_TTL": datetime.timedelta(days=BANSO_TOKEN_TTL_DAYS),
+    "AUTH_HEADER_PREFIX": "Token",
+    "AUTO_REFRESH": False,
+}
 # Seconds an API token's user is reused from the cache (0: read it on every call).
-# Changes to the token, the user or their offices drop the entry at once.
+# Changes to the token, the user, their offices or second factor drop the entry at once.
 BANSO_TOKEN_CACHE_SECONDS = env("BANSO_TOKEN_CACHE_SECONDS")
 
 # --- API --------------------------------------------------------------------

@@ -7,7 +7,7 @@ import time
 import pytest
 from django.core import mail
 
-from .conftest import check_page
+from .conftest import check_page, fresh_totp_code, sign_in
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -42,13 +42,6 @@ def badge(page) -> str:
     """The header's unread count ('' when nothing is unread)."""
     found = page.locator("header .count-badge")
     return found.inner_text() if found.count() else ""
-
-
-def sign_in(page, email, password=PASSWORD):
-    page.get_by_label("メールアドレス").fill(email)
-    page.get_by_label("パスワード").fill(password)
-    page.get_by_role("button", name="ログイン").click()
-    page.wait_for_load_state()
 
 
 def test_inbox_with_unread_and_read_rows_and_marking_one_read(open_as, site):
@@ -201,7 +194,7 @@ def test_two_factor_sign_in(open_as):
     RecoveryCodes.activate(staff)
 
     page = open_as(None, "/accounts/login/")
-    sign_in(page, MATSUMOTO)
+    sign_in(page, MATSUMOTO, code=False)
     page.wait_for_url("**/accounts/2fa/authenticate/")
     check_page(page, "mfa-authenticate")
     page.get_by_label("コード").fill("000000" if totp_code(secret) != "000000" else "111111")
@@ -219,9 +212,64 @@ def test_two_factor_sign_in(open_as):
     check_page(page, "mfa-index-active")
 
 
-def test_setting_up_the_authenticator_app(open_as):
+def test_a_liaison_signs_in_with_the_code_of_the_demo_secret(open_as):
     page = open_as(None, "/accounts/login/")
-    sign_in(page, MAFF)
+    sign_in(page, MAFF, code=False)
+    page.wait_for_url("**/accounts/2fa/authenticate/")
+    assert "/queue/" not in page.url
+    page.get_by_label("コード").fill(fresh_totp_code(MAFF))
+    page.get_by_role("button", name="確認してログイン").click()
+    page.wait_for_url("**/queue/")
+    assert "関東 農子" in page.locator("header").inner_text()
+
+    from accounts.services import issue_token
+
+    issued = issue_token(user=user(MAFF))
+    page.goto(page.url.split("/queue/")[0] + "/accounts/tokens/")
+    assert issued.key not in page.content()
+    check_page(page, "api-tokens")
+    page.get_by_role("button", name="すべてのトークンを無効にする").click()
+    page.wait_for_load_state()
+    assert "1件のトークンを無効にしました" in page.locator(".notification-banner").inner_text()
+    check_page(page, "api-tokens-empty")
+
+
+@pytest.mark.without_second_factor
+def test_a_liaison_without_a_second_factor_must_set_it_up_first(open_as):
+    from accounts.models import Role
+    from accounts.services import upsert_user
+    from routing.models import Office
+
+    upsert_user(
+        email="newcomer@kanto.maff.example.go.jp",
+        display_name="新任 担当",
+        role=Role.LIAISON,
+        offices=[Office.objects.get(slug="maff-rab-kanto")],
+        password=PASSWORD,
+    )
+    page = open_as(None, "/accounts/login/")
+    sign_in(page, "newcomer@kanto.maff.example.go.jp")
+    # Straight to the set-up, after allauth asks for the password once more.
+    page.wait_for_url("**/accounts/reauthenticate/**")
+    page.get_by_label("パスワード").fill(PASSWORD)
+    page.get_by_role("button").filter(has_text=re.compile("確認|Confirm")).click()
+    page.wait_for_url("**/2fa/totp/activate/")
+    assert page.get_by_role("heading", name="2段階認証の設定が必要です").is_visible()
+    check_page(page, "mfa-activate-totp-required")
+    page.goto(page.url.split("/accounts/")[0] + "/queue/")
+    assert page.url.endswith("/2fa/totp/activate/")
+    secret = page.locator("#authenticator_secret").input_value()
+    page.get_by_label("認証アプリコード").fill(totp_code(secret))
+    page.get_by_role("button", name="有効にする").click()
+    page.wait_for_load_state()
+    page.goto(page.url.split("/accounts/")[0] + "/queue/")
+    assert page.url.endswith("/queue/")
+
+
+def test_setting_up_the_authenticator_app(open_as):
+    # Municipal staff may add a second factor of their own accord.
+    page = open_as(None, "/accounts/login/")
+    sign_in(page, MATSUMOTO)
     page.get_by_role("link", name="通知の設定").first.click()
     page.get_by_role("link", name="2段階認証（認証アプリ）を設定する").click()
     page.wait_for_load_state()

@@ -5,10 +5,14 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import Role
-from accounts.services import upsert_user
+from accounts.second_factor import must_use_second_factor
+from accounts.services import activate_totp, upsert_user
 from routing.models import LocalGovernment, Office
 
 DEMO_PASSWORD = "banso-demo-2026"  # noqa: S105 — published in the README for the demo only
+# The TOTP secret (RFC 6238, SHA-1, 6 digits, 30 s) of the demo accounts whose role
+# must use a second factor; published in the README, for the demo only.
+DEMO_TOTP_SECRET = "BANSODEMOTOTPSECRETBANSODEMOTOTP"  # noqa: S105
 
 # email, name, role, local government code, offices, lead of
 DEMO_ACCOUNTS = [
@@ -35,6 +39,10 @@ class Command(BaseCommand):
         if not LocalGovernment.objects.exists():
             raise CommandError("reference data is missing: run `python manage.py load_reference_data` first")
         self.stdout.write(f"demo accounts (password: {DEMO_PASSWORD})")
+        self.stdout.write(
+            f"  accounts marked [TOTP] sign in with a second factor: base32 secret {DEMO_TOTP_SECRET}"
+            " (RFC 6238, SHA-1, 6 digits, 30 s)"
+        )
         for email, name, role, code, offices, lead_of in DEMO_ACCOUNTS:
             user, created = upsert_user(
                 email=email,
@@ -50,11 +58,15 @@ class Command(BaseCommand):
                 user.is_staff = True
                 user.is_superuser = True
                 user.save(update_fields=["is_staff", "is_superuser"])
+            totp = must_use_second_factor(user)
+            if totp:
+                activate_totp(user=user, secret=DEMO_TOTP_SECRET)
             state = "created" if created else "updated"
             where = (
                 user.local_government.name if user.local_government else "、".join(o.name for o in user.offices.all())
             )
-            self.stdout.write(f"  {role.label:<8} {email:<36} {name}（{where or '事務局'}） ({state})")
+            mark = " [TOTP]" if totp else ""
+            self.stdout.write(f"  {role.label:<8} {email:<36} {name}（{where or '事務局'}） ({state}){mark}")
         if not accounts_only:
             self._demo_consultations()
 
