@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
+from measures.api.urls import consultation_urlpatterns as consultation_measure_urls
 from notifications.api.urls import consultation_urlpatterns as consultation_follow_urls
 
 api_v1 = [
@@ -10,8 +11,10 @@ api_v1 = [
     path("routing/", include("routing.api.routing_urls")),
     path("consultations/", include("consult.api.urls")),
     path("consultations/", include(consultation_follow_urls)),
+    path("consultations/", include(consultation_measure_urls)),
     path("notifications/", include("notifications.api.urls")),
     path("metrics/", include("metrics.api.urls")),
+    path("measures/", include("measures.api.urls")),
 ]
 
 urlpatterns = [

@@ -25,6 +25,8 @@ class Kind(models.TextChoices):
     AWAITING_FILER = "awaiting_filer", "追加情報の回答待ち"
     PING_PONG = "ping_pong", "移送の往復"
     WEBHOOK_DISABLED = "webhook_disabled", "Webhookの停止"
+    MEASURE_WINDOW_OPENED = "measure_window_opened", "フォロー中の施策の公募開始"
+    MEASURE_WINDOW_CLOSING = "measure_window_closing", "フォロー中の施策の締切1週間前"
 
 
 ENGLISH = {
@@ -48,6 +50,8 @@ ENGLISH = {
     Kind.AWAITING_FILER: "Waiting for your answer",
     Kind.PING_PONG: "Transferred back and forth",
     Kind.WEBHOOK_DISABLED: "Webhook disabled",
+    Kind.MEASURE_WINDOW_OPENED: "Applications opened for a measure you follow",
+    Kind.MEASURE_WINDOW_CLOSING: "A measure you follow closes in a week",
 }
 
 

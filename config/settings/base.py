@@ -63,6 +63,7 @@ INSTALLED_APPS = [
     "consult",
     "notifications",
     "metrics",
+    "measures",
 ]
 
 MIDDLEWARE = [
@@ -172,6 +173,8 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": float(os.environ.get("BANSO_DEADLINE_SWEEP_SECONDS", "60")),
     },
     "metrics-refresh": {"task": "metrics.refresh_figures", "schedule": 60.0},
+    # Window notices of followed measures (each person once per window and kind).
+    "measures-windows": {"task": "measures.sweep_windows", "schedule": 15 * 60},
     # The dashboard and the metrics API read figures published this often (their staleness).
     "metrics-publish": {
         "task": "metrics.publish_figures",

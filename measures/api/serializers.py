@@ -1,0 +1,94 @@
+"""The measures API shapes (API.md): ``{id, name, ministry, policy_areas, kind,
+summary, windows [{opens_on, closes_on}], kpis [{name, target, unit,
+target_year}], source, url}``, with a few more fields beside them."""
+
+from rest_framework import serializers
+
+from measures.models import Introduction, Kpi, Measure, Milestone, Window
+
+
+class WindowSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Window
+        fields = ["opens_on", "closes_on", "fiscal_year", "note"]
+
+
+class KpiSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Kpi
+        fields = ["name", "target", "unit", "target_year", "latest_value", "latest_as_of", "source"]
+
+
+class MilestoneSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Milestone
+        fields = ["fiscal_year", "description"]
+
+
+class MeasureSerializer(serializers.ModelSerializer):
+    ministry = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+    ministry_name = serializers.CharField(source="ministry.name", read_only=True)
+    office = serializers.SlugRelatedField(slug_field="slug", read_only=True, allow_null=True)
+    policy_areas = serializers.SlugRelatedField(many=True, slug_field="slug", read_only=True)
+    kind_label = serializers.CharField(source="get_kind_display", read_only=True)
+    windows = WindowSerializer(many=True, read_only=True)
+    kpis = KpiSerializer(many=True, read_only=True)
+    is_open = serializers.BooleanField(read_only=True, help_text="applications open today (JST)")
+
+    class Meta:
+        model = Measure
+        fields = [
+            "id",
+            "name",
+            "ministry",
+            "ministry_name",
+            "office",
+            "policy_areas",
+            "kind",
+            "kind_label",
+            "summary",
+            "eligibility",
+            "windows",
+            "is_open",
+            "kpis",
+            "budget_line",
+            "contact",
+            "source",
+            "url",
+        ]
+
+
+class MeasureDetailSerializer(MeasureSerializer):
+    milestones = MilestoneSerializer(many=True, read_only=True)
+    following = serializers.SerializerMethodField()
+
+    class Meta(MeasureSerializer.Meta):
+        fields = [*MeasureSerializer.Meta.fields, "milestones", "following"]
+
+    def get_following(self, measure) -> bool:
+        return bool(self.context.get("following"))
+
+
+class IntroductionSerializer(serializers.ModelSerializer):
+    id = serializers.IntegerField(source="measure_id", read_only=True)
+    name = serializers.CharField(source="measure.name", read_only=True)
+    ministry = serializers.CharField(source="measure.ministry.slug", read_only=True)
+    url = serializers.CharField(source="measure.url", read_only=True)
+    office = serializers.SlugRelatedField(slug_field="slug", read_only=True, allow_null=True)
+
+    class Meta:
+        model = Introduction
+        fields = ["id", "name", "ministry", "url", "office", "created_at"]
+
+
+class IntroduceRequestSerializer(serializers.Serializer):
+    measures = serializers.ListField(child=serializers.IntegerField(min_value=1), allow_empty=True, max_length=30)
+
+
+class IntroducedSerializer(serializers.Serializer):
+    consultation = serializers.IntegerField()
+    measures = IntroductionSerializer(many=True)
+
+
+class FollowSerializer(serializers.Serializer):
+    following = serializers.BooleanField()
