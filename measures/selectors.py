@@ -116,25 +116,36 @@ def current_window(measure: Measure, day: datetime.date | None = None) -> Window
 # --- for the secretariat ---------------------------------------------------------------------
 
 
-def usage_by_fiscal_year(measure: Measure) -> list[dict]:
-    """Per fiscal year (of the introduction): consultations answered with the
-    measure and the distinct local governments that asked."""
-    rows: dict[int, dict] = {}
-    for created_at, consultation_id, filer_code, filer_name in Introduction.objects.filter(measure=measure).values_list(
-        "created_at", "consultation_id", "consultation__filer_id", "consultation__filer__name"
-    ):
+def _usage(introductions) -> dict[tuple[int, int], dict]:
+    """Per (measure, fiscal year of the introduction): consultations and the local governments that asked."""
+    rows: dict[tuple[int, int], dict] = {}
+    for measure_id, name, created_at, consultation_id, filer_name in introductions.values_list(
+        "measure_id", "measure__name", "created_at", "consultation_id", "consultation__filer__name"
+    ).order_by("measure__name", "created_at"):
         year = window_rules.fiscal_year_of(window_rules.today(created_at))
-        row = rows.setdefault(year, {"fiscal_year": year, "consultations": set(), "local_governments": {}})
-        row["consultations"].add(consultation_id)
-        row["local_governments"][filer_code] = filer_name
-    return [
-        {
-            "fiscal_year": year,
-            "consultations": len(row["consultations"]),
-            "local_governments": sorted(row["local_governments"].values()),
-        }
-        for year, row in sorted(rows.items(), reverse=True)
-    ]
+        row = rows.setdefault(
+            (measure_id, year),
+            {"measure_id": measure_id, "measure": name, "fiscal_year": year, "ids": set(), "names": set()},
+        )
+        row["ids"].add(consultation_id)
+        row["names"].add(filer_name)
+    for row in rows.values():
+        row["consultations"] = len(row.pop("ids"))
+        row["local_governments"] = sorted(row.pop("names"))
+    return rows
+
+
+def usage_by_fiscal_year(measure: Measure) -> list[dict]:
+    """One measure, newest fiscal year first: the consultations answered with it
+    and the local governments that asked."""
+    rows = _usage(Introduction.objects.filter(measure=measure))
+    return sorted(rows.values(), key=lambda row: -row["fiscal_year"])
+
+
+def usage_table() -> list[dict]:
+    """Every measure's usage, in one query (the CSV)."""
+    rows = _usage(Introduction.objects.all())
+    return sorted(rows.values(), key=lambda row: (row["measure"], -row["fiscal_year"]))
 
 
 def most_introduced(*, limit: int = 20) -> list[Measure]:

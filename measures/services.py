@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 
 from accounts.models import Role, User
 from consult import permissions
+from consult import selectors as consult_selectors
 from consult.models import Consultation, Event
 from notifications import directory
 from notifications import services as notifications
@@ -45,8 +46,6 @@ def set_introduced_measures(
     if len(wanted) > MAX_INTRODUCED:
         raise ValidationError({"measures": [_("紹介できる施策は%(n)d件までです") % {"n": MAX_INTRODUCED}]})
     consultation = Consultation.objects.select_for_update(of=("self",)).get(pk=consultation.pk)
-    from consult import selectors as consult_selectors
-
     consultation = consult_selectors.attach_parties([consultation])[0]
     if not may_introduce(actor, consultation):
         raise PermissionDenied(_("紹介した施策を登録できるのは、この相談を担当する部局です"))

@@ -30,6 +30,11 @@ class MeasureSerializer(serializers.ModelSerializer):
     ministry_name = serializers.CharField(source="ministry.name", read_only=True)
     office = serializers.SlugRelatedField(slug_field="slug", read_only=True, allow_null=True)
     policy_areas = serializers.SlugRelatedField(many=True, slug_field="slug", read_only=True)
+    # Plain text in the schema (the values are listed in help_text): "kind" is a
+    # choice field elsewhere too, and one enum name per field name keeps the schema clean.
+    kind = serializers.CharField(
+        read_only=True, help_text="grant, subsidy, expert_dispatch, model_project, guideline or other"
+    )
     kind_label = serializers.CharField(source="get_kind_display", read_only=True)
     windows = WindowSerializer(many=True, read_only=True)
     kpis = KpiSerializer(many=True, read_only=True)
@@ -90,5 +95,5 @@ class IntroducedSerializer(serializers.Serializer):
     measures = IntroductionSerializer(many=True)
 
 
-class FollowSerializer(serializers.Serializer):
+class MeasureFollowSerializer(serializers.Serializer):
     following = serializers.BooleanField()

@@ -12,11 +12,11 @@ from measures import selectors, services
 
 from .filters import CatalogueQuery
 from .serializers import (
-    FollowSerializer,
     IntroducedSerializer,
     IntroduceRequestSerializer,
     IntroductionSerializer,
     MeasureDetailSerializer,
+    MeasureFollowSerializer,
     MeasureSerializer,
 )
 
@@ -60,13 +60,17 @@ class MeasureDetail(APIView):
 
 @extend_schema(tags=["measures"])
 class MeasureFollow(APIView):
-    @extend_schema(request=None, responses={200: FollowSerializer, 404: OpenApiResponse(description="No such measure")})
+    @extend_schema(
+        request=None, responses={200: MeasureFollowSerializer, 404: OpenApiResponse(description="No such measure")}
+    )
     def post(self, request, pk: int):
         """Be notified when applications open and a week before they close."""
         measure = selectors.access_measure(request.user, pk)
         return Response({"following": services.set_following(user=request.user, measure=measure, follow=True)})
 
-    @extend_schema(request=None, responses={200: FollowSerializer, 404: OpenApiResponse(description="No such measure")})
+    @extend_schema(
+        request=None, responses={200: MeasureFollowSerializer, 404: OpenApiResponse(description="No such measure")}
+    )
     def delete(self, request, pk: int):
         measure = selectors.access_measure(request.user, pk)
         return Response({"following": services.set_following(user=request.user, measure=measure, follow=False)})
