@@ -3,6 +3,7 @@
 from django.urls import path
 
 from .views import (
+    add_window,
     area_panel,
     catalogue,
     figures,
@@ -23,5 +24,6 @@ urlpatterns = [
     path("measures/<int:pk>/print/", measure_print, name="measure-print"),
     path("measures/<int:pk>/follow/", follow, name="measure-follow-page"),
     path("measures/<int:pk>/kpis/<int:kpi_pk>/", record_kpi, name="measure-kpi"),
+    path("measures/<int:pk>/windows/", add_window, name="measure-add-window"),
     path("consultations/<int:pk>/measures/", introduce, name="consultation-introduce-measures"),
 ]

@@ -123,6 +123,27 @@ def record_kpi(request, pk: int, kpi_pk: int):
     return redirect(reverse("measure", args=[measure.pk]) + "#kpis")
 
 
+@page_for("secretariat")
+@require_POST
+def add_window(request, pk: int):
+    """The secretariat records an application window (公募期間) given by the ministry."""
+    measure = selectors.access_measure(request.user, pk)
+    try:
+        opens_on = datetime.date.fromisoformat(request.POST.get("opens_on", ""))
+        closes = request.POST.get("closes_on", "")
+        closes_on = datetime.date.fromisoformat(closes) if closes else None
+        services.add_window(
+            actor=request.user, measure=measure, opens_on=opens_on, closes_on=closes_on,
+            note=request.POST.get("note", "")[:200],
+        )  # fmt: skip
+        messages.success(request, _("公募期間を登録しました。"))
+    except ValueError:
+        messages.error(request, _("日付を YYYY-MM-DD の形で入力してください。"))
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    return redirect(reverse("measure", args=[measure.pk]) + "#windows")
+
+
 @page_for("staff", "secretariat")
 @require_GET
 def area_panel(request):

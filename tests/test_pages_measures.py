@@ -173,3 +173,20 @@ def test_the_secretariat_sees_usage_kpis_and_roadmap_and_takes_csv(people, clien
 )  # fmt: skip
 def test_csv_cells_that_start_a_formula_are_neutralised(value, cell):
     assert neutralise(value) == cell
+
+
+def test_the_secretariat_records_a_window_and_it_shows_as_open(people, client_of, catalogue):
+    measure = catalogue["regional-university-grant"]
+    today = window_rules.today()
+    url = f"/measures/{measure.pk}/windows/"
+    body = {"opens_on": today.isoformat(), "closes_on": (today + datetime.timedelta(days=10)).isoformat()}
+    assert client_of(people["matsumoto"]).post(url, body).status_code == 404
+    response = client_of(people["secretariat"]).post(url, body)
+    assert response.status_code == 302
+    window = measure.windows.get()
+    assert window.fiscal_year == window_rules.fiscal_year_of(today)
+    assert measure.revisions.filter(changes__has_key="window_added", actor=people["secretariat"]).exists()
+    assert "公募中" in client_of(people["matsumoto"]).get(f"/measures/{measure.pk}/").content.decode()
+    # Closing before opening is refused.
+    client_of(people["secretariat"]).post(url, {"opens_on": "2030-05-02", "closes_on": "2030-05-01"})
+    assert measure.windows.count() == 1
