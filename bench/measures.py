@@ -19,29 +19,29 @@ def _generate() -> int:
     from django.db import transaction
 
     from measures import windows as window_rules
-    from measures.models import Kind, Kpi, Measure, Window
+    from measures.models import Kind, Kpi, Measure, Window, search_text_of
     from routing.models import Ministry, PolicyArea
 
     have = Measure.objects.filter(slug__startswith="bench-").count()
     if have >= COUNT:
         return 0
     rng = random.Random(20261203)
-    ministries = list(Ministry.objects.values_list("pk", flat=True))
+    ministries = dict(Ministry.objects.values_list("pk", "name"))
     areas = list(PolicyArea.objects.values_list("pk", flat=True))
     kinds = Kind.values
     today = window_rules.today()
     with transaction.atomic():
-        rows = [
-            Measure(
-                slug=f"bench-{n:05d}",
-                name=f"{rng.choice(WORDS)}{rng.choice(WORDS)}推進事業 {n}",
-                summary=" ".join(rng.choice(WORDS) for _ in range(20)),
-                kind=rng.choice(kinds),
-                ministry_id=rng.choice(ministries),
-                source="benchmark",
-            )
-            for n in range(have, COUNT)
-        ]
+        rows = []
+        for n in range(have, COUNT):
+            name = f"{rng.choice(WORDS)}{rng.choice(WORDS)}推進事業 {n}"
+            summary = " ".join(rng.choice(WORDS) for _ in range(20))
+            ministry = rng.choice(list(ministries))
+            rows.append(
+                Measure(
+                    slug=f"bench-{n:05d}", name=name, summary=summary, kind=rng.choice(kinds), ministry_id=ministry,
+                    source="benchmark", search_text=search_text_of(name, summary, ministries[ministry]),
+                )
+            )  # fmt: skip
         created = Measure.objects.bulk_create(rows, batch_size=1000)
         through = Measure.policy_areas.through
         links, windows, kpis = [], [], []
@@ -94,7 +94,8 @@ def run() -> None:
         ("GET measures/", {}),
         ("GET measures/?policy_area=smart-agri", {"policy_area": "smart-agri"}),
         ("GET measures/?ministry=meti", {"ministry": "meti"}),
-        ("GET measures/?q=デジタル", {"q": "デジタル"}),
+        ("GET measures/?q=デジタル (matches most)", {"q": "デジタル"}),
+        ("GET measures/?q=推進事業 4242 (matches one)", {"q": "推進事業 4242"}),
         ("GET measures/?open=true", {"open": "true"}),
         ("GET measures/?policy_area=grant&open=true&q=交付金", {"policy_area": "grant", "open": "true", "q": "交付金"}),
     ]

@@ -20,6 +20,14 @@ class Kind(models.TextChoices):
     OTHER = "other", "その他の支援（制度・情報提供）"
 
 
+def search_text_of(*parts: str) -> str:
+    """What the catalogue's keyword search reads: one column, trigram-indexed on PostgreSQL."""
+    return "\n".join(part for part in parts if part)
+
+
+SEARCHED_FIELDS = {"name", "summary", "eligibility", "ministry", "ministry_id"}
+
+
 class Measure(models.Model):
     slug = models.SlugField(unique=True, max_length=80, help_text="CSVの識別子（変更しない）")
     name = models.CharField("施策名", max_length=200)
@@ -37,6 +45,7 @@ class Measure(models.Model):
     url = models.URLField("公式ページ", max_length=500, blank=True)
     source = models.TextField("出典", help_text="資料名と頁、または公式URL")
     is_active = models.BooleanField("掲載中", default=True)
+    search_text = models.TextField(editable=False, blank=True, default="")
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -48,6 +57,13 @@ class Measure(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    def save(self, *args, **kwargs):
+        self.search_text = search_text_of(self.name, self.summary, self.eligibility, self.ministry.name)
+        fields = kwargs.get("update_fields")
+        if fields is not None and SEARCHED_FIELDS & set(fields):
+            kwargs["update_fields"] = [*fields, "search_text"]
+        super().save(*args, **kwargs)
 
 
 class Window(models.Model):

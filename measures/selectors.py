@@ -50,12 +50,7 @@ def catalogue(
     if kind:
         queryset = queryset.filter(kind=kind)
     for word in q.split()[:8]:
-        queryset = queryset.filter(
-            Q(name__icontains=word)
-            | Q(summary__icontains=word)
-            | Q(eligibility__icontains=word)
-            | Q(ministry__name__icontains=word)
-        )
+        queryset = queryset.filter(search_text__icontains=word)
     if open_only:
         queryset = queryset.filter(window_rules.open_exists(day))
     return _with_details(queryset, day).order_by("-is_open", "name", "id")
