@@ -33,6 +33,7 @@ migrate: setup
 
 reference-data: migrate
 	$(BIN)/python manage.py load_reference_data
+	$(BIN)/python manage.py load_measures
 
 demo-data: reference-data
 	$(BIN)/python manage.py seed_demo

@@ -3,6 +3,7 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView
 
 from config.api_docs import APIDocsView
+from measures.api.urls import consultation_urlpatterns as consultation_measure_urls
 from notifications.api.urls import consultation_urlpatterns as consultation_follow_urls
 
 api_v1 = [
@@ -11,8 +12,10 @@ api_v1 = [
     path("routing/", include("routing.api.routing_urls")),
     path("consultations/", include("consult.api.urls")),
     path("consultations/", include(consultation_follow_urls)),
+    path("consultations/", include(consultation_measure_urls)),
     path("notifications/", include("notifications.api.urls")),
     path("metrics/", include("metrics.api.urls")),
+    path("measures/", include("measures.api.urls")),
 ]
 
 urlpatterns = [
@@ -23,5 +26,6 @@ urlpatterns = [
     path("api/v1/", include(api_v1)),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", APIDocsView.as_view(url_name="schema"), name="api-docs"),
+    path("", include("measures.urls")),
     path("", include("frontend.urls")),
 ]

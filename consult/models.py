@@ -8,7 +8,13 @@ from django.db.models import Q
 from .lifecycle import Status
 
 # Attachments live outside the web root and are served only by a view that checks visibility.
-attachment_storage = FileSystemStorage(location=settings.MEDIA_ROOT / "attachments", base_url=None)
+_attachment_storage = FileSystemStorage(location=settings.MEDIA_ROOT / "attachments", base_url=None)
+
+
+def attachment_storage() -> FileSystemStorage:
+    """Attachments' storage, named by a callable so that migrations do not record
+    the machine's media path."""
+    return _attachment_storage
 
 
 class Urgency(models.TextChoices):

@@ -26,6 +26,8 @@ class Kind(models.TextChoices):
     AWAITING_FILER = "awaiting_filer", pgettext_lazy("notification", "追加情報の回答待ち")
     PING_PONG = "ping_pong", pgettext_lazy("notification", "移送の往復")
     WEBHOOK_DISABLED = "webhook_disabled", pgettext_lazy("notification", "Webhookの停止")
+    MEASURE_WINDOW_OPENED = "measure_window_opened", pgettext_lazy("notification", "フォロー中の施策の公募開始")
+    MEASURE_WINDOW_CLOSING = "measure_window_closing", pgettext_lazy("notification", "フォロー中の施策の締切1週間前")
 
 
 def label(kind: str) -> str:

@@ -108,6 +108,7 @@ INSTALLED_APPS = [
     "consult",
     "notifications",
     "metrics",
+    "measures",
 ]
 
 MIDDLEWARE = [
@@ -223,6 +224,8 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": env("BANSO_DEADLINE_SWEEP_SECONDS"),
     },
     "metrics-refresh": {"task": "metrics.refresh_figures", "schedule": 60.0},
+    # Window notices of followed measures (each person once per window and kind).
+    "measures-windows": {"task": "measures.sweep_windows", "schedule": 15 * 60},
     # The dashboard and the metrics API read figures published this often (their staleness).
     "metrics-publish": {
         "task": "metrics.publish_figures",

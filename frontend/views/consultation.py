@@ -41,6 +41,7 @@ MESSAGE_KINDS = {
 
 EVENT_KINDS = {
     "filed": gettext_lazy("提出"),
+    "measures_introduced": gettext_lazy("紹介した施策の更新"),
     "routed": gettext_lazy("振り分け"),
     "triaged": gettext_lazy("振り分け待ち（事務局へ）"),
     "routed_by_hand": gettext_lazy("事務局による振り分け"),

@@ -35,8 +35,8 @@ from .common import add_service_errors, page_for
 
 REFUSED_KEY = "filing_refused"  # session: attachment refusals to show on the confirmation page
 FIELDS = ("filer", "policy_area", "title", "body", "desired_by", "urgency", "co_filers")
-SEARCH_BUTTONS = {"search_co_filers": "co_filers", "search_filer": "filer"}
-SEARCH_ANCHORS = {"co_filers": "#co-filer-choices", "filer": "#filer-choices"}
+SEARCH_BUTTONS = {"search_co_filers": "co_filers", "search_filer": "filer", "show_measures": "measures"}
+SEARCH_ANCHORS = {"co_filers": "#co-filer-choices", "filer": "#filer-choices", "measures": "#area-measures"}
 FILE_ERRORS_KEY = "filing_file_errors"  # session: files refused during a search, shown once
 
 

@@ -1,0 +1,173 @@
+"""Reading the measure catalogue. Every list is a fixed number of queries
+whatever its length (windows, KPIs and areas are prefetched)."""
+
+from __future__ import annotations
+
+import datetime
+
+from django.db.models import Count, Prefetch, Q, QuerySet
+from django.http import Http404
+from django.utils.translation import gettext as _
+
+from accounts.models import Role
+
+from . import windows as window_rules
+from .models import Follow, Introduction, Kpi, Measure, Milestone, Window
+
+
+def _with_details(queryset: QuerySet[Measure], day: datetime.date) -> QuerySet[Measure]:
+    return (
+        queryset.select_related("ministry", "office")
+        .prefetch_related(
+            "policy_areas",
+            Prefetch("windows", queryset=Window.objects.order_by("opens_on", "id")),
+            Prefetch("kpis", queryset=Kpi.objects.order_by("position", "id")),
+        )
+        .annotate(is_open=window_rules.open_exists(day))
+    )
+
+
+def catalogue(
+    *,
+    q: str = "",
+    policy_area: str = "",
+    ministry: str = "",
+    kind: str = "",
+    open_only: bool = False,
+    day: datetime.date | None = None,
+    include_inactive: bool = False,
+) -> QuerySet[Measure]:
+    """The measures matching the filters, open windows first, then by name.
+
+    ``ministry`` matches the ministry in charge or its parent (``meti`` includes
+    中小企業庁); ``q`` each word in the name, summary, eligibility or ministry name."""
+    day = day or window_rules.today()
+    queryset = Measure.objects.all() if include_inactive else Measure.objects.filter(is_active=True)
+    if policy_area:
+        queryset = queryset.filter(policy_areas__slug=policy_area)
+    if ministry:
+        queryset = queryset.filter(Q(ministry__slug=ministry) | Q(ministry__parent__slug=ministry))
+    if kind:
+        queryset = queryset.filter(kind=kind)
+    for word in q.split()[:8]:
+        queryset = queryset.filter(search_text__icontains=word)
+    if open_only:
+        queryset = queryset.filter(window_rules.open_exists(day))
+    return _with_details(queryset, day).order_by("-is_open", "name", "id")
+
+
+def access_measure(user, pk) -> Measure:
+    """The measure for any signed-in person (retired ones for the secretariat only), else 404."""
+    try:
+        pk = int(pk)
+    except (TypeError, ValueError):
+        raise Http404(_("施策が見つかりません")) from None
+    queryset = Measure.objects.filter(pk=pk)
+    if getattr(user, "role", None) != Role.SECRETARIAT:
+        queryset = queryset.filter(is_active=True)
+    measure = (
+        _with_details(queryset, window_rules.today())
+        .prefetch_related(Prefetch("milestones", queryset=Milestone.objects.order_by("fiscal_year", "position")))
+        .first()
+    )
+    if measure is None:
+        raise Http404(_("施策が見つかりません"))
+    return measure
+
+
+def for_policy_area(slug: str, *, limit: int = 8, day: datetime.date | None = None) -> list[Measure]:
+    """The filing form's panel: the area's measures, open windows first."""
+    if not slug:
+        return []
+    return list(catalogue(policy_area=slug, day=day)[:limit])
+
+
+def introduced(consultation) -> list[Introduction]:
+    """The measures introduced in answers to ``consultation``. The caller has
+    authorised the consultation (consult.selectors.access_consultation): these are
+    seen only through it."""
+    return list(
+        Introduction.objects.filter(consultation=consultation, measure__is_active=True)
+        .select_related("measure__ministry", "office")
+        .order_by("created_at", "id")
+    )
+
+
+def followed_ids(user, measure_ids) -> set[int]:
+    return set(Follow.objects.filter(user=user, measure_id__in=list(measure_ids)).values_list("measure_id", flat=True))
+
+
+def current_window(measure: Measure, day: datetime.date | None = None) -> Window | None:
+    """The open window, else the next one to open (from the prefetched windows)."""
+    day = day or window_rules.today()
+    rows = list(measure.windows.all())
+    for row in rows:
+        if window_rules.is_open(row.opens_on, row.closes_on, day):
+            return row
+    upcoming = [row for row in rows if row.opens_on > day]
+    return upcoming[0] if upcoming else None
+
+
+# --- for the secretariat ---------------------------------------------------------------------
+
+
+def _usage(introductions) -> dict[tuple[int, int], dict]:
+    """Per (measure, fiscal year of the introduction): consultations and the local governments that asked."""
+    rows: dict[tuple[int, int], dict] = {}
+    for measure_id, name, created_at, consultation_id, filer_name in introductions.values_list(
+        "measure_id", "measure__name", "created_at", "consultation_id", "consultation__filer__name"
+    ).order_by("measure__name", "created_at"):
+        year = window_rules.fiscal_year_of(window_rules.today(created_at))
+        row = rows.setdefault(
+            (measure_id, year),
+            {"measure_id": measure_id, "measure": name, "fiscal_year": year, "ids": set(), "names": set()},
+        )
+        row["ids"].add(consultation_id)
+        row["names"].add(filer_name)
+    for row in rows.values():
+        row["consultations"] = len(row.pop("ids"))
+        row["local_governments"] = sorted(row.pop("names"))
+    return rows
+
+
+def usage_by_fiscal_year(measure: Measure) -> list[dict]:
+    """One measure, newest fiscal year first: the consultations answered with it
+    and the local governments that asked."""
+    rows = _usage(Introduction.objects.filter(measure=measure))
+    return sorted(rows.values(), key=lambda row: -row["fiscal_year"])
+
+
+def usage_table() -> list[dict]:
+    """Every measure's usage, in one query (the CSV)."""
+    rows = _usage(Introduction.objects.all())
+    return sorted(rows.values(), key=lambda row: (row["measure"], -row["fiscal_year"]))
+
+
+def most_introduced(*, limit: int = 20) -> list[Measure]:
+    """The measures most often introduced, for the dashboard."""
+    return list(
+        Measure.objects.annotate(
+            consultations=Count("introductions__consultation", distinct=True),
+            local_governments=Count("introductions__consultation__filer", distinct=True),
+        )
+        .filter(consultations__gt=0)
+        .select_related("ministry")
+        .order_by("-consultations", "name")[:limit]
+    )
+
+
+def kpi_table() -> QuerySet[Kpi]:
+    """Every KPI with its measure: the target and the latest value the ministry entered."""
+    return (
+        Kpi.objects.filter(measure__is_active=True)
+        .select_related("measure__ministry")
+        .order_by("measure__ministry__sort_order", "measure__name", "position")
+    )
+
+
+def roadmap() -> QuerySet[Milestone]:
+    return (
+        Milestone.objects.filter(measure__is_active=True)
+        .select_related("measure")
+        .order_by("fiscal_year", "measure__name", "position")
+    )

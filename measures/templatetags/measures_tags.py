@@ -1,0 +1,45 @@
+"""Measures shown inside other apps' pages: the filing form's panel and the
+consultation page's introduced measures (template tags, so that those pages'
+views need not import this app)."""
+
+from django import template
+
+from measures import selectors, services
+from measures import windows as window_rules
+from routing.models import PolicyArea
+
+register = template.Library()
+CHOICES_LIMIT = 30
+
+
+@register.inclusion_tag("measures/_area_panel.html")
+def area_measures(slug):
+    slug = str(slug or "")[:64]
+    area = PolicyArea.objects.filter(slug=slug).first() if slug else None
+    return {
+        "panel_area": area,
+        "panel_measures": selectors.for_policy_area(area.slug) if area else [],
+        "today": window_rules.today(),
+    }
+
+
+@register.inclusion_tag("measures/_consultation_measures.html", takes_context=True)
+def consultation_measures(context, consultation):
+    """The measures introduced in the answer (the caller authorised the consultation);
+    for its offices, the form to choose them among the area's measures."""
+    user = context["request"].user
+    introduced = selectors.introduced(consultation)
+    may_introduce = services.may_introduce(user, consultation)
+    choices = []
+    if may_introduce:
+        chosen = {row.measure_id for row in introduced}
+        area = list(selectors.catalogue().filter(policy_areas=consultation.policy_area_id)[:CHOICES_LIMIT])
+        extra = [row.measure for row in introduced if row.measure_id not in {m.pk for m in area}]
+        choices = [{"measure": m, "checked": m.pk in chosen} for m in [*area, *extra]]
+    return {
+        "c": consultation,
+        "introduced": introduced,
+        "may_introduce": may_introduce,
+        "choices": choices,
+        "csrf_token": context.get("csrf_token"),
+    }

@@ -1,0 +1,29 @@
+"""The measure pages (mounted at the site root by config/urls.py)."""
+
+from django.urls import path
+
+from .views import (
+    add_window,
+    area_panel,
+    catalogue,
+    figures,
+    figures_csv,
+    follow,
+    introduce,
+    measure_page,
+    measure_print,
+    record_kpi,
+)
+
+urlpatterns = [
+    path("measures/", catalogue, name="measures"),
+    path("measures/area-panel/", area_panel, name="measures-area-panel"),
+    path("measures/figures/", figures, name="measures-figures"),
+    path("measures/figures/<slug:table>.csv", figures_csv, name="measures-figures-csv"),
+    path("measures/<int:pk>/", measure_page, name="measure"),
+    path("measures/<int:pk>/print/", measure_print, name="measure-print"),
+    path("measures/<int:pk>/follow/", follow, name="measure-follow-page"),
+    path("measures/<int:pk>/kpis/<int:kpi_pk>/", record_kpi, name="measure-kpi"),
+    path("measures/<int:pk>/windows/", add_window, name="measure-add-window"),
+    path("consultations/<int:pk>/measures/", introduce, name="consultation-introduce-measures"),
+]

@@ -1,0 +1,195 @@
+"""Pages: the catalogue, a measure (and its printable one-page view), the
+filing form's panel for a policy area (htmx), following, and the measures an
+office introduces on a consultation."""
+
+from __future__ import annotations
+
+import datetime
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.http import Http404, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.http import urlencode
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
+
+from accounts.models import Role
+from consult import selectors as consult_selectors
+from frontend.views.common import page_for
+from routing.models import Ministry, PolicyArea
+
+from . import csv_export, selectors, services
+from . import windows as window_rules
+from .models import Kind
+from .templatetags.measures_tags import area_measures
+
+PAGE_SIZE = 30
+
+
+def _filters(request) -> dict:
+    get = request.GET
+    kind = get.get("kind", "")
+    return {
+        "q": get.get("q", "").strip()[:200],
+        "policy_area": get.get("policy_area", "")[:64],
+        "ministry": get.get("ministry", "")[:64],
+        "kind": kind if kind in Kind.values else "",
+        "open_only": get.get("open") in ("1", "true", "on"),
+    }
+
+
+@page_for()
+@require_GET
+def catalogue(request):
+    filters = _filters(request)
+    page = Paginator(selectors.catalogue(**filters), PAGE_SIZE).get_page(request.GET.get("page"))
+    rows = list(page.object_list)
+    query = {k: v for k, v in request.GET.items() if k != "page" and v}
+    context = {
+        "filters": filters,
+        "page": page,
+        "rows": rows,
+        "followed": selectors.followed_ids(request.user, [m.pk for m in rows]),
+        "query": urlencode(query) + "&" if query else "",
+        "ministries": Ministry.objects.filter(measures__isnull=False).distinct().order_by("sort_order", "slug"),
+        "policy_areas": PolicyArea.objects.order_by("sort_order"),
+        "kinds": Kind.choices,
+        "today": window_rules.today(),
+    }
+    return render(request, "measures/catalogue.html", context)
+
+
+def _measure_context(request, pk) -> dict:
+    measure = selectors.access_measure(request.user, pk)
+    context = {
+        "measure": measure,
+        "window": selectors.current_window(measure),
+        "following": bool(selectors.followed_ids(request.user, [measure.pk])),
+        "today": window_rules.today(),
+        "may_record_kpi": services.may_record_kpi(request.user, measure),
+    }
+    if request.user.role == Role.SECRETARIAT:
+        context["usage"] = selectors.usage_by_fiscal_year(measure)
+        context["revisions"] = list(measure.revisions.select_related("actor")[:20])
+    return context
+
+
+@page_for()
+@require_GET
+def measure_page(request, pk: int):
+    return render(request, "measures/measure.html", _measure_context(request, pk))
+
+
+@page_for()
+@require_GET
+def measure_print(request, pk: int):
+    """One printable page: no navigation, the facts a clerk takes to a meeting."""
+    return render(request, "measures/print.html", _measure_context(request, pk))
+
+
+@page_for()
+@require_POST
+def follow(request, pk: int):
+    measure = selectors.access_measure(request.user, pk)
+    following = request.POST.get("follow") != "0"
+    services.set_following(user=request.user, measure=measure, follow=following)
+    if following:
+        messages.success(request, _("この施策をフォローしました。公募の開始と締切1週間前にお知らせします。"))
+    else:
+        messages.success(request, _("この施策のフォローを解除しました。"))
+    return redirect("measure", pk=measure.pk)
+
+
+@page_for()
+@require_POST
+def record_kpi(request, pk: int, kpi_pk: int):
+    measure = selectors.access_measure(request.user, pk)
+    kpi = measure.kpis.filter(pk=kpi_pk).select_related("measure__ministry").first()
+    if kpi is None:
+        return redirect("measure", pk=measure.pk)
+    try:
+        as_of = datetime.date.fromisoformat(request.POST.get("as_of", ""))
+        services.record_kpi_value(actor=request.user, kpi=kpi, value=request.POST.get("value", ""), as_of=as_of)
+        messages.success(request, _("最新値を記録しました。"))
+    except ValueError:
+        messages.error(request, _("時点を YYYY-MM-DD の形で入力してください。"))
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    except PermissionDenied as error:
+        messages.error(request, str(error))
+    return redirect(reverse("measure", args=[measure.pk]) + "#kpis")
+
+
+@page_for("secretariat")
+@require_POST
+def add_window(request, pk: int):
+    """The secretariat records an application window (公募期間) given by the ministry."""
+    measure = selectors.access_measure(request.user, pk)
+    try:
+        opens_on = datetime.date.fromisoformat(request.POST.get("opens_on", ""))
+        closes = request.POST.get("closes_on", "")
+        closes_on = datetime.date.fromisoformat(closes) if closes else None
+        services.add_window(
+            actor=request.user, measure=measure, opens_on=opens_on, closes_on=closes_on,
+            note=request.POST.get("note", "")[:200],
+        )  # fmt: skip
+        messages.success(request, _("公募期間を登録しました。"))
+    except ValueError:
+        messages.error(request, _("日付を YYYY-MM-DD の形で入力してください。"))
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    return redirect(reverse("measure", args=[measure.pk]) + "#windows")
+
+
+@page_for("staff", "secretariat")
+@require_GET
+def area_panel(request):
+    """htmx: the filing form's panel for the chosen policy area."""
+    return render(request, "measures/_area_panel.html", area_measures(request.GET.get("policy_area", "")))
+
+
+@page_for("liaison", "secretariat")
+@require_POST
+def introduce(request, pk: int):
+    """The consultation page's form: the measures introduced in the answer."""
+    consultation = consult_selectors.access_consultation(request.user, pk)
+    ids = [value for value in request.POST.getlist("measures") if value.isdigit()]
+    try:
+        services.set_introduced_measures(actor=request.user, consultation=consultation, measure_ids=ids)
+        messages.success(request, _("紹介した施策を更新しました。"))
+    except (ValidationError, PermissionDenied) as error:
+        messages.error(request, " ".join(getattr(error, "messages", [str(error)])))
+    return redirect(reverse("consultation", args=[consultation.pk]) + "#introduced-measures")
+
+
+@page_for("secretariat")
+@require_GET
+def figures(request):
+    return render(
+        request,
+        "measures/figures.html",
+        {
+            "kpis": list(selectors.kpi_table()),
+            "milestones": list(selectors.roadmap()),
+            "most_introduced": selectors.most_introduced(),
+        },
+    )
+
+
+@page_for("secretariat")
+@require_GET
+def figures_csv(request, table: str):
+    if table == "kpis":
+        content = csv_export.kpi_csv(selectors.kpi_table())
+    elif table == "usage":
+        content = csv_export.usage_csv(selectors.usage_table())
+    elif table == "roadmap":
+        content = csv_export.roadmap_csv(selectors.roadmap())
+    else:
+        raise Http404
+    response = HttpResponse(content, content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="measures-{table}.csv"'
+    return response

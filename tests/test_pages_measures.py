@@ -1,0 +1,192 @@
+"""The measure pages: the catalogue with its filters, a measure and its
+printable view, the filing form's panel (with and without JavaScript), the
+consultation page's introduced measures, and the secretariat's figures and CSV."""
+
+from __future__ import annotations
+
+import datetime
+
+import pytest
+from django.core.management import call_command
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+
+from measures import services
+from measures import windows as window_rules
+from measures.csv_export import neutralise
+from measures.models import Introduction, Kpi, Measure, Window
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _drafts_dir(settings, tmp_path):
+    settings.BANSO_DRAFTS_DIR = tmp_path / "drafts"
+
+
+@pytest.fixture
+def catalogue(db):
+    call_command("load_measures", verbosity=0)
+    return {m.slug: m for m in Measure.objects.all()}
+
+
+@pytest.fixture
+def client_of():
+    def make(user):
+        client = Client()
+        client.force_login(user)
+        return client
+
+    return make
+
+
+def _open_window(measure, closes_in_days=30):
+    today = window_rules.today()
+    return Window.objects.create(
+        measure=measure,
+        fiscal_year=window_rules.fiscal_year_of(today - datetime.timedelta(days=1)),
+        opens_on=today - datetime.timedelta(days=1),
+        closes_on=today + datetime.timedelta(days=closes_in_days),
+    )
+
+
+def test_the_catalogue_filters_and_puts_open_windows_first(people, client_of, catalogue):
+    _open_window(catalogue["midori-grant"])
+    client = client_of(people["matsumoto"])
+    page = client.get("/measures/", {"policy_area": "smart-agri"}).content.decode()
+    assert page.index("みどりの食料システム戦略推進交付金") < page.index("スマート農業実証プロジェクト")
+    assert "公募中" in page
+    assert "GIGAスクール構想</a>" not in page
+    only_open = client.get("/measures/", {"open": "1"}).content.decode()
+    assert "みどりの食料システム戦略推進交付金</a>" in only_open and "スマート農業実証プロジェクト</a>" not in only_open
+    by_ministry = client.get("/measures/", {"ministry": "mext"}).content.decode()
+    assert "GIGAスクール構想</a>" in by_ministry and "デジタル推進委員</a>" not in by_ministry
+    by_kind = client.get("/measures/", {"kind": "guideline", "q": "オンライン診療"}).content.decode()
+    assert "オンライン診療の適切な実施に関する指針" in by_kind
+    assert client_of(people["maff"]).get("/measures/").status_code == 200
+    assert Client().get("/measures/").status_code == 302  # sign-in first
+
+
+def test_the_catalogue_page_does_not_grow_queries_with_its_length(people, client_of, catalogue):
+    client = client_of(people["matsumoto"])
+    client.get("/measures/", {"policy_area": "transport-dx"})
+    with CaptureQueriesContext(connection) as small:
+        client.get("/measures/", {"policy_area": "transport-dx"})
+    with CaptureQueriesContext(connection) as large:
+        client.get("/measures/")
+    assert len(large) == len(small)
+
+
+def test_a_measure_page_follows_and_prints(people, client_of, catalogue):
+    measure = catalogue["dden-grant-digital-implementation"]
+    client = client_of(people["niigata"])
+    page = client.get(f"/measures/{measure.pk}/").content.decode()
+    assert "1,500" in page and "デジタル実装に取り組む地方公共団体" in page
+    assert "出典に記載なし" in page  # the window the source does not give
+    response = client.post(f"/measures/{measure.pk}/follow/", {"follow": "1"})
+    assert response.status_code == 302 and measure.follows.filter(user=people["niigata"]).exists()
+    assert "フォローを解除する" in client.get(f"/measures/{measure.pk}/").content.decode()
+    client.post(f"/measures/{measure.pk}/follow/", {"follow": "0"})
+    assert not measure.follows.exists()
+    printed = client.get(f"/measures/{measure.pk}/print/").content.decode()
+    assert measure.name in printed and 'class="main-nav"' not in printed
+    assert client.get("/measures/999999/").status_code == 404
+
+
+def test_the_ministry_in_charge_records_the_latest_kpi_value(people, client_of, catalogue):
+    measure = catalogue["smart-agri-demonstration"]
+    kpi = Kpi.objects.create(measure=measure, position=1, name="試験の指標", target="10", unit="件", source="test")
+    url = f"/measures/{measure.pk}/kpis/{kpi.pk}/"
+    client_of(people["maff"]).post(url, {"value": "4", "as_of": "2026-10-01"})
+    kpi.refresh_from_db()
+    assert (kpi.latest_value, kpi.latest_as_of) == ("4", datetime.date(2026, 10, 1))
+    client_of(people["meti"]).post(url, {"value": "9", "as_of": "2026-11-01"})
+    kpi.refresh_from_db()
+    assert kpi.latest_value == "4"  # another ministry may not
+    assert measure.revisions.filter(actor=people["maff"], changes__has_key="kpi:1").exists()
+
+
+def test_the_filing_form_shows_the_areas_measures_without_javascript(people, client_of, catalogue):
+    _open_window(catalogue["midori-grant"])
+    client = client_of(people["matsumoto"])
+    blank = client.get("/consultations/new/").content.decode()
+    assert "この分野の関連施策" in blank and "施策分野を選ぶと" in blank
+    response = client.post("/consultations/new/", {"policy_area": "smart-agri", "show_measures": "1"})
+    assert response.status_code == 302 and response["Location"].endswith("#area-measures")
+    page = client.get(response["Location"]).content.decode()
+    panel = page[page.index('id="area-measures"') :]
+    assert panel.index("みどりの食料システム戦略推進交付金") < panel.index("スマート農業実証プロジェクト")
+    assert "公募中" in panel
+
+
+def test_the_filing_forms_panel_for_htmx(people, client_of, catalogue):
+    client = client_of(people["matsumoto"])
+    fragment = client.get("/measures/area-panel/", {"policy_area": "health-dx"}, HTTP_HX_REQUEST="true")
+    body = fragment.content.decode()
+    assert fragment.status_code == 200 and "<html" not in body
+    assert "オンライン診療の適切な実施に関する指針" in body
+    assert client_of(people["maff"]).get("/measures/area-panel/").status_code == 404  # liaisons do not file
+
+
+def test_the_office_introduces_measures_on_the_consultation_page(people, client_of, catalogue, file):
+    consultation = file(people["matsumoto"])
+    url = f"/consultations/{consultation.pk}/"
+    office_page = client_of(people["maff"]).get(url).content.decode()
+    assert "回答で紹介する施策を選ぶ" in office_page and "スマート農業実証プロジェクト" in office_page
+    chosen = catalogue["smart-agri-demonstration"]
+    response = client_of(people["maff"]).post(f"{url}measures/", {"measures": [chosen.pk]})
+    assert response.status_code == 302 and response["Location"].endswith("#introduced-measures")
+    assert Introduction.objects.filter(consultation=consultation, measure=chosen).exists()
+    filer_page = client_of(people["matsumoto"]).get(url).content.decode()
+    section = filer_page[filer_page.index('id="introduced-measures"') :]
+    assert chosen.name in section and "回答で紹介する施策を選ぶ" not in section
+    # The filer cannot set them, and an outsider does not find the consultation.
+    client_of(people["matsumoto"]).post(f"{url}measures/", {"measures": []})
+    assert Introduction.objects.filter(consultation=consultation).exists()
+    assert client_of(people["meti"]).post(f"{url}measures/", {"measures": []}).status_code == 404
+
+
+def test_the_secretariat_sees_usage_kpis_and_roadmap_and_takes_csv(people, client_of, catalogue, file):
+    consultation = file(people["matsumoto"])
+    measure = catalogue["smart-agri-demonstration"]
+    services.set_introduced_measures(actor=people["maff"], consultation=consultation, measure_ids=[measure.pk])
+    client = client_of(people["secretariat"])
+    page = client.get(f"/measures/{measure.pk}/").content.decode()
+    assert "この施策で回答した相談（年度別）" in page and "松本市" in page
+    figures = client.get("/measures/figures/").content.decode()
+    assert "デジタル実装に取り組む地方公共団体" in figures and "少なくとも100か所" in figures
+    usage = client.get("/measures/figures/usage.csv")
+    assert usage["Content-Type"].startswith("text/csv")
+    text = usage.content.decode("utf-8-sig")
+    year = window_rules.fiscal_year_of(window_rules.today())
+    assert f"スマート農業実証プロジェクト,{year},1,松本市" in text
+    assert "1,500" in client.get("/measures/figures/kpis.csv").content.decode("utf-8-sig")
+    assert client.get("/measures/figures/other.csv").status_code == 404
+    assert client_of(people["maff"]).get("/measures/figures/").status_code == 404
+
+
+@pytest.mark.parametrize(
+    ("value", "cell"),
+    [("=1+1", "'=1+1"), ("+81", "'+81"), ("-3", "'-3"), ("@x", "'@x"), ("\tx", "'\tx"), ("\rx", "'\rx"),
+     ("松本市", "松本市"), (2026, "2026"), (None, "")],
+)  # fmt: skip
+def test_csv_cells_that_start_a_formula_are_neutralised(value, cell):
+    assert neutralise(value) == cell
+
+
+def test_the_secretariat_records_a_window_and_it_shows_as_open(people, client_of, catalogue):
+    measure = catalogue["regional-university-grant"]
+    today = window_rules.today()
+    url = f"/measures/{measure.pk}/windows/"
+    body = {"opens_on": today.isoformat(), "closes_on": (today + datetime.timedelta(days=10)).isoformat()}
+    assert client_of(people["matsumoto"]).post(url, body).status_code == 404
+    response = client_of(people["secretariat"]).post(url, body)
+    assert response.status_code == 302
+    window = measure.windows.get()
+    assert window.fiscal_year == window_rules.fiscal_year_of(today)
+    assert measure.revisions.filter(changes__has_key="window_added", actor=people["secretariat"]).exists()
+    assert "公募中" in client_of(people["matsumoto"]).get(f"/measures/{measure.pk}/").content.decode()
+    # Closing before opening is refused.
+    client_of(people["secretariat"]).post(url, {"opens_on": "2030-05-02", "closes_on": "2030-05-01"})
+    assert measure.windows.count() == 1
