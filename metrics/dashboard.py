@@ -23,7 +23,7 @@ from django.utils.translation import gettext_lazy as _
 from routing import selectors as routing_selectors
 from routing.business_time import JST
 
-from . import core, selectors
+from . import core, figures, selectors
 from .models import ConsultationFigures, OpenStretch
 
 # The figures a cell can stand for, and so the lists a drill-down can show.
@@ -45,10 +45,7 @@ _HELD = ("open", "overdue", "overdue_now")
 # a prefecture (of the filer) or an ISO week of filing.
 DRILL_GROUPS = ("all", "ministry", "office", "prefecture", "week")
 TABLE_GROUPS = ("ministry", "office")
-SORTABLE = (
-    "label", "filed", "answered", "median_first_response_hours", "p90_first_response_hours",
-    "median_resolution_hours", "sla_met_ratio", "open", "overdue",
-)  # fmt: skip
+SORTABLE = tuple(figure.key for figure in figures.page_columns())
 DEFAULT_SORT = "median_first_response_hours"  # the ranking of METRICS.md (smaller is better)
 # Attainment bands of the prefecture tiles, best first: (lowest ratio, css name, words).
 BANDS = (
@@ -158,8 +155,7 @@ def _one_decimal(value: float | None) -> float | None:
 
 # --- headline ----------------------------------------------------------------------------------
 
-HEADLINE = ("filed", "answered", "median_first_response_hours", "p90_first_response_hours", "sla_met_ratio",
-            "open", "overdue")  # fmt: skip
+HEADLINE = tuple(figure.key for figure in figures.headline())
 # For these a fall is the better news (shown in words, never by colour alone); the
 # counts of filed and answered consultations are neither better nor worse when they grow.
 LOWER_IS_BETTER = {"median_first_response_hours", "p90_first_response_hours", "open", "overdue"}

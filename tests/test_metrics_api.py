@@ -114,6 +114,27 @@ def test_the_same_table_as_csv(api, people, data_set, time_machine):
     assert bad.status_code == 400 and "group_by" in bad.content.decode("utf-8")
 
 
+def test_the_json_the_csv_and_the_schema_have_the_registrys_columns(api, people, data_set, time_machine):
+    import csv
+    import io
+
+    from metrics import figures
+    from metrics.api.views import Row
+
+    time_machine.move_to(jst(2026, 12, 20, 10, 0))
+    client = api(people["secretariat"])
+    keys = figures.api_keys()
+    # API.md's fields are among them.
+    assert {"key", "label", "filed", "answered", "median_first_response_hours", "p90_first_response_hours",
+            "median_resolution_hours", "sla_met_ratio", "open", "overdue"} <= set(keys)  # fmt: skip
+    for group_by in ("office", "all"):
+        assert all(sorted(row) == sorted(keys) for row in client.get(URL, {"group_by": group_by}).json())
+    text = client.get(URL, {"group_by": "office", "format": "csv"}).content.decode("utf-8").lstrip("\ufeff")
+    assert next(csv.reader(io.StringIO(text))) == keys
+    assert list(Row.child.fields) == keys
+    assert Row.child.fields["open"].help_text and Row.child.fields["satisfaction"].allow_null
+
+
 @pytest.mark.parametrize("group_by", ["office", "ministry", "policy_area", "prefecture", "month", "all"])
 def test_the_rollup_gives_the_same_table_as_the_history(people, data_set, group_by):
     from metrics import selectors, services
