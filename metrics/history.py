@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections import Counter, defaultdict
 
-from consult.models import Event
+from consult.models import Event, recorded_deadlines
 from routing import decisions
 from routing import selectors as routing_selectors
 from routing.models import SlaPolicy
@@ -15,28 +15,31 @@ from . import core
 
 _STEP_EVENTS = ("transferred", "routed_by_hand", "info_requested", "resumed", "replied", "resolved", "reopened",
                 "withdrawn")  # fmt: skip
+# The event of filing, which records the deadlines routing set.
+_FILING_EVENTS = ("filed",)
+_KINDS = {"transferred": core.TRANSFERRED, "routed_by_hand": core.TRANSFERRED, "info_requested": core.PAUSED,
+          "resumed": core.RESUMED, "resolved": core.RESOLVED, "reopened": core.REOPENED,
+          "withdrawn": core.WITHDRAWN}  # fmt: skip
 
 
-def _steps(events) -> tuple[dict[int, list[core.Step]], dict[int, Counter]]:
+def _steps(events) -> tuple[dict[int, list[core.Step]], dict[int, Counter], dict[int, tuple]]:
+    """Each consultation's steps, its events counted by kind, and the deadlines its filing set."""
     steps: dict[int, list[core.Step]] = defaultdict(list)
     kinds: dict[int, Counter] = defaultdict(Counter)
+    filed: dict[int, tuple] = {}
     for consultation_id, kind, at, to_office, internal, data in events:
+        deadlines = recorded_deadlines(data)
+        if kind in _FILING_EVENTS:
+            if deadlines is not None:
+                filed[consultation_id] = deadlines
+            continue
         kinds[consultation_id][kind] += 1
-        if kind in ("transferred", "routed_by_hand"):
-            steps[consultation_id].append(core.Step(at, core.TRANSFERRED, to_office))
-        elif kind == "info_requested":
-            steps[consultation_id].append(core.Step(at, core.PAUSED))
-        elif kind == "resumed":
-            steps[consultation_id].append(core.Step(at, core.RESUMED))
+        if kind in _KINDS:
+            office = to_office if _KINDS[kind] == core.TRANSFERRED else None
+            steps[consultation_id].append(core.Step(at, _KINDS[kind], office, deadlines))
         elif kind == "replied" and not internal and set((data or {}).get("by", ())) & {"office", "collaborator"}:
-            steps[consultation_id].append(core.Step(at, core.RESPONDED))
-        elif kind == "resolved":
-            steps[consultation_id].append(core.Step(at, core.RESOLVED))
-        elif kind == "reopened":
-            steps[consultation_id].append(core.Step(at, core.REOPENED))
-        elif kind == "withdrawn":
-            steps[consultation_id].append(core.Step(at, core.WITHDRAWN))
-    return steps, kinds
+            steps[consultation_id].append(core.Step(at, core.RESPONDED, deadlines=deadlines))
+    return steps, kinds, filed
 
 
 _FIELDS = ("id", "created_at", "routed_office_id", "primary_office_id", "filer_id", "policy_area_id", "status",
@@ -48,21 +51,12 @@ def computed(consultations) -> list[tuple[tuple, core.Figures]]:
     """Each consultation's row (``_FIELDS``) and its figures from the pure core."""
     rows = list(consultations.values_list(*_FIELDS))
     ids = [row[0] for row in rows]
-    steps, kinds = _steps(
-        Event.objects.filter(consultation_id__in=ids, kind__in=_STEP_EVENTS)
+    steps, kinds, filed = _steps(
+        Event.objects.filter(consultation_id__in=ids, kind__in=_STEP_EVENTS + _FILING_EVENTS)
         .order_by("created_at", "id")
         .values_list("consultation_id", "kind", "created_at", "to_office_id", "internal", "data")
     )
     maps = routing_selectors.reference_maps()
-    # Per SLA policy: the policy (the deadlines at filing) and its targets in seconds.
-    policies = {
-        policy.pk: (
-            policy,
-            decisions.target_seconds(policy.first_response_target, policy.unit),
-            decisions.target_seconds(policy.resolution_target, policy.unit),
-        )
-        for policy in SlaPolicy.objects.all()
-    }
 
     def calendar_of(office):
         return routing_selectors.office_calendar(maps.offices[office].slug if office in maps.offices else None)
@@ -75,32 +69,12 @@ def computed(consultations) -> list[tuple[tuple, core.Figures]]:
         result.transfers = counted["transferred"]
         result.ever_resolved = counted["resolved"] > 0
         result.reopened = counted["reopened"] > 0
-        result.stretches = core.open_stretches(timeline, _deadlines(row, timeline, policies, calendar_of), calendar_of)
+        # Set at filing as recorded then (or, for a history that records none, as now).
+        first_due, resolution_due = row[7], row[9]
+        at_filing = filed.get(row[0], (first_due, resolution_due))
+        result.stretches = core.open_stretches(timeline, core.Deadlines(*at_filing, first_due, resolution_due))
         results.append((row, result))
     return results
-
-
-# The steps after which a consultation's deadlines are not the ones it was filed with.
-_MOVING_DEADLINES = {core.TRANSFERRED, core.PAUSED, core.REOPENED}
-
-
-def _deadlines(row, timeline: core.Timeline, policies: dict, calendar_of) -> core.Deadlines:
-    """The deadlines to replay: as the consultation has them now and, when a step has
-    moved them since, as they were set at filing (from its SLA policy, as routing does)."""
-    first_due, resolution_due = row[7], row[9]
-    policy, first_target, resolution_target = policies[row[11]]
-    initial_first, initial_resolution = first_due, resolution_due
-    if any(step.kind in _MOVING_DEADLINES for step in timeline.steps):
-        filed = decisions.deadlines_for(policy, timeline.filed_at, calendar_of(timeline.office))
-        initial_first, initial_resolution = filed.first_response_due_at, filed.resolution_due_at
-    return core.Deadlines(
-        first_due=initial_first,
-        resolution_due=initial_resolution,
-        first_target_seconds=first_target,
-        resolution_target_seconds=resolution_target,
-        first_due_now=first_due,
-        resolution_due_now=resolution_due,
-    )
 
 
 def first_targets() -> dict[int, float]:
