@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime
 
+from django.db import connection
 from django.utils import timezone
 
 from routing import selectors as routing_selectors
@@ -56,8 +57,18 @@ def _key_sql(group_by: str, office_column: str) -> str:
     if group_by == "all":
         return "'all'"
     if group_by == "month":
+        if connection.vendor != "postgresql":  # the embedded default: UTC text, and Japan keeps no summer time
+            return "strftime('%%Y-%%m', f.filed_at, '+9 hours')"
         return "to_char(f.filed_at AT TIME ZONE 'Asia/Tokyo', 'YYYY-MM')"
     return "f.prefecture_code"
+
+
+def _percentile(fraction: float, column: str) -> str:
+    """The nearest-rank percentile of ``column`` (``percentile_disc``; on the embedded
+    SQLite default, the aggregate ``metrics.apps`` registers)."""
+    if connection.vendor != "postgresql":
+        return f"percentile_disc({fraction}, {column})"
+    return f"percentile_disc({fraction}) WITHIN GROUP (ORDER BY {column})"
 
 
 def _join(group_by: str, office_column: str) -> str:
@@ -73,7 +84,7 @@ def rollup_response_times(*, group_by: str, start: datetime.date, end: datetime.
     and resolution (business hours), SLA attainment, open and overdue at the end of the
     period, and the rest of ``metrics.figures.TABLE``, read from the rollup: as fresh
     as its last refresh (``rollup_refreshed_at``)."""
-    from django.db import connection, transaction
+    from django.db import transaction
 
     if group_by not in GROUPS:
         raise ValueError(group_by)
@@ -103,8 +114,8 @@ def rollup_response_times(*, group_by: str, start: datetime.date, end: datetime.
         ),
         "first": (
             f"SELECT {_key_sql(group_by, 'f.first_office_id')}, count(f.first_hours), "
-            "percentile_disc(0.5) WITHIN GROUP (ORDER BY f.first_hours), "
-            "percentile_disc(0.9) WITHIN GROUP (ORDER BY f.first_hours), "
+            f"{_percentile(0.5, 'f.first_hours')}, "
+            f"{_percentile(0.9, 'f.first_hours')}, "
             "count(*) FILTER (WHERE f.first_hours IS NOT NULL OR f.first_due_at <= %s), "
             "count(*) FILTER (WHERE f.first_hours <= f.first_target_hours), sum(f.rating), count(f.rating) "
             f"{scope('f.first_office_id')} AND NOT f.withdrawn GROUP BY 1",
@@ -112,14 +123,14 @@ def rollup_response_times(*, group_by: str, start: datetime.date, end: datetime.
         ),
         "resolution": (
             (
-                f"SELECT {_key_sql(group_by, 's.office_id')}, percentile_disc(0.5) WITHIN GROUP (ORDER BY s.hours), "  # noqa: S608 — fixed fragments only
-                "percentile_disc(0.9) WITHIN GROUP (ORDER BY s.hours) "
+                f"SELECT {_key_sql(group_by, 's.office_id')}, {_percentile(0.5, 's.hours')}, "  # noqa: S608 — fixed fragments only
+                f"{_percentile(0.9, 's.hours')} "
                 f"FROM metrics_resolutionshare s{share_join} WHERE s.filed_at >= %s AND s.filed_at < %s GROUP BY 1"
             )
             if by_office
             else (
-                f"SELECT {_key_sql(group_by, '')}, percentile_disc(0.5) WITHIN GROUP (ORDER BY f.resolution_hours), "
-                "percentile_disc(0.9) WITHIN GROUP (ORDER BY f.resolution_hours) "
+                f"SELECT {_key_sql(group_by, '')}, {_percentile(0.5, 'f.resolution_hours')}, "
+                f"{_percentile(0.9, 'f.resolution_hours')} "
                 f"{scope('')} AND f.resolution_hours IS NOT NULL GROUP BY 1"
             ),
             [low, high],
@@ -143,14 +154,19 @@ def rollup_response_times(*, group_by: str, start: datetime.date, end: datetime.
     }
     found: dict[str, dict] = {}
     with transaction.atomic(), connection.cursor() as cursor:
-        # In one round trip (the cursor binds parameters client-side, so the statements go
-        # together), after giving the percentiles, which sort a year of rows per group,
-        # memory enough not to sort on disk.
-        statements = ["SET LOCAL work_mem = '64MB'", *(sql for sql, _params in queries.values())]
-        cursor.execute("; ".join(statements), [value for _sql, params in queries.values() for value in params])
-        for name in queries:
-            cursor.cursor.nextset()  # past the previous statement's result
-            found[name] = {row[0]: row[1:] for row in cursor.fetchall()}
+        if connection.vendor == "postgresql":
+            # In one round trip (the cursor binds parameters client-side, so the statements go
+            # together), after giving the percentiles, which sort a year of rows per group,
+            # memory enough not to sort on disk.
+            statements = ["SET LOCAL work_mem = '64MB'", *(sql for sql, _params in queries.values())]
+            cursor.execute("; ".join(statements), [value for _sql, params in queries.values() for value in params])
+            for name in queries:
+                cursor.cursor.nextset()  # past the previous statement's result
+                found[name] = {row[0]: row[1:] for row in cursor.fetchall()}
+        else:  # the embedded default: one statement at a time, instants as it stores them
+            for name, (sql, params) in queries.items():
+                cursor.execute(sql, [connection.ops.adapt_datetimefield_value(value) for value in params])
+                found[name] = {row[0]: row[1:] for row in cursor.fetchall()}
 
     labels = _labels(group_by)
 
