@@ -3,11 +3,14 @@ FROM python:3.11-slim-bookworm
 
 ENV PYTHONDONTWRITEBYTECODE=1 \
     PYTHONUNBUFFERED=1 \
-    DJANGO_SETTINGS_MODULE=config.settings.base \
+    DJANGO_SETTINGS_MODULE=config.settings.production \
     BANSO_VAR_DIR=/var/lib/banso
 
+# Node for the front-end packages, gettext, and Pango with Japanese fonts for the
+# monthly report PDF (WeasyPrint).
 RUN apt-get update \
     && apt-get install -y --no-install-recommends nodejs npm gettext \
+        libpango-1.0-0 libpangoft2-1.0-0 fonts-noto-cjk \
     && rm -rf /var/lib/apt/lists/*
 
 WORKDIR /app
@@ -19,7 +22,8 @@ COPY package.json package-lock.json ./
 RUN npm ci --omit=dev --no-audit --no-fund
 
 COPY . .
-RUN DJANGO_SECRET_KEY=collectstatic-only python manage.py collectstatic --no-input \
+# collectstatic needs no secret: it runs on the base settings, not production's.
+RUN DJANGO_SETTINGS_MODULE=config.settings.base python manage.py collectstatic --no-input \
     && useradd --system --home /app banso \
     && mkdir -p /var/lib/banso && chown banso /var/lib/banso
 

@@ -10,6 +10,7 @@ TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/banso
 TEST_REDIS_URL ?= redis://127.0.0.1:6379/15
 
 .PHONY: run test lint format services browser pdf-libraries setup migrate reference-data demo-data lock bench clean messages
+.PHONY: check-deploy audit
 
 $(BIN)/uv: requirements/bootstrap.txt
 	$(PYTHON) -m venv $(VENV)
@@ -60,6 +61,17 @@ lint: $(VENV)/.synced
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/djlint --lint frontend/templates metrics/templates
+
+# Django's deployment checks against the production settings, with a throwaway key.
+check-deploy: $(VENV)/.synced
+	DJANGO_SETTINGS_MODULE=config.settings.production \
+		DJANGO_SECRET_KEY="$$($(BIN)/python -c 'import secrets; print(secrets.token_urlsafe(50))')" \
+		DJANGO_ALLOWED_HOSTS=banso.example.go.jp \
+		$(BIN)/python manage.py check --deploy --fail-level WARNING
+
+# Known vulnerabilities with a fix in the locked Python and npm packages (pip-audit, npm audit).
+audit: $(VENV)/.synced node_modules/.synced
+	$(BIN)/python scripts/audit.py
 
 format: $(VENV)/.synced
 	$(BIN)/ruff check --fix .

@@ -163,6 +163,7 @@ def run() -> None:
     from django.db import connection, transaction
     from django.utils import timezone
 
+    from consult import tasks as consult_tasks
     from notifications import delivery, tasks
     from notifications.models import Alarm, EmailStatus, Notification
 
@@ -199,7 +200,7 @@ def run() -> None:
     for _ in range(5):
         _make_due()
         start = time.perf_counter()
-        queued = tasks.sweep_deadlines()
+        queued = consult_tasks.sweep_deadlines()
         timings.append(time.perf_counter() - start)
         if queued != DUE:
             raise RuntimeError(f"the sweep queued {queued} of {DUE} due alarms")

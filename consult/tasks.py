@@ -3,8 +3,10 @@
 from celery import shared_task
 
 from config.celery import RETRYING
+from notifications import delivery
+from notifications.tasks import queue_in_batches
 
-from . import services
+from . import alarms, services
 
 
 @shared_task(name="consult.auto_close_resolved", **RETRYING)
@@ -17,3 +19,18 @@ def auto_close_resolved() -> int:
         total += closed
         if closed < 500:
             return total
+
+
+# The deadline tasks keep their deployed names: beat's stored schedule, messages
+# already queued, and the route to the notifications queue all use them.
+
+
+@shared_task(name="notifications.fire_alarms", **RETRYING)
+def fire_alarms(ids: list[int]) -> int:
+    return sum(1 for pk in ids if alarms.fire_alarm(pk))
+
+
+@shared_task(name="notifications.sweep_deadlines", acks_late=True)
+def sweep_deadlines(limit: int = 10_000) -> int:
+    """Claim the due deadline alarms and queue them for firing."""
+    return queue_in_batches(fire_alarms, delivery.claim_due_alarms(limit=limit))

@@ -2,81 +2,72 @@
 kept server-side between the form, the check page and filing.
 
 Uploaded files cannot be put back into a browser's file input, so they are
-kept here from the first POST that carries them (never in a public folder).
-A draft is a directory ``<drafts dir>/<uuid>/`` with ``draft.json`` and one
-``<file id>.bin`` per file; its id is kept in the session. Filing consumes the
-draft by renaming its directory, which the filesystem does atomically: of two
-POSTs of the same draft (a double click, a refresh) only one finds it.
+kept with the draft from the first POST that carries them. A draft and its files
+are rows in the database (frontend.models), so any web host serves the next
+request; its id is kept in the session and it is only ever read for its owner.
+Filing takes the draft with one conditional UPDATE: of two POSTs of the same
+draft (a double click, a refresh, two hosts) only one finds it.
 """
 
 from __future__ import annotations
 
-import json
-import os
+import datetime
 import re
-import shutil
-import time
-import uuid
 from dataclasses import dataclass, field
-from pathlib import Path
 
-from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
 
 from consult.attachments import sanitise_name
+
+from .models import FilingDraft, FilingDraftFile
 
 SESSION_KEY = "filing_draft"
 MAX_AGE_SECONDS = 24 * 3600  # a draft untouched for a day is abandoned
 MAX_FILES = 10
 _ID = re.compile(r"^[0-9a-f]{32}$")
-_META = "draft.json"
 
 
-def drafts_dir() -> Path:
-    return Path(getattr(settings, "BANSO_DRAFTS_DIR", Path(settings.VAR_DIR) / "drafts"))
+def _fresh_since() -> datetime.datetime:
+    return timezone.now() - datetime.timedelta(seconds=MAX_AGE_SECONDS)
 
 
 @dataclass
 class Draft:
     id: str
     owner: int
-    path: Path
     data: dict = field(default_factory=dict)
-    files: list[dict] = field(default_factory=list)  # {"id", "name", "size"}
+    files: list[dict] = field(default_factory=list)  # {"id", "name", "raw_name", "size"}
     checked: bool = False  # the form was valid when last submitted
     revision: int = 0
+    _contents: dict[str, bytes] | None = field(default=None, repr=False)
 
     # --- creating, finding, saving -----------------------------------------------------
 
     @classmethod
     def create(cls, user) -> Draft:
         sweep()
-        draft_id = uuid.uuid4().hex
-        path = drafts_dir() / draft_id
-        path.mkdir(parents=True, mode=0o700)
-        draft = cls(id=draft_id, owner=user.pk, path=path)
-        draft.save()
-        return draft
+        row = FilingDraft.objects.create(owner_id=user.pk, updated_at=timezone.now())
+        return cls(id=row.id.hex, owner=user.pk)
 
     @classmethod
-    def load(cls, draft_id: str | None, user, *, path: Path | None = None) -> Draft | None:
-        """The draft if it exists and belongs to ``user``."""
+    def load(cls, draft_id: str | None, user, *, taken: bool = False) -> Draft | None:
+        """The draft if it exists, has not expired and belongs to ``user``."""
         if not draft_id or not _ID.match(str(draft_id)):
             return None
-        path = path or drafts_dir() / draft_id
-        try:
-            meta = json.loads((path / _META).read_text("utf-8"))
-        except (FileNotFoundError, NotADirectoryError, ValueError):
+        row = FilingDraft.objects.filter(
+            pk=draft_id, owner_id=user.pk, filing=taken, updated_at__gte=_fresh_since()
+        ).first()
+        if row is None:
             return None
-        if meta.get("owner") != user.pk:
-            return None
+        files = FilingDraftFile.objects.filter(draft_id=row.pk).values_list("id", "name", "raw_name", "size")
         return cls(
-            id=draft_id,
-            owner=meta["owner"],
-            path=path,
-            data=meta.get("data", {}),
-            files=meta.get("files", []),
-            checked=meta.get("checked", False),
-            revision=meta.get("revision", 0),
+            id=row.id.hex,
+            owner=row.owner_id,
+            data=row.data,
+            files=[{"id": pk.hex, "name": name, "raw_name": raw, "size": size} for pk, name, raw, size in files],
+            checked=row.checked,
+            revision=row.revision,
         )
 
     @classmethod
@@ -93,17 +84,21 @@ class Draft:
         return draft
 
     def save(self) -> None:
-        self.revision += 1
-        meta = {
-            "owner": self.owner,
-            "data": self.data,
-            "files": self.files,
-            "checked": self.checked,
-            "revision": self.revision,
-        }
-        temporary = self.path / f".{_META}.{uuid.uuid4().hex}"
-        temporary.write_text(json.dumps(meta, ensure_ascii=False), "utf-8")
-        os.replace(temporary, self.path / _META)
+        # The revision is counted in the row, so two tabs saving at once never
+        # leave two different drafts behind the same check-page token.
+        with transaction.atomic():
+            current = (
+                FilingDraft.objects.select_for_update()
+                .filter(pk=self.id, owner_id=self.owner)
+                .values_list("revision", flat=True)
+                .first()
+            )
+            if current is None:
+                return  # filed or discarded meanwhile (another tab): nothing to keep
+            self.revision = current + 1
+            FilingDraft.objects.filter(pk=self.id).update(
+                data=self.data, checked=self.checked, revision=self.revision, updated_at=timezone.now()
+            )
 
     @property
     def token(self) -> str:
@@ -113,28 +108,35 @@ class Draft:
     # --- files ----------------------------------------------------------------------------
 
     def add_file(self, upload) -> dict:
-        """Keep an uploaded file (a Django UploadedFile), streamed to disk in chunks."""
-        file_id = uuid.uuid4().hex
-        size = 0
-        with open(self.path / f"{file_id}.bin", "wb") as out:
-            for chunk in upload.chunks():
-                out.write(chunk)
-                size += len(chunk)
-        entry = {"id": file_id, "name": sanitise_name(upload.name), "raw_name": upload.name, "size": size}
+        """Keep an uploaded file (a Django UploadedFile, at most the attachment limit)."""
+        content = b"".join(upload.chunks())
+        row = FilingDraftFile.objects.create(
+            draft_id=self.id,
+            name=sanitise_name(upload.name),
+            raw_name=upload.name,
+            size=len(content),
+            content=content,
+            created_at=timezone.now(),
+        )
+        entry = {"id": row.id.hex, "name": row.name, "raw_name": row.raw_name, "size": row.size}
         self.files.append(entry)
         return entry
 
     def remove_files(self, file_ids) -> None:
         wanted = set(file_ids)
-        for entry in [f for f in self.files if f["id"] in wanted]:
-            (self.path / f"{entry['id']}.bin").unlink(missing_ok=True)
-            self.files.remove(entry)
+        gone = [entry for entry in self.files if entry["id"] in wanted]
+        if gone:
+            FilingDraftFile.objects.filter(draft_id=self.id, pk__in=[entry["id"] for entry in gone]).delete()
+            self.files = [entry for entry in self.files if entry not in gone]
 
     def read(self, entry: dict) -> bytes:
-        return (self.path / f"{entry['id']}.bin").read_bytes()
+        if self._contents is None:  # every file of the draft in one query
+            rows = FilingDraftFile.objects.filter(draft_id=self.id).values_list("id", "content")
+            self._contents = {pk.hex: bytes(content) for pk, content in rows}
+        return self._contents[entry["id"]]
 
     def delete(self) -> None:
-        shutil.rmtree(self.path, ignore_errors=True)
+        FilingDraft.objects.filter(pk=self.id, owner_id=self.owner).delete()
 
 
 @dataclass
@@ -143,11 +145,9 @@ class Consumed:
     back (filing refused it), ``delete`` removes it (filed)."""
 
     draft: Draft
-    original: Path
 
     def restore(self) -> None:
-        os.rename(self.draft.path, self.original)
-        self.draft.path = self.original
+        FilingDraft.objects.filter(pk=self.draft.id).update(filing=False, updated_at=timezone.now())
 
     def delete(self) -> None:
         self.draft.delete()
@@ -155,40 +155,20 @@ class Consumed:
 
 def consume(token: str, user) -> Consumed | None:
     """Take the draft named by ``token`` (id:revision) for filing, once.
-    None when it is gone (filed already, discarded, stale) or was changed since."""
+    None when it is gone (filed already, discarded, expired) or was changed since."""
     draft_id, _, revision = (token or "").partition(":")
-    if not _ID.match(draft_id):
+    if not _ID.match(draft_id) or not revision.isdigit():
         return None
-    original = drafts_dir() / draft_id
-    taken = drafts_dir() / f"{draft_id}.filing-{uuid.uuid4().hex}"
-    draft = Draft.load(draft_id, user)
-    if draft is None or str(draft.revision) != revision:
+    taken = FilingDraft.objects.filter(
+        pk=draft_id, owner_id=user.pk, revision=int(revision), filing=False, updated_at__gte=_fresh_since()
+    ).update(filing=True, updated_at=timezone.now())  # atomic: the second of two POSTs updates nothing
+    if not taken:
         return None
-    try:
-        os.rename(original, taken)  # atomic: the second of two POSTs fails here
-    except FileNotFoundError:
-        return None
-    draft = Draft.load(draft_id, user, path=taken)
-    if draft is None or str(draft.revision) != revision:  # changed between the check and the rename
-        if draft is not None:
-            os.rename(taken, original)
-        return None
-    return Consumed(draft=draft, original=original)
+    draft = Draft.load(draft_id, user, taken=True)
+    return Consumed(draft=draft) if draft is not None else None
 
 
 def sweep(max_age: int = MAX_AGE_SECONDS) -> int:
-    """Remove abandoned drafts (and leftovers of interrupted filings). Returns how many."""
-    root = drafts_dir()
-    if not root.exists():
-        return 0
-    limit = time.time() - max_age
-    removed = 0
-    for entry in root.iterdir():
-        try:
-            touched = max([entry.stat().st_mtime, *(child.stat().st_mtime for child in entry.iterdir())])
-        except (FileNotFoundError, NotADirectoryError):
-            continue
-        if touched < limit:
-            shutil.rmtree(entry, ignore_errors=True)
-            removed += 1
-    return removed
+    """Remove abandoned drafts (and those of interrupted filings) with their files. Returns how many."""
+    limit = timezone.now() - datetime.timedelta(seconds=max_age)
+    return FilingDraft.objects.filter(updated_at__lt=limit).delete()[1].get(FilingDraft._meta.label, 0)

@@ -16,9 +16,10 @@ from django.core.cache import cache
 from django.db.models import Count, F, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import TruncWeek
 from django.utils import timezone, translation
-from django.utils.translation import get_language, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
+from config import i18n
 from routing import selectors as routing_selectors
 from routing.business_time import JST
 
@@ -241,7 +242,6 @@ def prefecture_attainment(*, start: datetime.date, end: datetime.date, now: date
         .annotate(**_counts(now, ("filed", "answered", "judged", "met")))
         .order_by()
     }
-    english = (get_language() or "ja").startswith("en")
     result = []
     for code, name, name_en in Prefecture.objects.order_by("code").values_list("code", "name", "name_en"):
         row = found.get(code, {"filed": 0, "answered": 0, "judged": 0, "met": 0})
@@ -251,7 +251,7 @@ def prefecture_attainment(*, start: datetime.date, end: datetime.date, now: date
         result.append(
             {
                 "key": code,
-                "label": name_en if english and name_en else name,
+                "label": i18n.localised(name, name_en),
                 "region": str(region),
                 "filed": row["filed"],
                 "answered": row["answered"],
@@ -285,7 +285,7 @@ def table_rows(*, group_by: str, start: datetime.date, end: datetime.date, now=N
     if group_by not in TABLE_GROUPS:
         raise ValueError(group_by)
     rows, _as_of = selectors.response_time_table(group_by=group_by, start=start, end=end, as_of=now)
-    if (get_language() or "ja").startswith("en"):
+    if i18n.english():
         names = _english_names(group_by)
         rows = [{**row, "label": names.get(row["key"]) or row["label"]} for row in rows]
     return rows
@@ -473,7 +473,7 @@ def page_figures(
 def localised(found: dict, *, group_by: str) -> dict:
     """The page's figures with names and words in the reader's language: one set of
     figures per publication serves readers of either language."""
-    if not (get_language() or "ja").startswith("en"):
+    if not i18n.english():
         return found
     from routing.models import Prefecture
 

@@ -16,6 +16,9 @@ def report_pdf(report) -> bytes:
     # Imported here: Pango is loaded when WeasyPrint is imported, and only this needs it.
     from weasyprint import HTML
 
+    from config.pdf import StaticOnlyURLFetcher, pdf_base_url
+
     with translation.override("ja"):
         html = render_to_string("metrics/report_pdf.html", {"report": report, "figures": report.figures})
-    return HTML(string=html).write_pdf()
+    # Only the report's stylesheet from the static files; no outside URL is ever fetched.
+    return HTML(string=html, base_url=pdf_base_url(), url_fetcher=StaticOnlyURLFetcher()).write_pdf()

@@ -18,7 +18,6 @@ from django.utils import timezone
 from .kinds import Kind
 from .models import (
     Alarm,
-    AlarmKind,
     EmailStatus,
     Notification,
     Profile,
@@ -225,17 +224,7 @@ def _webhook_failed(endpoint: WebhookEndpoint, error: str, now) -> None:
     endpoint.save(update_fields=fields)
 
 
-# --- deadline alarms ---------------------------------------------------------------------------
-
-ALARM_EVENTS = {
-    AlarmKind.FIRST_RESPONSE_DUE_SOON: ("due_soon", "first_response"),
-    AlarmKind.FIRST_RESPONSE_OVERDUE: ("overdue", "first_response"),
-    AlarmKind.FIRST_RESPONSE_ESCALATED: ("escalated", "first_response"),
-    AlarmKind.RESOLUTION_DUE_SOON: ("due_soon", "resolution"),
-    AlarmKind.RESOLUTION_OVERDUE: ("overdue", "resolution"),
-    AlarmKind.RESOLUTION_ESCALATED: ("escalated", "resolution"),
-    AlarmKind.AWAITING_FILER: ("awaiting_filer_reminder", ""),
-}
+# --- deadline alarms (fired by consult.alarms, which decides the event) ----------------------
 
 
 def due_alarms(now: datetime.datetime, *, limit: int):
@@ -258,34 +247,3 @@ def claim_due_alarms(*, now: datetime.datetime | None = None, limit: int = 10_00
         if ids:
             Alarm.objects.filter(pk__in=ids).update(claimed_at=now)
     return ids
-
-
-def fire_alarm(alarm_id: int, *, now: datetime.datetime | None = None) -> bool:
-    """Record the deadline event and notify, once: the consultation is locked
-    first (as every consultation service does), then the alarm."""
-    from consult import services as consult_services
-    from consult.models import Consultation
-
-    now = now or timezone.now()
-    consultation_id = Alarm.objects.filter(pk=alarm_id).values_list("consultation_id", flat=True).first()
-    if consultation_id is None:
-        return False
-    with transaction.atomic():
-        consultation = Consultation.objects.select_for_update(of=("self",)).get(pk=consultation_id)
-        alarm = Alarm.objects.select_for_update().get(pk=alarm_id)
-        if alarm.due_at is None or alarm.due_at > now:
-            return False  # fired, disarmed or moved meanwhile
-        event_kind, deadline_kind = ALARM_EVENTS[alarm.kind]
-        consult_services.record_reminder(
-            consultation=consultation,
-            kind=event_kind,
-            data={"deadline_kind": deadline_kind, "deadline": alarm.deadline.isoformat() if alarm.deadline else None,
-                  "alarm": alarm.kind},
-            now=now,
-        )  # fmt: skip
-        alarm.fired_for = alarm.deadline
-        alarm.fired_at = now
-        alarm.due_at = None
-        alarm.claimed_at = None
-        alarm.save(update_fields=["fired_for", "fired_at", "due_at", "claimed_at"])
-    return True

@@ -1,60 +1,36 @@
-"""The kinds of notification, their names in Japanese and English, and which
+"""The kinds of notification, their names (English in locale/en), and which
 consultation events produce them (NOTIFICATIONS.md)."""
 
 from django.db import models
+from django.utils.translation import pgettext_lazy
 
 
 class Kind(models.TextChoices):
-    ROUTED = "routed", "新しい相談（振り分け）"
-    TRIAGE = "triage", "振り分け待ちの相談"
-    ACCEPTED = "accepted", "受付"
-    REPLIED = "replied", "回答・返信"
-    NOTE = "note", "内部メモ"
-    INFO_REQUESTED = "info_requested", "追加情報の依頼"
-    FILER_ANSWERED = "filer_answered", "相談者からの回答"
-    TRANSFERRED = "transferred", "移送"
-    COLLABORATOR_INVITED = "collaborator_invited", "協力依頼"
-    RESOLVED = "resolved", "解決（回答）"
-    REOPENED = "reopened", "再開"
-    CLOSED = "closed", "完了"
-    WITHDRAWN = "withdrawn", "取下げ"
-    MENTIONED = "mentioned", "メンション"
-    DUE_SOON = "due_soon", "期限前のお知らせ"
-    OVERDUE = "overdue", "期限超過"
-    ESCALATED = "escalated", "期限超過の継続（エスカレーション）"
-    AWAITING_FILER = "awaiting_filer", "追加情報の回答待ち"
-    PING_PONG = "ping_pong", "移送の往復"
-    WEBHOOK_DISABLED = "webhook_disabled", "Webhookの停止"
+    ROUTED = "routed", pgettext_lazy("notification", "新しい相談（振り分け）")
+    TRIAGE = "triage", pgettext_lazy("notification", "振り分け待ちの相談")
+    ACCEPTED = "accepted", pgettext_lazy("notification", "受付")
+    REPLIED = "replied", pgettext_lazy("notification", "回答・返信")
+    NOTE = "note", pgettext_lazy("notification", "内部メモ")
+    INFO_REQUESTED = "info_requested", pgettext_lazy("notification", "追加情報の依頼")
+    FILER_ANSWERED = "filer_answered", pgettext_lazy("notification", "相談者からの回答")
+    TRANSFERRED = "transferred", pgettext_lazy("notification", "移送")
+    COLLABORATOR_INVITED = "collaborator_invited", pgettext_lazy("notification", "協力依頼")
+    RESOLVED = "resolved", pgettext_lazy("notification", "解決（回答）")
+    REOPENED = "reopened", pgettext_lazy("notification", "再開")
+    CLOSED = "closed", pgettext_lazy("notification", "完了")
+    WITHDRAWN = "withdrawn", pgettext_lazy("notification", "取下げ")
+    MENTIONED = "mentioned", pgettext_lazy("notification", "メンション")
+    DUE_SOON = "due_soon", pgettext_lazy("notification", "期限前のお知らせ")
+    OVERDUE = "overdue", pgettext_lazy("notification", "期限超過")
+    ESCALATED = "escalated", pgettext_lazy("notification", "期限超過の継続（エスカレーション）")
+    AWAITING_FILER = "awaiting_filer", pgettext_lazy("notification", "追加情報の回答待ち")
+    PING_PONG = "ping_pong", pgettext_lazy("notification", "移送の往復")
+    WEBHOOK_DISABLED = "webhook_disabled", pgettext_lazy("notification", "Webhookの停止")
 
 
-ENGLISH = {
-    Kind.ROUTED: "New consultation routed",
-    Kind.TRIAGE: "Consultation waiting for triage",
-    Kind.ACCEPTED: "Accepted",
-    Kind.REPLIED: "Reply",
-    Kind.NOTE: "Internal note",
-    Kind.INFO_REQUESTED: "Information requested",
-    Kind.FILER_ANSWERED: "The filer answered",
-    Kind.TRANSFERRED: "Transferred",
-    Kind.COLLABORATOR_INVITED: "Invited to collaborate",
-    Kind.RESOLVED: "Resolved",
-    Kind.REOPENED: "Reopened",
-    Kind.CLOSED: "Closed",
-    Kind.WITHDRAWN: "Withdrawn",
-    Kind.MENTIONED: "Mentioned",
-    Kind.DUE_SOON: "Deadline in one business day",
-    Kind.OVERDUE: "Deadline passed",
-    Kind.ESCALATED: "Deadline passed two business days ago",
-    Kind.AWAITING_FILER: "Waiting for your answer",
-    Kind.PING_PONG: "Transferred back and forth",
-    Kind.WEBHOOK_DISABLED: "Webhook disabled",
-}
-
-
-def label(kind: str, language: str = "ja") -> str:
-    if language == "en":
-        return ENGLISH.get(kind, kind)
-    return Kind(kind).label if kind in Kind.values else kind
+def label(kind: str) -> str:
+    """The kind's name in the active language (``translation.override`` for a recipient's)."""
+    return str(Kind(kind).label) if kind in Kind.values else kind
 
 
 class Delivery(models.TextChoices):

@@ -2,6 +2,7 @@
 
 from django.core.cache import cache
 from django.http import Http404
+from django.utils import translation
 from django.utils.translation import gettext as _
 
 from .delivery import unread_cache_key
@@ -40,15 +41,14 @@ def preferences_of(user) -> dict:
     chosen = dict(Preference.objects.filter(user_id=user.pk).values_list("kind", "delivery"))
     protected = receives_escalations(user)
     language = Profile.objects.filter(user_id=user.pk).values_list("language", flat=True).first() or "ja"
-    return {
-        "language": language,
-        "preferences": [
+    with translation.override(language):  # named as in the person's e-mails
+        preferences = [
             {
                 "kind": kind,
-                "label": label(kind, language),
+                "label": label(kind),
                 "delivery": chosen.get(kind, Delivery.IMMEDIATE),
                 "can_turn_off": not (protected and kind in MANDATORY),
             }
             for kind in Kind.values
-        ],
-    }
+        ]
+    return {"language": language, "preferences": preferences}

@@ -6,7 +6,6 @@ from __future__ import annotations
 import datetime
 import logging
 import secrets
-import time
 from collections.abc import Iterable
 
 from django.conf import settings
@@ -17,6 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import OfficeMembership, Role, User
+from config import memo
 from routing import selectors as routing_selectors
 
 from . import directory, texts
@@ -367,36 +367,22 @@ def _queue_webhooks(consultation, event) -> None:
     transaction.on_commit(queue)
 
 
-_WEBHOOK_OFFICES_KEY = "notifications:webhook-offices"
+def _load_webhook_offices() -> frozenset[int]:
+    return frozenset(WebhookEndpoint.objects.filter(is_active=True).values_list("office_id", flat=True).distinct())
 
 
-# Read from the shared cache at most every few seconds per process: a new
-# endpoint is used within that time (at once in the process that added it).
-_WEBHOOK_OFFICES_RECHECK = 5.0
-_webhook_offices_memo: list = [None, 0.0]
+# Offices that have an active webhook (most have none), kept until an endpoint
+# changes, so that most events need no webhook query at all. Another process's
+# new endpoint is used within a few seconds (at once in the process that added it).
+_webhook_offices = memo.Memo("notifications:webhook-offices-version", _load_webhook_offices, recheck_seconds=5.0)
 
 
-def _offices_with_webhooks() -> set[int]:
-    """Offices that have an active webhook (most have none), cached until an
-    endpoint changes, so that most events need no webhook query at all."""
-    now = time.monotonic()
-    if _webhook_offices_memo[0] is not None and now < _webhook_offices_memo[1]:
-        return _webhook_offices_memo[0]
-    offices = cache.get(_WEBHOOK_OFFICES_KEY)
-    if offices is None:
-        offices = set(WebhookEndpoint.objects.filter(is_active=True).values_list("office_id", flat=True).distinct())
-        cache.set(_WEBHOOK_OFFICES_KEY, offices, timeout=60)
-    _webhook_offices_memo[:] = [offices, now + _WEBHOOK_OFFICES_RECHECK]
-    return offices
-
-
-def forget_webhook_offices() -> None:
-    cache.delete(_WEBHOOK_OFFICES_KEY)
-    _webhook_offices_memo[:] = [None, 0.0]
+def _offices_with_webhooks() -> frozenset[int]:
+    return _webhook_offices.get()
 
 
 def webhooks_changed() -> None:
-    transaction.on_commit(forget_webhook_offices)
+    _webhook_offices.changed()
 
 
 def validate_webhook_url(url: str) -> None:

@@ -42,17 +42,13 @@ def send_webhooks(ids: list[int]) -> int:
     return delivery.send_webhooks(ids)
 
 
-@shared_task(name="notifications.fire_alarms", **RETRYING)
-def fire_alarms(ids: list[int]) -> int:
-    return sum(1 for pk in ids if delivery.fire_alarm(pk))
-
-
 @shared_task(name="notifications.send_digest", **RETRYING)
 def send_digest(user_id: int) -> int:
     return delivery.send_digest(user_id)
 
 
-def _queue(task, ids: list[int]) -> int:
+def queue_in_batches(task, ids: list[int]) -> int:
+    """Queue ``task`` over ``ids`` in batches; returns how many ids were queued."""
     from .services import _publish
 
     queued = 0
@@ -87,16 +83,10 @@ def sweep_outbox(limit: int = 20_000) -> dict:
         .values_list("pk", flat=True)[:limit]
     )
     return {
-        "inbox": _queue(deliver_inbox, inbox),
-        "emails": _queue(send_emails, emails),
-        "webhooks": _queue(send_webhooks, hooks),
+        "inbox": queue_in_batches(deliver_inbox, inbox),
+        "emails": queue_in_batches(send_emails, emails),
+        "webhooks": queue_in_batches(send_webhooks, hooks),
     }
-
-
-@shared_task(name="notifications.sweep_deadlines", acks_late=True)
-def sweep_deadlines(limit: int = 10_000) -> int:
-    """Claim the due deadline alarms and queue them for firing."""
-    return _queue(fire_alarms, delivery.claim_due_alarms(limit=limit))
 
 
 @shared_task(name="notifications.send_digests", acks_late=True)

@@ -1,5 +1,7 @@
 """What a notification says: a snapshot taken when it is written, the one-line
-summary in Japanese or English, the e-mails and the webhook body."""
+summary, the e-mails and the webhook body. Words follow the active language:
+pages and the API read in the reader's, e-mails are written in the recipient's
+(``translation.override``)."""
 
 from __future__ import annotations
 
@@ -9,13 +11,15 @@ import unicodedata
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.template.loader import render_to_string
+from django.utils import translation
+from django.utils.translation import pgettext, pgettext_lazy
 
 from .kinds import label
 
 JST = datetime.timezone(datetime.timedelta(hours=9))
 DEADLINE_NAMES = {
-    "first_response": ("初回回答期限", "first response deadline"),
-    "resolution": ("解決期限", "resolution deadline"),
+    "first_response": pgettext_lazy("notification", "初回回答期限"),
+    "resolution": pgettext_lazy("notification", "解決期限"),
 }
 
 
@@ -46,15 +50,15 @@ def snapshot(consultation, event) -> dict:
     return data
 
 
-def summary(notification, language: str = "ja") -> str:
+def summary(notification) -> str:
     data = notification.data or {}
-    kind = label(notification.kind, language)
+    kind = label(notification.kind)
     subject = f"{data.get('reference', '')}「{data.get('title', '')}」" if data.get("reference") else ""
     parts = [subject, kind] if subject else [kind]
     if data.get("deadline_kind") in DEADLINE_NAMES:
-        parts.append(DEADLINE_NAMES[data["deadline_kind"]][1 if language == "en" else 0])
+        parts.append(str(DEADLINE_NAMES[data["deadline_kind"]]))
     if data.get("actor_name"):
-        parts.append(f"({data['actor_name']})" if language == "en" else f"（{data['actor_name']}）")
+        parts.append(pgettext("notification", "（%(actor)s）") % {"actor": data["actor_name"]})
     if data.get("detail"):
         parts.append(data["detail"])
     return " ".join(p for p in parts if p)
@@ -76,20 +80,21 @@ def message_id(notification_id: int, channel: str = "email") -> str:
 
 
 def email_for(notification, *, language: str) -> EmailMultiAlternatives:
-    context = {
-        "notification": notification,
-        "kind": label(notification.kind, language),
-        "summary": summary(notification, language),
-        "data": notification.data or {},
-        "url": consultation_url(notification.consultation_id),
-        "created": local_time(notification.created_at),
-        "recipient": notification.recipient,
-        "preferences_url": f"{settings.SITE_URL.rstrip('/')}/inbox/preferences/",
-    }
-    prefix = "[Banso] " if language == "en" else "【Banso】"
-    subject = f"{prefix}{context['summary']}"[:200]
-    text = render_to_string(f"notifications/email/notification.{language}.txt", context)
-    html = render_to_string(f"notifications/email/notification.{language}.html", context)
+    """The e-mail of one notification, in the recipient's ``language``."""
+    with translation.override(language):
+        context = {
+            "notification": notification,
+            "kind": label(notification.kind),
+            "summary": summary(notification),
+            "data": notification.data or {},
+            "url": consultation_url(notification.consultation_id),
+            "created": local_time(notification.created_at),
+            "recipient": notification.recipient,
+            "preferences_url": f"{settings.SITE_URL.rstrip('/')}/inbox/preferences/",
+        }
+        subject = (pgettext("notification e-mail", "【Banso】") + context["summary"])[:200]
+        text = render_to_string(f"notifications/email/notification.{language}.txt", context)
+        html = render_to_string(f"notifications/email/notification.{language}.html", context)
     message = EmailMultiAlternatives(
         subject=one_line(subject),
         body=text,
@@ -101,27 +106,27 @@ def email_for(notification, *, language: str) -> EmailMultiAlternatives:
 
 
 def digest_email(user, notifications: list, *, language: str, key: str) -> EmailMultiAlternatives:
-    items = [
-        {
-            "summary": summary(n, language),
-            "url": consultation_url(n.consultation_id),
-            "created": local_time(n.created_at),
-        }
-        for n in notifications
-    ]
-    context = {"items": items, "count": len(items), "recipient": user}
-    subject = (
-        f"[Banso] Daily digest: {len(items)} notifications"
-        if language == "en"
-        else f"【Banso】本日のまとめ（{len(items)}件）"
-    )
+    """The day's digest, in the recipient's ``language``."""
+    with translation.override(language):
+        items = [
+            {
+                "summary": summary(n),
+                "url": consultation_url(n.consultation_id),
+                "created": local_time(n.created_at),
+            }
+            for n in notifications
+        ]
+        context = {"items": items, "count": len(items), "recipient": user}
+        subject = pgettext("notification e-mail", "【Banso】本日のまとめ（%(count)d件）") % {"count": len(items)}
+        text = render_to_string(f"notifications/email/digest.{language}.txt", context)
+        html = render_to_string(f"notifications/email/digest.{language}.html", context)
     message = EmailMultiAlternatives(
         subject=one_line(subject),
-        body=render_to_string(f"notifications/email/digest.{language}.txt", context),
+        body=text,
         to=[user.email],
         headers={"Message-ID": message_id(key, "digest")},
     )
-    message.attach_alternative(render_to_string(f"notifications/email/digest.{language}.html", context), "text/html")
+    message.attach_alternative(html, "text/html")
     return message
 
 

@@ -6,7 +6,6 @@ class RoutingConfig(AppConfig):
     verbose_name = "振り分け・参照データ (routing and reference data)"
 
     def ready(self) -> None:
-        from django.db import transaction
         from django.db.models.signals import post_delete, post_save
 
         from . import models, selectors
@@ -15,11 +14,7 @@ class RoutingConfig(AppConfig):
             # Decisions read cached snapshots; any edit (admin included) renews them:
             # in this process at once (its transaction sees the edit), everywhere at
             # commit, once per transaction however many rows it wrote.
-            selectors.clear_routing_caches()
-            connection = transaction.get_connection()
-            pending = getattr(connection, "run_on_commit", [])
-            if not any(entry[1] is selectors.bump_reference_revision for entry in pending):
-                transaction.on_commit(selectors.bump_reference_revision)
+            selectors.reference_changed()
 
         for model in (
             models.Office,

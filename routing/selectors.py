@@ -6,6 +6,9 @@ from dataclasses import dataclass, field
 from django.db.models import Prefetch, Q, QuerySet
 from django.utils import timezone
 
+from config import memo
+from config.i18n import localised
+
 from . import engine
 from .codes import normalise_kana
 from .engine.types import SystemInfo
@@ -64,76 +67,38 @@ def offices(*, ministry: str = "", on: datetime.date | None = None) -> QuerySet[
     return queryset.prefetch_related(Prefetch("jurisdictions", queryset=jurisdictions, to_attr="current_jurisdictions"))
 
 
-def office_covering(
-    *,
-    system_slug: str,
-    prefecture_code: str,
-    local_government_code: str = "",
-    matter: str = "",
-    on: datetime.date | None = None,
-) -> Office | None:
-    """The office of a system that covers a local government (override) or its prefecture."""
-    day = on or timezone.localdate()
-    base = Jurisdiction.objects.filter(active_on(day), system__slug=system_slug, matter=matter).select_related("office")
-    if local_government_code:
-        override = base.filter(local_government__code=local_government_code).first()
-        if override:
-            return override.office
-    row = base.filter(prefecture__code=prefecture_code, local_government__isnull=True).order_by("-valid_from").first()
-    return row.office if row else None
-
-
 # --- routing: snapshots of the reference data and compiled rule sets -----------
 
-_REVISION_KEY = "routing:reference-revision"
-_snapshots: dict[tuple, object] = {}  # reference snapshots and calendars, per revision
-_compiled: dict[tuple[str, int], engine.CompiledRuleSet] = {}
 
-
-# The revision is read from the shared cache at most once per this many seconds
-# per process: one filing asks for it several times, and an edit elsewhere only
-# needs to be seen within a moment (this process's own edits are seen at once).
-REVISION_RECHECK_SECONDS = 1.0
-_revision_memo: list = [None, 0.0]  # [revision, monotonic time to read it again]
+# Snapshots, calendars and compiled rule sets of the current reference revision,
+# renewed whenever reference data or rules are edited (``reference_changed``).
+# The revision is read from the shared cache at most once a second per process:
+# one filing asks for it several times, and an edit elsewhere only needs to be
+# seen within a moment (this process's own edits are seen at once).
+_reference: memo.Memo[dict] = memo.Memo("routing:reference-revision", dict, recheck_seconds=1.0)
 
 
 def reference_revision() -> str:
-    """A token that changes whenever reference data or rules are edited (see ``bump_reference_revision``)."""
-    import time
-
-    from django.core.cache import cache
-
-    now = time.monotonic()
-    if _revision_memo[0] is not None and now < _revision_memo[1]:
-        return _revision_memo[0]
-    revision = cache.get(_REVISION_KEY)
-    if revision is None:
-        revision = "0"
-        cache.add(_REVISION_KEY, revision, timeout=None)
-    _revision_memo[:] = [str(revision), now + REVISION_RECHECK_SECONDS]
-    return str(revision)
+    """A token that changes whenever reference data or rules are edited."""
+    return _reference.version()
 
 
-def clear_routing_caches() -> None:
-    _snapshots.clear()
-    _compiled.clear()
-    _revision_memo[:] = [None, 0.0]
+def reference_changed() -> None:
+    """Renew the snapshots here at once and everywhere at commit."""
+    _reference.changed()
 
 
 def bump_reference_revision() -> None:
-    import uuid
-
-    from django.core.cache import cache
-
-    cache.set(_REVISION_KEY, uuid.uuid4().hex, timeout=None)
-    clear_routing_caches()
+    """Renew the snapshots everywhere now (outside a transaction's commit)."""
+    _reference.bump()
 
 
 def reference_snapshot(on: datetime.date | None = None) -> engine.ReferenceSnapshot:
     """The reference data in force on ``on`` as plain data for the decision core (cached)."""
     day = on or timezone.localdate()
-    key = (reference_revision(), day)
-    snapshot = _snapshots.get(key)
+    snapshots = _reference.get()
+    key = day
+    snapshot = snapshots.get(key)
     if snapshot is not None:
         return snapshot
     office_rows = Office.objects.filter(active_on(day)).select_related("ministry", "system")
@@ -185,9 +150,9 @@ def reference_snapshot(on: datetime.date | None = None) -> engine.ReferenceSnaps
         sla_policies=frozenset(slug for slug, _ in policies),
         default_sla_policy=next((slug for slug, is_default in policies if is_default), "standard"),
     )
-    if len(_snapshots) > 32:
-        _snapshots.clear()
-    _snapshots[key] = snapshot
+    if len(snapshots) > 32:
+        snapshots.clear()
+    snapshots[key] = snapshot
     return snapshot
 
 
@@ -197,14 +162,16 @@ def office_calendar(office_slug: str | None = None):
     from .business_time import calendar_for
     from .models import ClosedDay
 
-    key = (reference_revision(), "calendar", office_slug)
-    calendar = _snapshots.get(key)
+    snapshots = _reference.get()
+
+    key = ("calendar", office_slug)
+    calendar = snapshots.get(key)
     if calendar is None:
         days = ClosedDay.objects.filter(Q(office__isnull=True) | Q(office__slug=office_slug)).values_list(
             "date", flat=True
         )
         calendar = calendar_for(frozenset(days))
-        _snapshots[key] = calendar
+        snapshots[key] = calendar
     return calendar
 
 
@@ -224,23 +191,25 @@ def rule_specs(rule_set) -> list[engine.RuleSpec]:
 
 def sla_policy(slug: str) -> SlaPolicy:
     """An SLA policy by slug (the default one when unknown), cached per reference revision."""
-    key = (reference_revision(), "sla")
-    policies = _snapshots.get(key)
+    snapshots = _reference.get()
+    key = "sla"
+    policies = snapshots.get(key)
     if policies is None:
         policies = {policy.slug: policy for policy in SlaPolicy.objects.all()}
-        _snapshots[key] = policies
+        snapshots[key] = policies
     return policies.get(slug) or next(policy for policy in policies.values() if policy.is_default)
 
 
 def rule_set_in_effect(at: datetime.datetime | None = None):
     """The published rule set that routes a consultation filed at ``at``."""
     at = at or timezone.now()
-    key = (reference_revision(), "published")
-    published = _snapshots.get(key)
+    snapshots = _reference.get()
+    key = "published"
+    published = snapshots.get(key)
     if published is None:
         # Published sets never change; publishing one renews the revision.
         published = list(RuleSet.objects.filter(status=RuleSetStatus.PUBLISHED).order_by("-effective_from", "-version"))
-        _snapshots[key] = published
+        snapshots[key] = published
     return next((rule_set for rule_set in published if rule_set.effective_from <= at), None)
 
 
@@ -248,27 +217,29 @@ def filing_references() -> tuple[dict[str, PolicyArea], dict[str, LocalGovernmen
     """Policy areas by slug and local governments (with their prefecture) by
     code, as model objects kept per reference revision: filing needs both and
     should not query for them every time."""
-    key = (reference_revision(), "filing")
-    found = _snapshots.get(key)
+    snapshots = _reference.get()
+    key = "filing"
+    found = snapshots.get(key)
     if found is None:
         found = (
             {area.slug: area for area in PolicyArea.objects.all()},
             {lg.code: lg for lg in LocalGovernment.objects.select_related("prefecture")},
         )
-        _snapshots[key] = found
+        snapshots[key] = found
     return found
 
 
 def compiled_rule_set(rule_set, snapshot: engine.ReferenceSnapshot) -> engine.CompiledRuleSet:
     """The rule set compiled once per version (published sets never change)."""
-    key = (reference_revision(), rule_set.pk)
-    if rule_set.is_published and key in _compiled:
-        return _compiled[key]
+    snapshots = _reference.get()
+    key = ("compiled", rule_set.pk)
+    if rule_set.is_published and key in snapshots:
+        return snapshots[key]
     compiled = engine.compile_rule_set(
         rule_specs(rule_set), snapshot, version=rule_set.version, rule_set_id=rule_set.pk
     )
     if rule_set.is_published:
-        _compiled[key] = compiled
+        snapshots[key] = compiled
     return compiled
 
 
@@ -300,15 +271,15 @@ class ReferenceMaps:
     office_ids: dict[str, int]  # slug → id
     policy_area_names_en: dict[int, str] = field(default_factory=dict)  # id → name_en
 
-    def office_name(self, office_id: int | None, *, english: bool = False) -> str:
+    def office_name(self, office_id: int | None) -> str:
+        """In the reader's language (config.i18n)."""
         office = self.offices.get(office_id) if office_id else None
-        if office is None:
-            return ""
-        return (office.name_en or office.name) if english else office.name
+        return localised(office.name, office.name_en) if office is not None else ""
 
-    def policy_area_name(self, policy_area_id: int | None, *, english: bool = False) -> str:
+    def policy_area_name(self, policy_area_id: int | None) -> str:
+        """In the reader's language (config.i18n)."""
         _slug, name = self.policy_areas.get(policy_area_id, ("", ""))
-        return (self.policy_area_names_en.get(policy_area_id) or name) if english else name
+        return localised(name, self.policy_area_names_en.get(policy_area_id))
 
     def office_json(self, office_id: int | None) -> dict | None:
         office = self.offices.get(office_id) if office_id else None
@@ -316,8 +287,9 @@ class ReferenceMaps:
 
 
 def reference_maps() -> ReferenceMaps:
-    key = (reference_revision(), "maps")
-    maps = _snapshots.get(key)
+    snapshots = _reference.get()
+    key = "maps"
+    maps = snapshots.get(key)
     if maps is None:
         prefectures = dict(Prefecture.objects.values_list("code", "name"))
         maps = ReferenceMaps(
@@ -338,5 +310,5 @@ def reference_maps() -> ReferenceMaps:
             rule_set_versions=dict(RuleSet.objects.values_list("id", "version")),
             office_ids=dict(Office.objects.values_list("slug", "id")),
         )
-        _snapshots[key] = maps
+        snapshots[key] = maps
     return maps

@@ -20,22 +20,17 @@ def demo_accounts(db):
 
 @pytest.fixture(autouse=True)
 def _clear_cache():
-    """Rate-limit counters live in the (real Redis) cache: start each test clean."""
+    """Rate-limit counters live in the (real Redis) cache, reference data and
+    directories in each process's memos: start each test clean."""
     from django.core.cache import cache
 
-    from notifications.directory import forget_all as forget_directory
-    from notifications.services import forget_webhook_offices
-    from routing.selectors import clear_routing_caches
+    from config import memo
 
     cache.clear()
-    clear_routing_caches()
-    forget_webhook_offices()
-    forget_directory()
+    memo.forget()
     yield
     cache.clear()
-    clear_routing_caches()
-    forget_webhook_offices()
-    forget_directory()
+    memo.forget()
 
 
 @pytest.fixture

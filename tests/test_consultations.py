@@ -5,7 +5,6 @@ import datetime
 import pytest
 from django.db import connection
 from django.db.utils import DatabaseError
-from django.utils import timezone
 
 from consult import services
 from consult.models import AppendOnly, Consultation, Event, Message
@@ -22,7 +21,9 @@ def jst(*parts):
 # --- filing ------------------------------------------------------------------------------------
 
 
-def test_filing_routes_sets_deadlines_and_commits_before_201(api, people):
+def test_filing_routes_sets_deadlines_and_commits_before_201(api, people, time_machine):
+    # Friday 2026-11-20 15:00 JST; Monday 23rd is 勤労感謝の日.
+    time_machine.move_to(jst(2026, 11, 20, 15, 0), tick=False)
     response = api(people["matsumoto"]).post(
         LIST,
         {
@@ -37,13 +38,18 @@ def test_filing_routes_sets_deadlines_and_commits_before_201(api, people):
     body = response.json()
     row = Consultation.objects.get(pk=body["id"])
     assert body["reference"] == row.reference
-    assert row.reference.startswith(f"BNS-{timezone.localdate().year}-")
+    assert row.reference == "BNS-2026-000001"
     assert body["status"] == "open"
     assert body["routing"]["primary_office"] == {"slug": "maff-rab-kanto", "name": "関東農政局", "ministry": "maff"}
     assert body["routing"]["rule"]["version"] == 1
     assert "長野県は関東農政局の管轄" in body["routing"]["explanation"]
     assert body["filer"] == {"code": "202029", "name": "松本市", "prefecture": "長野県"}
-    assert body["first_response_due_at"] and body["resolution_due_at"]
+    # By hand on the office calendar (08:30–17:15, Mon–Fri, holidays closed), standard
+    # policy: 2 business days are Fri 15:00–17:15, Tue 24th whole, Wed 25th 08:30–15:00;
+    # the 10th business day after Friday (Tue 24th … Fri 4th, Mon 7th) ends Mon 7 Dec 15:00.
+    assert body["first_response_due_at"] == "2026-11-25T15:00:00+09:00"
+    assert body["resolution_due_at"] == "2026-12-07T15:00:00+09:00"
+    assert (row.first_response_due_at, row.resolution_due_at) == (jst(2026, 11, 25, 15, 0), jst(2026, 12, 7, 15, 0))
     assert [e.kind for e in row.events.all()] == ["filed", "routed"]
     assert row.handlings.get().office.slug == "maff-rab-kanto"
 

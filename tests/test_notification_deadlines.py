@@ -7,9 +7,10 @@ import threading
 import pytest
 from django.db import connections
 
-from consult import services
+from consult import alarms, services
+from consult import tasks as consult_tasks
 from consult.models import Event
-from notifications import delivery, tasks
+from notifications import delivery
 from notifications.kinds import Kind
 from notifications.models import Alarm, AlarmKind, Notification
 from routing.business_time import JST
@@ -31,7 +32,7 @@ def armed(consultation):
 def sweep(now):
     """One beat sweep at ``now``: claim what is due and fire it (tasks run in-process here)."""
     ids = delivery.claim_due_alarms(now=now)
-    return sum(1 for pk in ids if delivery.fire_alarm(pk, now=now))
+    return sum(1 for pk in ids if alarms.fire_alarm(pk, now=now))
 
 
 def test_filing_arms_reminder_breach_and_escalation_for_both_deadlines(people, file):
@@ -133,10 +134,10 @@ def test_two_sweeps_at_the_same_time_send_each_reminder_once(committed_reference
             ids = delivery.claim_due_alarms(now=now)
             claimed.append(ids)
             for pk in ids:
-                delivery.fire_alarm(pk, now=now)
+                alarms.fire_alarm(pk, now=now)
             # A second pass over everything (as a re-queued task would): nothing fires twice.
             for pk in Alarm.objects.values_list("pk", flat=True):
-                delivery.fire_alarm(pk, now=now)
+                alarms.fire_alarm(pk, now=now)
         except Exception as exc:
             errors.append(exc)
         finally:
@@ -158,6 +159,6 @@ def test_two_sweeps_at_the_same_time_send_each_reminder_once(committed_reference
 def test_the_beat_task_queues_what_is_due(people, file, time_machine):
     consultation = file(people["matsumoto"], now=DAY)
     time_machine.move_to(jst(2026, 12, 2, 10, 1))
-    assert tasks.sweep_deadlines() == 1  # claimed and queued; tasks run in-process in tests
+    assert consult_tasks.sweep_deadlines() == 1  # claimed and queued; tasks run in-process in tests
     assert Event.objects.filter(consultation=consultation, kind="due_soon").count() == 1
-    assert tasks.sweep_deadlines() == 0
+    assert consult_tasks.sweep_deadlines() == 0

@@ -20,6 +20,7 @@ DAY = datetime.datetime(2026, 12, 1, 10, 0, tzinfo=JST)
              "notifications.fire_alarms", "notifications.send_digest"],
 )  # fmt: skip
 def test_delivery_tasks_go_to_their_queue_and_retry_with_backoff_up_to_a_cap(name):
+    app.loader.import_default_modules()  # the apps' tasks modules, found as a worker finds them
     task = app.tasks[name]
     assert app.amqp.router.route({}, name)["queue"].name == "notifications"
     assert task.acks_late is True

@@ -84,6 +84,24 @@ def test_each_event_is_posted_signed(people, file, receiver, django_capture_on_c
     assert len(hook.requests) == 1
 
 
+def test_a_filing_with_an_attachment_posts_the_reference_with_every_event(people, file, receiver):
+    from consult.models import Event
+    from consult.services import Upload
+
+    hook = receiver()
+    services.add_webhook(office=Office.objects.get(slug="maff-rab-kanto"), url=hook.url, secret="x")
+    pdf = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+    consultation = file(people["matsumoto"], now=DAY, attachments=[Upload("資料.pdf", pdf)])
+    assert consultation.reference.startswith("BNS-2026-")
+    payloads = {d.payload["event"]["kind"]: d.payload for d in WebhookDelivery.objects.all()}
+    assert set(payloads) == {"routed", "attachment_added"}
+    for payload in payloads.values():
+        assert payload["consultation"]["reference"] == consultation.reference
+    added = Event.objects.get(consultation=consultation, kind="attachment_added")
+    assert payloads["attachment_added"]["event"]["id"] == added.pk
+    assert added.data["name"] == "資料.pdf"
+
+
 def test_failures_are_retried_with_backoff_then_given_up(people, file, receiver):
     hook = receiver(status=500)
     services.add_webhook(office=Office.objects.get(slug="maff-rab-kanto"), url=hook.url, secret="x")

@@ -73,6 +73,32 @@ def test_english_e_mail_for_people_who_chose_it(people, file, django_capture_on_
     assert "Open the consultation" in message.body
 
 
+def test_e_mails_are_in_the_recipients_language_whatever_the_requests(people, file, django_capture_on_commit_callbacks):
+    from django.utils import translation
+
+    notification_services.set_preferences(user=people["maff"], choices={}, language="en")
+    with translation.override("en"), django_capture_on_commit_callbacks(execute=True):  # filed from an English page
+        file(people["matsumoto"], now=DAY)
+    by_recipient = {m.to[0]: m for m in mail.outbox}
+    english = by_recipient.pop(people["maff"].email)
+    assert english.subject.startswith("[Banso] ") and "New consultation routed" in english.subject
+    assert by_recipient and all(
+        m.subject.startswith("【Banso】") and "新しい相談（振り分け）" in m.subject for m in by_recipient.values()
+    )
+
+
+def test_the_digest_in_english_names_the_kind_and_the_deadline(people):
+    from notifications.texts import digest_email
+
+    due = Notification(kind=Kind.DUE_SOON, created_at=DAY,
+                       data={"reference": "B-1", "title": "件名", "deadline_kind": "first_response"})  # fmt: skip
+    message = digest_email(people["maff"], [due], language="en", key="1-1")
+    assert message.subject == "[Banso] Daily digest: 1 notifications"
+    assert "Deadline in one business day first response deadline" in message.body
+    japanese = digest_email(people["maff"], [due], language="ja", key="1-1")
+    assert japanese.subject == "【Banso】本日のまとめ（1件）" and "期限前のお知らせ 初回回答期限" in japanese.body
+
+
 def test_internal_notes_never_notify_municipal_staff(people, file, django_capture_on_commit_callbacks):
     consultation = file(people["matsumoto"], now=DAY)
     services.transition(actor=people["maff"], consultation=consultation, action="accept", now=DAY)
@@ -268,22 +294,18 @@ def test_following_needs_visibility_and_unfollowing_stops_notifications(api, peo
 
 
 def test_the_cache_going_away_does_not_stop_filing(people, file, settings):
-    from django.core.cache import caches
+    from django.core.cache import cache
 
-    from config.cache import ResilientRedisCache
+    from config import memo
 
-    settings.CACHES = {"default": {"BACKEND": "config.cache.ResilientRedisCache", "LOCATION": "redis://127.0.0.1:1/0"}}
-    caches._settings = None
-    try:
-        caches.__init__()
-        ResilientRedisCache._down_until = 0.0
-        from routing.selectors import clear_routing_caches
-
-        clear_routing_caches()
-        consultation = file(people["matsumoto"], now=DAY)
-        assert consultation.pk and Notification.objects.filter(consultation=consultation).count() == 2
-    finally:
-        ResilientRedisCache._down_until = 0.0
+    # The configured cache (django-redis, IGNORE_EXCEPTIONS) with nothing listening.
+    settings.CACHES = {"default": {**settings.CACHES["default"], "LOCATION": "redis://127.0.0.1:1/0"}}
+    assert settings.CACHES["default"]["BACKEND"] == "django_redis.cache.RedisCache"
+    memo.forget()
+    cache.set("banso:probe", 1)  # skipped, not raised
+    assert cache.get("banso:probe", "missed") == "missed"
+    consultation = file(people["matsumoto"], now=DAY)
+    assert consultation.pk and Notification.objects.filter(consultation=consultation).count() == 2
 
 
 def test_office_membership_changes_reach_the_next_notification(people, file, django_capture_on_commit_callbacks):
@@ -339,7 +361,8 @@ def test_people_who_left_get_no_e_mail(people, file):
 
 
 def test_only_leads_and_the_secretariat_cannot_turn_escalations_off(people, file):
-    from notifications.delivery import claim_due_alarms, fire_alarm
+    from consult.alarms import fire_alarm
+    from notifications.delivery import claim_due_alarms
 
     notification_services.set_preferences(user=people["maff"], choices={"overdue": "off", "escalated": "off"})
     consultation = file(people["matsumoto"], now=DAY)

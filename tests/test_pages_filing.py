@@ -5,8 +5,8 @@ once from a server-side draft, and the confirmation."""
 from __future__ import annotations
 
 import datetime
-import os
-import time
+import re
+import uuid
 from html.parser import HTMLParser
 
 import pytest
@@ -15,19 +15,16 @@ from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import timezone
 
 from consult.models import Attachment, Consultation
 from frontend import drafts
+from frontend.models import FilingDraft, FilingDraftFile
 
 NEW = "/consultations/new/"
 CHECK = "/consultations/new/check/"
 SEARCH = "/consultations/new/local-governments/"
 PDF = b"%PDF-1.4\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n"
-
-
-@pytest.fixture(autouse=True)
-def _drafts_dir(settings, tmp_path):
-    settings.BANSO_DRAFTS_DIR = tmp_path / "drafts"
 
 
 @pytest.fixture
@@ -375,14 +372,15 @@ def test_attachments_survive_errors_and_the_check_page_to_filing(people, client_
     assert "報告書.pdf" in html and "program.pdf" in html
     response = to_check(client)
     assert "報告書.pdf" in response.content.decode()
-    draft_dir = drafts.drafts_dir() / client.session[drafts.SESSION_KEY]
-    assert draft_dir.is_dir()
+    draft_id = client.session[drafts.SESSION_KEY]
+    assert FilingDraftFile.objects.filter(draft_id=draft_id).count() == 2
     response = client.post(CHECK, {"draft": token_of(response)})
     consultation = Consultation.objects.get()
     assert response["Location"] == f"/consultations/{consultation.pk}/filed/"
     attachment = Attachment.objects.get(consultation=consultation)
     assert attachment.name == "報告書.pdf" and attachment.file.read() == PDF
-    assert not draft_dir.exists() and drafts.SESSION_KEY not in client.session
+    assert not FilingDraft.objects.filter(pk=draft_id).exists() and drafts.SESSION_KEY not in client.session
+    assert not FilingDraftFile.objects.exists()
     page = client.get(response["Location"]).content.decode()
     assert "添付できなかったファイルがあります" in page and "program.pdf" in page  # refused by the service
     assert "program.pdf" not in client.get(response["Location"]).content.decode()  # told once
@@ -396,7 +394,7 @@ def test_a_kept_file_can_be_removed(people, client_of):
     (kept,) = draft.files
     response = client.post(NEW, {**entered(), "remove_files": kept["id"]})
     assert "a.pdf" not in client.get(response["Location"]).content.decode()
-    assert not (draft.path / f"{kept['id']}.bin").exists()
+    assert not FilingDraftFile.objects.filter(pk=kept["id"]).exists()
 
 
 @pytest.mark.django_db
@@ -447,9 +445,9 @@ def test_someone_elses_draft_token_files_nothing(people, client_of):
 def test_discarding_starts_again(people, client_of):
     client = client_of(people["matsumoto"])
     client.post(NEW, {**entered(title="消す件名"), "attachments": [SimpleUploadedFile("a.pdf", PDF)]})
-    draft_dir = drafts.drafts_dir() / client.session[drafts.SESSION_KEY]
+    draft_id = client.session[drafts.SESSION_KEY]
     client.post(NEW, {"discard": "1"})
-    assert not draft_dir.exists()
+    assert not FilingDraft.objects.filter(pk=draft_id).exists() and not FilingDraftFile.objects.exists()
     assert Page(client.get(NEW).content.decode()).value("title") == ""
 
 
@@ -457,7 +455,9 @@ def test_discarding_starts_again(people, client_of):
 
 
 @pytest.mark.django_db
-def test_the_confirmation_shows_the_reference_and_what_happens_next(people, client_of):
+def test_the_confirmation_shows_the_reference_and_what_happens_next(people, client_of, time_machine):
+    # Filed Friday 2026-11-20 15:00 JST; Monday 23rd is 勤労感謝の日.
+    time_machine.move_to(datetime.datetime(2026, 11, 20, 6, 0, tzinfo=datetime.UTC), tick=False)
     client = client_of(people["matsumoto"])
     response = client.post(CHECK, {"draft": token_of(to_check(client))})
     consultation = Consultation.objects.get()
@@ -466,7 +466,17 @@ def test_the_confirmation_shows_the_reference_and_what_happens_next(people, clie
     assert consultation.reference.startswith("BNS-") and consultation.reference in html
     assert 'class="panel"' in html
     assert "<strong>関東農政局</strong> に届けました。" in text
-    assert "初回回答の期限:" in text and "通知とメールでお知らせします" in text
+    # 2 business days (Fri 15:00–17:15, Tue 24th, Wed 25th to 15:00) and 10 (to Mon 7 Dec).
+    for label, iso, shown, left in (
+        ("初回回答の期限:", "2026-11-25T15:00:00+09:00", "2026年11月25日(水) 15:00", "残り2営業日"),
+        ("解決の期限:", "2026-12-07T15:00:00+09:00", "2026年12月7日(月) 15:00", "残り10営業日"),
+    ):
+        assert re.search(
+            rf'{label} <span class="due due--ok"> <time datetime="{re.escape(iso)}">{re.escape(shown)}</time>'
+            rf' <span class="due__left">{left}</span>',
+            text,
+        ), label
+    assert "通知とメールでお知らせします" in text
     assert f'href="{reverse("consultation", args=[consultation.pk])}"' in html
     assert 'href="/"' in html
 
@@ -504,13 +514,53 @@ def test_the_secretariat_files_on_behalf_of_a_local_government(people, client_of
 
 
 @pytest.mark.django_db
-def test_stale_drafts_are_swept_and_drafts_belong_to_their_owner(people):
+def test_stale_drafts_expire_and_are_swept_and_drafts_belong_to_their_owner(people):
     stale = drafts.Draft.create(people["matsumoto"])
-    old = time.time() - drafts.MAX_AGE_SECONDS - 60
-    for path in (stale.path, *stale.path.iterdir()):
-        os.utime(path, (old, old))
+    FilingDraft.objects.filter(pk=stale.id).update(
+        updated_at=timezone.now() - datetime.timedelta(seconds=drafts.MAX_AGE_SECONDS + 60)
+    )
+    assert drafts.Draft.load(stale.id, people["matsumoto"]) is None  # expired, even before the sweep
+    assert drafts.consume(stale.token, people["matsumoto"]) is None
     fresh = drafts.Draft.create(people["matsumoto"])  # creating one sweeps the stale
-    assert not stale.path.exists() and fresh.path.exists()
+    assert list(FilingDraft.objects.values_list("pk", flat=True)) == [uuid.UUID(fresh.id)]
     assert drafts.Draft.load(fresh.id, people["niigata"]) is None
     assert drafts.Draft.load("../../etc", people["matsumoto"]) is None
     assert drafts.Draft.load(fresh.id, people["matsumoto"]).id == fresh.id
+
+
+@pytest.mark.django_db
+def test_a_draft_is_read_back_by_another_web_host(people, client_of, settings, tmp_path):
+    """Nothing of a draft stays in the web process or on its disk: a request
+    served elsewhere (another host: its own disk, nothing remembered) finds it."""
+    from config import memo
+
+    client = client_of(people["matsumoto"])
+    report = SimpleUploadedFile("報告書.pdf", PDF, content_type="application/pdf")
+    response = client.post(NEW, {**entered(title="別の端末で確認する件名"), "attachments": [report]})
+    assert response["Location"] == CHECK
+    settings.VAR_DIR = tmp_path / "another-host"
+    memo.forget()
+    response = client.get(CHECK)
+    assert "別の端末で確認する件名" in response.content.decode() and "報告書.pdf" in response.content.decode()
+    memo.forget()
+    client.post(CHECK, {"draft": token_of(response)})
+    consultation = Consultation.objects.get()
+    assert consultation.title == "別の端末で確認する件名"
+    assert Attachment.objects.get(consultation=consultation).file.read() == PDF
+
+
+@pytest.mark.django_db
+def test_another_persons_draft_is_never_read(people, client_of):
+    mine = client_of(people["matsumoto"])
+    mine.post(NEW, {**entered(title="松本市の下書き"), "attachments": [SimpleUploadedFile("a.pdf", PDF)]})
+    draft_id = mine.session[drafts.SESSION_KEY]
+    theirs = client_of(people["shizuoka"])
+    session = theirs.session
+    session[drafts.SESSION_KEY] = draft_id  # an id learnt somehow, put in their own session
+    session.save()
+    assert "松本市の下書き" not in theirs.get(NEW).content.decode()
+    assert theirs.get(CHECK)["Location"] == NEW
+    theirs.post(NEW, entered(title="静岡市の件名"))  # a new draft of their own, not a change to this one
+    assert theirs.session[drafts.SESSION_KEY] != draft_id
+    kept = drafts.Draft.load(draft_id, people["matsumoto"])
+    assert kept.data["title"] == "松本市の下書き" and [f["name"] for f in kept.files] == ["a.pdf"]

@@ -3,6 +3,7 @@ frame: password, two-factor code, password reset by e-mail)."""
 
 import re
 import time
+from html.parser import HTMLParser
 
 import pytest
 from django.core import mail
@@ -33,20 +34,72 @@ def routed_to_maff(file, people, count=1):
     return [file(people["matsumoto"], title=f"スマート農業の導入について その{i + 1}") for i in range(count)]
 
 
+class InboxRows(HTMLParser):
+    """The inbox's own rows (``li.inbox-item``), read apart from the header's badge:
+    for each, its id, whether it is marked unread, its tag, kind, reference, title and link."""
+
+    FIELDS = {"inbox-tag": "tag", "inbox-item__kind": "kind", "inbox-item__reference": "reference"}
+
+    def __init__(self, html: str):
+        super().__init__()
+        self.rows: list[dict] = []
+        self._field: str | None = None
+        self._in_link = False
+        self.feed(html)
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        classes = (attrs.get("class") or "").split()
+        if tag == "li" and "inbox-item" in classes:
+            self.rows.append({"id": attrs.get("id"), "unread": "inbox-item--unread" in classes, "title": ""})
+        elif self.rows and tag == "a" and self.rows[-1].get("link") is None:
+            self.rows[-1]["link"], self._in_link = attrs.get("href"), True
+        else:
+            self._field = next((name for cls, name in self.FIELDS.items() if cls in classes), self._field)
+
+    def handle_endtag(self, tag):
+        if tag == "a":
+            self._in_link = False
+        if tag in ("strong", "span"):
+            self._field = None
+
+    def handle_data(self, data):
+        if not self.rows:
+            return
+        row = self.rows[-1]
+        if self._field:
+            row[self._field] = row.get(self._field, "") + data.strip()
+        elif self._in_link:
+            row["title"] += data.strip()
+
+
+def inbox_rows(html: str) -> list[dict]:
+    return InboxRows(html).rows
+
+
 # --- the inbox --------------------------------------------------------------------------------------
 
 
 def test_inbox_lists_only_the_callers_notifications(signed_in, file, people):
     (consultation,) = routed_to_maff(file, people)
+    notification = Notification.objects.get(recipient=people["maff"])
     page = signed_in(people["maff"]).get(reverse("inbox")).content.decode()
-    assert consultation.reference in page
-    assert "スマート農業の導入について その1" in page
-    assert "新しい相談（振り分け）" in page
-    assert reverse("consultation", args=[consultation.pk]) in page
-    assert "未読" in page
+    assert inbox_rows(page) == [
+        {
+            "id": f"notification-{notification.pk}",
+            "unread": True,
+            "tag": "未読",
+            "kind": "新しい相談（振り分け）",
+            "link": reverse("consultation", args=[consultation.pk]),
+            "reference": consultation.reference,
+            "title": "スマート農業の導入について その1",
+        }
+    ]
+    assert "通知が1件あります（新しい順）。" in page  # the inbox's own count, not the header's badge
     # The filer is not told of their own filing; another office is not told at all.
     for other in ("matsumoto", "meti"):
         page = signed_in(people[other]).get(reverse("inbox")).content.decode()
+        assert inbox_rows(page) == []
         assert consultation.reference not in page
         assert "通知はまだありません" in page
 

@@ -96,6 +96,26 @@ def test_compose_services_and_their_commands_exist():
     assert services["web"]["environment"]["DATABASE_URL"].startswith("postgres://")
 
 
+def test_compose_runs_production_and_seeds_no_demo_account_unless_asked():
+    compose = yaml.safe_load((ROOT / "docker-compose.yml").read_text(encoding="utf-8"))
+    services = compose["services"]
+    for name in ("migrate", "web", "worker", "beat"):
+        environment = services[name]["environment"]
+        assert environment["DJANGO_SETTINGS_MODULE"] == "config.settings.production", name
+        # No default: compose stops with this message when the key is not in the environment or .env.
+        assert environment["DJANGO_SECRET_KEY"].startswith("${DJANGO_SECRET_KEY:?"), name
+    started = [name for name, service in services.items() if "profiles" not in service]
+    for name in started:
+        assert "seed_demo" not in " ".join(services[name].get("command", [])), name
+    assert services["demo"]["profiles"] == ["demo"] and "seed_demo" in services["demo"]["command"]
+    # HTTPS in front: only the proxy publishes ports; it trusts the count web is told.
+    assert "ports" not in services["web"]
+    assert services["web"]["environment"]["BANSO_TRUSTED_PROXY_COUNT"] == "1"
+    assert (ROOT / "deploy" / "Caddyfile").exists()
+    dockerfile = (ROOT / "Dockerfile").read_text(encoding="utf-8")
+    assert "DJANGO_SETTINGS_MODULE=config.settings.production" in dockerfile
+
+
 def test_procfile_runs_web_worker_and_beat():
     processes = dict(
         line.split(":", 1) for line in (ROOT / "Procfile").read_text(encoding="utf-8").splitlines() if line.strip()

@@ -5,38 +5,79 @@ on kombu's filesystem transport, so that a first look needs no services.
 ``DATABASE_URL`` and ``REDIS_URL`` switch to PostgreSQL and Redis.
 """
 
-import os
 from pathlib import Path
 
-import dj_database_url
+import environ
 from celery.schedules import crontab
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
-VAR_DIR = Path(os.environ.get("BANSO_VAR_DIR", BASE_DIR / "var"))
 
 
-def env_bool(name: str, default: bool = False) -> bool:
-    value = os.environ.get(name)
-    if value is None:
-        return default
-    return value.strip().lower() in {"1", "true", "yes", "on"}
+def _csv(value: str) -> list[str]:
+    """A comma-separated list, blanks around items ignored ("a, b" is ["a", "b"])."""
+    return [item.strip() for item in value.split(",") if item.strip()]
 
 
-def env_list(name: str, default: str = "") -> list[str]:
-    return [item.strip() for item in os.environ.get(name, default).split(",") if item.strip()]
+# Every environment variable Banso reads, with its type and default (README "Configuration").
+# None: derived below (from BANSO_VAR_DIR or DJANGO_DEBUG).
+env = environ.Env(
+    DJANGO_DEBUG=(bool, False),
+    DJANGO_SECRET_KEY=(str, ""),
+    BANSO_REQUIRE_SECRET_KEY=(bool, False),
+    DJANGO_ALLOWED_HOSTS=(_csv, ["127.0.0.1", "localhost", "[::1]", "testserver"]),
+    DJANGO_CSRF_TRUSTED_ORIGINS=(_csv, []),
+    DJANGO_SECURE_COOKIES=(bool, False),
+    BANSO_SITE_URL=(str, "http://127.0.0.1:8000"),
+    BANSO_VAR_DIR=(Path, BASE_DIR / "var"),
+    BANSO_MEDIA_ROOT=(Path, None),  # BANSO_VAR_DIR/media
+    BANSO_STATIC_ROOT=(Path, BASE_DIR / "staticfiles"),
+    DATABASE_URL=(str, None),  # SQLite in BANSO_VAR_DIR/banso.sqlite3
+    DATABASE_CONN_MAX_AGE=(int, 60),
+    REDIS_URL=(str, ""),  # empty: file cache and Celery's filesystem transport
+    BANSO_CACHE_PREFIX=(str, "banso"),
+    BANSO_BEAT_SCHEDULER=(str, "django_celery_beat.schedulers:DatabaseScheduler"),
+    BANSO_OUTBOX_SWEEP_SECONDS=(float, 60.0),
+    BANSO_DEADLINE_SWEEP_SECONDS=(float, 60.0),
+    BANSO_FIGURES_PUBLISH_SECONDS=(float, 300.0),
+    BANSO_QUIET_HOURS_START=(int, 20),
+    BANSO_QUIET_HOURS_END=(int, 8),
+    BANSO_DIGEST_EVERY_DAY=(bool, False),
+    BANSO_OUTBOX_RELAY_SECONDS=(float, 0.05),
+    BANSO_OUTBOX_GRACE_SECONDS=(float, 30.0),
+    BANSO_WEBHOOK_ALLOW_LOOPBACK=(bool, None),  # as DJANGO_DEBUG
+    BANSO_WEBHOOK_ALLOW_PRIVATE=(bool, False),
+    BANSO_EMAIL_VERIFICATION=(str, "optional"),
+    BANSO_TOKEN_MAX_FAILURES=(int, 5),
+    BANSO_TOKEN_FAILURE_WINDOW=(int, 300),
+    BANSO_TOKEN_CACHE_SECONDS=(int, 30),
+    BANSO_TOKEN_RATE=(str, "30/min"),
+    DJANGO_EMAIL_BACKEND=(str, "django.core.mail.backends.console.EmailBackend"),
+    EMAIL_HOST=(str, "localhost"),
+    EMAIL_PORT=(int, 25),
+    DEFAULT_FROM_EMAIL=(str, "Banso <no-reply@banso.example.go.jp>"),
+    BANSO_LOG_LEVEL=(str, "INFO"),
+    BANSO_ATTACHMENT_MAX_BYTES=(int, 20 * 1024 * 1024),
+    BANSO_LIST_COUNT_CACHE_SECONDS=(int, 30),
+    # Production only (config/settings/production.py).
+    BANSO_TRUSTED_PROXY_COUNT=(int, 1),
+    BANSO_TRUSTED_CLIENT_IP_HEADER=(str, ""),
+    BANSO_SESSION_IDLE_MINUTES=(int, 30),
+    BANSO_SESSION_MAX_HOURS=(int, 12),
+)
 
+VAR_DIR = env("BANSO_VAR_DIR")
 
-DEBUG = env_bool("DJANGO_DEBUG", default=False)
-SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY", "")
+DEBUG = env("DJANGO_DEBUG")
+SECRET_KEY = env("DJANGO_SECRET_KEY")
 if not SECRET_KEY:
-    if not DEBUG and env_bool("BANSO_REQUIRE_SECRET_KEY"):
+    if not DEBUG and env("BANSO_REQUIRE_SECRET_KEY"):
         raise RuntimeError("DJANGO_SECRET_KEY must be set in production.")
     # Development and the embedded default only; production sets the variable.
     SECRET_KEY = "banso-insecure-development-key-change-me"  # noqa: S105
 
-ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", "127.0.0.1,localhost,[::1],testserver")
-CSRF_TRUSTED_ORIGINS = env_list("DJANGO_CSRF_TRUSTED_ORIGINS")
-SITE_URL = os.environ.get("BANSO_SITE_URL", "http://127.0.0.1:8000")
+ALLOWED_HOSTS = env("DJANGO_ALLOWED_HOSTS")
+CSRF_TRUSTED_ORIGINS = env("DJANGO_CSRF_TRUSTED_ORIGINS")
+SITE_URL = env("BANSO_SITE_URL")
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -103,28 +144,32 @@ TEMPLATES = [
 # --- Database ---------------------------------------------------------------
 VAR_DIR.mkdir(parents=True, exist_ok=True)
 DATABASES = {
-    "default": dj_database_url.config(
-        default=f"sqlite:///{VAR_DIR / 'banso.sqlite3'}",
-        conn_max_age=int(os.environ.get("DATABASE_CONN_MAX_AGE", "60")),
-        conn_health_checks=True,
-    )
+    "default": {
+        **environ.Env.db_url_config(env("DATABASE_URL") or f"sqlite:///{VAR_DIR / 'banso.sqlite3'}"),
+        "CONN_MAX_AGE": env("DATABASE_CONN_MAX_AGE"),
+        "CONN_HEALTH_CHECKS": True,
+        "ATOMIC_REQUESTS": False,
+    }
 }
-DATABASES["default"]["ATOMIC_REQUESTS"] = False
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 USES_POSTGRES = DATABASES["default"]["ENGINE"].endswith("postgresql")
 # SQLite (the embedded default) cannot enforce NULLS NOT DISTINCT; PostgreSQL does.
 SILENCED_SYSTEM_CHECKS = [] if USES_POSTGRES else ["models.W047"]
 
 # --- Cache, broker ---------------------------------------------------------
-REDIS_URL = os.environ.get("REDIS_URL", "")
+REDIS_URL = env("REDIS_URL")
 if REDIS_URL:
+    # While Redis is away a read is a miss and a write is skipped (logged), so
+    # filing and reading go on: the database is the truth, the cache saves work.
     CACHES = {
         "default": {
-            "BACKEND": "config.cache.ResilientRedisCache",
+            "BACKEND": "django_redis.cache.RedisCache",
             "LOCATION": REDIS_URL,
-            "KEY_PREFIX": os.environ.get("BANSO_CACHE_PREFIX", "banso"),
+            "KEY_PREFIX": env("BANSO_CACHE_PREFIX"),
+            "OPTIONS": {"IGNORE_EXCEPTIONS": True, "SOCKET_CONNECT_TIMEOUT": 0.5, "SOCKET_TIMEOUT": 2},
         }
     }
+    DJANGO_REDIS_LOG_IGNORED_EXCEPTIONS = True
     CELERY_BROKER_URL = REDIS_URL
     # Publishing gives up at once when Redis is away (the outbox sweep sends
     # later), so a request never waits on the broker.
@@ -157,7 +202,7 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
-CELERY_BEAT_SCHEDULER = os.environ.get("BANSO_BEAT_SCHEDULER", "django_celery_beat.schedulers:DatabaseScheduler")
+CELERY_BEAT_SCHEDULER = env("BANSO_BEAT_SCHEDULER")
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # Periodic schedules are declared here; django-celery-beat's database scheduler
 # copies them into its tables when beat starts.
@@ -165,17 +210,17 @@ CELERY_BEAT_SCHEDULE = {
     "auto-close-resolved": {"task": "consult.auto_close_resolved", "schedule": 15 * 60},
     "notifications-outbox": {
         "task": "notifications.sweep_outbox",
-        "schedule": float(os.environ.get("BANSO_OUTBOX_SWEEP_SECONDS", "60")),
+        "schedule": env("BANSO_OUTBOX_SWEEP_SECONDS"),
     },
     "notifications-deadlines": {
         "task": "notifications.sweep_deadlines",
-        "schedule": float(os.environ.get("BANSO_DEADLINE_SWEEP_SECONDS", "60")),
+        "schedule": env("BANSO_DEADLINE_SWEEP_SECONDS"),
     },
     "metrics-refresh": {"task": "metrics.refresh_figures", "schedule": 60.0},
     # The dashboard and the metrics API read figures published this often (their staleness).
     "metrics-publish": {
         "task": "metrics.publish_figures",
-        "schedule": float(os.environ.get("BANSO_FIGURES_PUBLISH_SECONDS", "300")),
+        "schedule": env("BANSO_FIGURES_PUBLISH_SECONDS"),
     },
     # 08:30 JST (CELERY_TIMEZONE); the task itself skips holidays and the year-end closure.
     "notifications-digest": {
@@ -193,17 +238,17 @@ CELERY_TASK_ROUTES = {"notifications.*": {"queue": "notifications"}}
 
 # --- Notifications ----------------------------------------------------------
 # No e-mail from 20:00 to 08:00 JST unless urgent; it waits for the morning.
-BANSO_QUIET_HOURS_START = int(os.environ.get("BANSO_QUIET_HOURS_START", "20"))
-BANSO_QUIET_HOURS_END = int(os.environ.get("BANSO_QUIET_HOURS_END", "8"))
-BANSO_DIGEST_EVERY_DAY = env_bool("BANSO_DIGEST_EVERY_DAY")
+BANSO_QUIET_HOURS_START = env("BANSO_QUIET_HOURS_START")
+BANSO_QUIET_HOURS_END = env("BANSO_QUIET_HOURS_END")
+BANSO_DIGEST_EVERY_DAY = env("BANSO_DIGEST_EVERY_DAY")
 # Committed deliveries are handed to Celery by a background thread at most this
 # often, several events per message under load (0: at once, in the request).
-BANSO_OUTBOX_RELAY_SECONDS = float(os.environ.get("BANSO_OUTBOX_RELAY_SECONDS", "0.05"))
+BANSO_OUTBOX_RELAY_SECONDS = env("BANSO_OUTBOX_RELAY_SECONDS")
 # The outbox sweep leaves rows younger than this to the task queued at commit.
-BANSO_OUTBOX_GRACE_SECONDS = float(os.environ.get("BANSO_OUTBOX_GRACE_SECONDS", "30"))
+BANSO_OUTBOX_GRACE_SECONDS = env("BANSO_OUTBOX_GRACE_SECONDS")
 # Webhooks: https to public addresses only, unless these are set (development, tests).
-BANSO_WEBHOOK_ALLOW_LOOPBACK = env_bool("BANSO_WEBHOOK_ALLOW_LOOPBACK", DEBUG)
-BANSO_WEBHOOK_ALLOW_PRIVATE = env_bool("BANSO_WEBHOOK_ALLOW_PRIVATE")
+BANSO_WEBHOOK_ALLOW_LOOPBACK = env("BANSO_WEBHOOK_ALLOW_LOOPBACK", default=DEBUG)
+BANSO_WEBHOOK_ALLOW_PRIVATE = env("BANSO_WEBHOOK_ALLOW_PRIVATE")
 
 # --- Accounts ---------------------------------------------------------------
 AUTH_USER_MODEL = "accounts.User"
@@ -224,7 +269,7 @@ ACCOUNT_LOGIN_METHODS = {"email"}
 ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*", "password2*"]
 ACCOUNT_USER_MODEL_USERNAME_FIELD = None
 ACCOUNT_UNIQUE_EMAIL = True
-ACCOUNT_EMAIL_VERIFICATION = os.environ.get("BANSO_EMAIL_VERIFICATION", "optional")
+ACCOUNT_EMAIL_VERIFICATION = env("BANSO_EMAIL_VERIFICATION")
 ACCOUNT_LOGOUT_ON_GET = False
 ACCOUNT_SESSION_REMEMBER = None
 ACCOUNT_RATE_LIMITS = {
@@ -236,11 +281,11 @@ MFA_TOTP_ISSUER = "Banso"
 
 # Failures of POST /api/v1/auth/token/ allowed per e-mail address and per
 # client address in BANSO_TOKEN_FAILURE_WINDOW seconds before answering 429.
-BANSO_TOKEN_MAX_FAILURES = int(os.environ.get("BANSO_TOKEN_MAX_FAILURES", "5"))
-BANSO_TOKEN_FAILURE_WINDOW = int(os.environ.get("BANSO_TOKEN_FAILURE_WINDOW", "300"))
+BANSO_TOKEN_MAX_FAILURES = env("BANSO_TOKEN_MAX_FAILURES")
+BANSO_TOKEN_FAILURE_WINDOW = env("BANSO_TOKEN_FAILURE_WINDOW")
 # Seconds an API token's user is reused from the cache (0: read it on every call).
 # Changes to the token, the user or their offices drop the entry at once.
-BANSO_TOKEN_CACHE_SECONDS = int(os.environ.get("BANSO_TOKEN_CACHE_SECONDS", "30"))
+BANSO_TOKEN_CACHE_SECONDS = env("BANSO_TOKEN_CACHE_SECONDS")
 
 # --- API --------------------------------------------------------------------
 REST_FRAMEWORK = {
@@ -260,7 +305,7 @@ REST_FRAMEWORK = {
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "config.api.exception_handler",
-    "DEFAULT_THROTTLE_RATES": {"auth_token": os.environ.get("BANSO_TOKEN_RATE", "30/min")},
+    "DEFAULT_THROTTLE_RATES": {"auth_token": env("BANSO_TOKEN_RATE")},
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Banso API",
@@ -286,7 +331,7 @@ USE_TZ = True
 
 # --- Static files -----------------------------------------------------------
 STATIC_URL = "/static/"
-STATIC_ROOT = Path(os.environ.get("BANSO_STATIC_ROOT", BASE_DIR / "staticfiles"))
+STATIC_ROOT = env("BANSO_STATIC_ROOT")
 STATIC_ROOT.mkdir(parents=True, exist_ok=True)
 # Front-end packages come from npm (package-lock.json) and are served from
 # node_modules by whitenoise: no CDN at run time.
@@ -296,16 +341,16 @@ STORAGES = {
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
 }
 WHITENOISE_USE_FINDERS = True
-MEDIA_ROOT = Path(os.environ.get("BANSO_MEDIA_ROOT", VAR_DIR / "media"))
+MEDIA_ROOT = env("BANSO_MEDIA_ROOT") or VAR_DIR / "media"
 
 # --- E-mail -----------------------------------------------------------------
-EMAIL_BACKEND = os.environ.get("DJANGO_EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
-EMAIL_HOST = os.environ.get("EMAIL_HOST", "localhost")
-EMAIL_PORT = int(os.environ.get("EMAIL_PORT", "25"))
-DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "Banso <no-reply@banso.example.go.jp>")
+EMAIL_BACKEND = env("DJANGO_EMAIL_BACKEND")
+EMAIL_HOST = env("EMAIL_HOST")
+EMAIL_PORT = env("EMAIL_PORT")
+DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL")
 
 # --- Security ---------------------------------------------------------------
-SESSION_COOKIE_SECURE = env_bool("DJANGO_SECURE_COOKIES", default=False)
+SESSION_COOKIE_SECURE = env("DJANGO_SECURE_COOKIES")
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 SESSION_COOKIE_HTTPONLY = True
 X_FRAME_OPTIONS = "DENY"
@@ -316,12 +361,39 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "root": {"handlers": ["console"], "level": os.environ.get("BANSO_LOG_LEVEL", "INFO")},
+    "root": {"handlers": ["console"], "level": env("BANSO_LOG_LEVEL")},
 }
 
 # --- Consultations --------------------------------------------------------------
-BANSO_ATTACHMENT_MAX_BYTES = int(os.environ.get("BANSO_ATTACHMENT_MAX_BYTES", str(20 * 1024 * 1024)))
+BANSO_ATTACHMENT_MAX_BYTES = env("BANSO_ATTACHMENT_MAX_BYTES")
 DATA_UPLOAD_MAX_MEMORY_SIZE = BANSO_ATTACHMENT_MAX_BYTES * 5 + 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 # Seconds a list's total count is reused (pages are always read fresh).
-BANSO_LIST_COUNT_CACHE_SECONDS = int(os.environ.get("BANSO_LIST_COUNT_CACHE_SECONDS", "30"))
+BANSO_LIST_COUNT_CACHE_SECONDS = env("BANSO_LIST_COUNT_CACHE_SECONDS")
+
+# --- Content-Security-Policy and caching for signed-in people ----------------
+# Every environment (and so the browser tests) serves the production policy:
+# no inline script or style anywhere. DRF's browsable API is the one exception
+# (config.renderers); Swagger UI and the admin need none (docs/security.md).
+from csp.constants import NONE, SELF  # noqa: E402
+
+INSTALLED_APPS += ["csp"]
+MIDDLEWARE.insert(MIDDLEWARE.index("django.middleware.security.SecurityMiddleware") + 1, "csp.middleware.CSPMiddleware")
+MIDDLEWARE += ["config.security.NoStoreForSignedInMiddleware"]
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "img-src": [SELF, "data:"],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    }
+}
+# DRF's browsable API with its one exception (config.renderers.BrowsableAPIRenderer).
+REST_FRAMEWORK["DEFAULT_RENDERER_CLASSES"] = [
+    "config.renderers.BrowsableAPIRenderer" if name == "rest_framework.renderers.BrowsableAPIRenderer" else name
+    for name in REST_FRAMEWORK["DEFAULT_RENDERER_CLASSES"]
+]

@@ -83,7 +83,15 @@ def post_message(*, actor: User, consultation: Consultation, body: str, internal
 
 
 def _store_attachments(consultation, message, actor, uploads, *, internal, now) -> list[str]:
-    errors = []
+    """Store the accepted uploads and record their events; returns the refusals."""
+    stored, errors = _save_attachments(consultation, message, actor, uploads, internal=internal, now=now)
+    _record_attachments(consultation, stored, actor=actor, now=now)
+    return errors
+
+
+def _save_attachments(consultation, message, actor, uploads, *, internal, now) -> tuple[list[Attachment], list[str]]:
+    """Check and store the uploads, without their events: the accepted ones and the refusals."""
+    stored, errors = [], []
     for upload in uploads:
         try:
             checked = check_upload(upload.name, upload.content)
@@ -104,6 +112,11 @@ def _store_attachments(consultation, message, actor, uploads, *, internal, now) 
         # The stored name is random: the person-given name is only displayed.
         attachment.file.save(f"{uuid.uuid4().hex}.bin", ContentFile(checked.content), save=False)
         attachment.save()
-        _record(consultation, "attachment_added", actor=actor, now=now, internal=internal,
-                data={"attachment": attachment.pk, "name": checked.name})  # fmt: skip
-    return errors
+        stored.append(attachment)
+    return stored, errors
+
+
+def _record_attachments(consultation, attachments, *, actor, now) -> None:
+    for attachment in attachments:
+        _record(consultation, "attachment_added", actor=actor, now=now, internal=attachment.internal,
+                data={"attachment": attachment.pk, "name": attachment.name})  # fmt: skip

@@ -30,7 +30,7 @@ from ..models import (
     deadlines_record,
 )
 from .common import MAX_BODY, MAX_CO_FILERS, MAX_TITLE, Result, Upload, _schedule
-from .conversation import _store_attachments
+from .conversation import _record_attachments, _save_attachments
 
 
 def validate_filing(actor, title, body, policy_area, co_filers, urgency, filer, desired_by, now):
@@ -217,12 +217,15 @@ def file_consultation(
             ),
         ]
     )  # fmt: skip
-    errors = _store_attachments(consultation, None, actor, attachments, internal=False, now=now)
+    stored, errors = _save_attachments(consultation, None, actor, attachments, internal=False, now=now)
     _assign_reference(consultation, now)
     if written_last:
         consultation.save(force_insert=True)
     else:
         Consultation.objects.filter(pk=consultation.pk).update(reference=consultation.reference)
+    # Their events (and webhook payloads) carry the reference, so they follow it;
+    # the files are stored before, to keep the year's counter locked briefly.
+    _record_attachments(consultation, stored, actor=actor, now=now)
     notifications.notify(consultation=consultation, event=routed, new=True)
     _schedule(consultation, new=True)
     return Result(consultation=consultation, attachment_errors=errors)

@@ -4,9 +4,9 @@ decide; these forms only read the request and carry errors back to the fields.""
 from __future__ import annotations
 
 from django import forms
-from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
+from config.i18n import localised
 from consult.services import MAX_BODY
 
 
@@ -117,13 +117,12 @@ class WithdrawForm(ActionForm):
 def office_choices(offices, *, exclude: set[int] = frozenset()) -> list:
     """Offices grouped by ministry for a <select> with <optgroup>s, in English
     when the page is in English."""
-    english = (get_language() or "ja").startswith("en")
     groups: dict[str, list] = {}
     for office in offices:
         if office.pk in exclude:
             continue
-        ministry = office.ministry.name_en if english else office.ministry.name
-        groups.setdefault(ministry, []).append((office.slug, office.name_en if english else office.name))
+        ministry = localised(office.ministry.name, office.ministry.name_en)
+        groups.setdefault(ministry, []).append((office.slug, localised(office.name, office.name_en)))
     return [("", _("選択してください")), *groups.items()]
 
 

@@ -10,10 +10,11 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from accounts.models import Role
+from config.i18n import english, localised
 from consult import services
 from consult.models import Urgency
 from frontend.drafts import MAX_FILES
@@ -37,16 +38,12 @@ URGENCY_LABELS = {
 SEARCH_LIMIT = 20
 
 
-def english() -> bool:
-    return (get_language() or "ja").startswith("en")
-
-
 def active_policy_areas() -> list:
     return list(routing_selectors.policy_areas().filter(routing_selectors.active_on(timezone.localdate())))
 
 
 def area_name(area) -> str:
-    return area.name_en if english() and area.name_en else area.name_ja
+    return localised(area.name_ja, area.name_en)
 
 
 def area_description(area) -> str:

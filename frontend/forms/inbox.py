@@ -94,8 +94,7 @@ class PreferencesForm(forms.Form):
         },
     )
 
-    def __init__(self, *args, user, current: dict, language: str, **kwargs):
-        english = language == "en"
+    def __init__(self, *args, user, current: dict, **kwargs):
         initial = {"language": current["language"]}
         initial.update({p["kind"]: p["delivery"] for p in current["preferences"]})
         super().__init__(*args, initial=initial, **kwargs)
@@ -108,7 +107,7 @@ class PreferencesForm(forms.Form):
                 help_text = _("%(what)s。所属長・責任者と事務局はこの通知を止められません。") % {"what": help_text}
             invalid = _("「すぐに通知」か「1日1回まとめて」を選んでください") if kind in protected else None
             self.fields[kind] = forms.ChoiceField(
-                label=label(kind, "en" if english else "ja"),
+                label=label(kind),  # in the page's language
                 choices=choices,
                 widget=forms.RadioSelect,
                 help_text=help_text,

@@ -7,9 +7,10 @@ import datetime
 
 from django import forms, template
 from django.utils import timezone
-from django.utils.translation import get_language, ngettext
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
+from config.i18n import english
 from consult.lifecycle import Status
 
 register = template.Library()
@@ -34,8 +35,7 @@ def jst(value: datetime.datetime | datetime.date | None, style: str = "datetime"
         day = value.date()
     else:
         day = value
-    english = (get_language() or "ja").startswith("en")
-    if english:
+    if english():
         text = day.strftime("%a %d %b %Y")
     else:
         text = f"{day.year}年{day.month}月{day.day}日({WEEKDAYS_JA[day.weekday()]})"

@@ -13,12 +13,13 @@ from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import path
 from django.utils import timezone
-from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
 from accounts.models import Role
 from accounts.selectors import OFFICE_IDS_ATTRIBUTE, office_ids_of
+from config.i18n import localised
 from consult import selectors, services
 from consult.lifecycle import TRANSITIONS, IllegalTransition, Status
 from consult.models import MessageKind
@@ -82,10 +83,6 @@ SUCCESS = {
     "note": gettext_lazy("内部メモを追加しました。"),
     "invite": gettext_lazy("協力部局に依頼しました。"),
 }
-
-
-def _english() -> bool:
-    return (get_language() or "ja").startswith("en")
 
 
 def _access(request, pk: int):
@@ -152,19 +149,17 @@ def _view_data(request, consultation) -> dict:
     for message in conversation:
         message.kind_label = MESSAGE_KINDS.get(message.kind, message.kind)
         message.organisation = _organisation(message.author, message.author_office_id, names, maps)
-    english_reason = names.english and consultation.routing_explanation_en
+    explanation = localised(consultation.routing_explanation, consultation.routing_explanation_en)
     for event in events:
         event.kind_label = EVENT_KINDS.get(event.kind, event.kind)
         if event.kind == "attachment_added" and not event.reason:
             event.reason = (event.data or {}).get("name", "")
-        if english_reason and event.kind == "routed" and event.reason == consultation.routing_explanation:
-            event.reason = consultation.routing_explanation_en
+        if event.kind == "routed" and event.reason == consultation.routing_explanation:
+            event.reason = explanation
         event.from_status_label = _status_label(event.from_status)
         event.to_status_label = _status_label(event.to_status)
         event.from_office_name = names.office(event.from_office_id)
         event.to_office_name = names.office(event.to_office_id)
-    english = names.english
-    explanation = (consultation.routing_explanation_en if english else "") or consultation.routing_explanation
     return {
         "c": consultation,
         "status_label": _status_label(consultation.status),

@@ -21,10 +21,11 @@ from django.shortcuts import redirect, render
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
-from django.utils.translation import get_language, gettext_lazy, pgettext
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, pgettext
 from django.views.decorators.http import require_POST
 
+from config.i18n import localised
 from consult import selectors as consult_selectors
 from consult import services as consult_services
 from metrics import dashboard, selectors
@@ -313,7 +314,6 @@ def _rows_of(user, ids: list[int]):
 
 
 def _group_label(group_by: str, key: str) -> str | None:
-    english = (get_language() or "ja").startswith("en")
     if group_by == "all":
         return _("全体")
     if key == "triage" and group_by in ("office", "ministry"):
@@ -339,7 +339,7 @@ def _group_label(group_by: str, key: str) -> str | None:
         return _("%(week)s（%(monday)s の週）") % {"week": f"{year}-W{number:02d}", "monday": monday.isoformat()}
     if found is None:
         return None
-    return found[1] if english and found[1] else found[0]
+    return localised(*found)
 
 
 def _cell(request) -> tuple[dashboard.Cell, str]:

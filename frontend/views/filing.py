@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from accounts.models import Role
+from config.i18n import localised
 from consult import selectors, services
 from consult.models import Urgency
 from frontend import drafts
@@ -24,7 +25,6 @@ from frontend.forms.filing import (
     URGENCY_LABELS,
     FilingForm,
     area_name,
-    english,
     local_government_label,
     search_choices,
 )
@@ -192,10 +192,7 @@ def _targets(policy) -> str:
 
 
 def _office_names(infos) -> list[dict]:
-    return [
-        {"name": info.name_en if english() and info.name_en else info.name, "ministry": info.ministry_name}
-        for info in infos
-    ]
+    return [{"name": localised(info.name, info.name_en), "ministry": info.ministry_name} for info in infos]
 
 
 @page_for("staff", "secretariat")
@@ -231,7 +228,7 @@ def check(request):
         "collaborators": _office_names(decision.collaborators),
         "rule": decision.rule,
         "rule_set_version": decision.rule_set_version,
-        "explanation": decision.explanation_en if english() else decision.explanation_ja,
+        "explanation": localised(decision.explanation_ja, decision.explanation_en),
         "triage_reason": decision.triage_reason,
         "sla_policy": routing.sla_policy,
         "deadlines": routing.deadlines,
@@ -310,7 +307,7 @@ def filed(request, pk: int):
         office = offices.get(office_id)
         if office is None:
             return ""
-        return office.name_en if english() and office.name_en else office.name
+        return localised(office.name, office.name_en)
 
     refused = request.session.get(REFUSED_KEY, {})
     attachment_errors = refused.pop(str(consultation.pk), [])
@@ -320,9 +317,7 @@ def filed(request, pk: int):
         "consultation": consultation,
         "primary": office_name(consultation.primary_office_id),
         "collaborators": [office_name(i) for i in consultation.collaborator_office_ids],
-        "explanation": consultation.routing_explanation_en
-        if english() and consultation.routing_explanation_en
-        else consultation.routing_explanation,
+        "explanation": localised(consultation.routing_explanation, consultation.routing_explanation_en),
         "attachment_errors": attachment_errors,
         "now": timezone.now(),
     }

@@ -9,7 +9,6 @@ from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
 from django.urls import path, reverse
 from django.utils.http import url_has_allowed_host_and_scheme
-from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -23,27 +22,23 @@ from .common import add_service_errors, page_for
 PER_PAGE = 30
 
 
-def _language() -> str:
-    return "en" if (get_language() or "ja").startswith("en") else "ja"
-
-
-def what_happened(notification, language: str) -> str:
+def what_happened(notification) -> str:
     """The event in words, as ``notifications.texts.summary`` says it, without the
     consultation (the row links to it separately)."""
     data = notification.data or {}
-    parts = [label(notification.kind, language)]
+    parts = [label(notification.kind)]
     if data.get("deadline_kind") in DEADLINE_NAMES:
-        parts.append(DEADLINE_NAMES[data["deadline_kind"]][1 if language == "en" else 0])
+        parts.append(str(DEADLINE_NAMES[data["deadline_kind"]]))
     if data.get("detail"):
         parts.append(data["detail"])
     return " ".join(parts)
 
 
-def _row(notification, language: str) -> dict:
+def _row(notification) -> dict:
     data = notification.data or {}
     return {
         "notification": notification,
-        "what": what_happened(notification, language),
+        "what": what_happened(notification),
         "actor": data.get("actor_name", ""),
         "reference": data.get("reference", ""),
         "title": data.get("title", ""),
@@ -57,13 +52,12 @@ def inbox(request):
     unread_only = request.GET.get("unread") == "1"
     paginator = Paginator(selectors.inbox(request.user, unread_only=unread_only), PER_PAGE)
     page = paginator.get_page(request.GET.get("page"))
-    language = _language()
     return render(
         request,
         "frontend/inbox/inbox.html",
         {
             "page_obj": page,
-            "rows": [_row(n, language) for n in page.object_list],
+            "rows": [_row(n) for n in page.object_list],
             "unread_only": unread_only,
             "query_without_page": "unread=1&" if unread_only else "",
             "back": request.get_full_path(),
@@ -90,7 +84,7 @@ def mark_read(request, pk: int):
         return render(
             request,
             "frontend/inbox/_row_read.html",
-            {"row": _row(notification, _language()), "back": request.POST.get("next", "")},
+            {"row": _row(notification), "back": request.POST.get("next", "")},
         )
     messages.success(request, _("通知を既読にしました。"))
     return _back_to_inbox(request)
@@ -110,7 +104,7 @@ def mark_all_read(request):
 @page_for()
 def preferences(request):
     current = selectors.preferences_of(request.user)
-    form = PreferencesForm(request.POST or None, user=request.user, current=current, language=_language())
+    form = PreferencesForm(request.POST or None, user=request.user, current=current)
     if request.method == "POST" and form.is_valid():
         try:
             services.set_preferences(user=request.user, choices=form.choices(), language=form.cleaned_data["language"])

@@ -4,7 +4,6 @@ reference maps, pages of ids, and query strings for page links."""
 from __future__ import annotations
 
 from django.core.paginator import Paginator
-from django.utils.translation import get_language
 
 from routing import selectors as routing_selectors
 
@@ -16,13 +15,12 @@ class Names:
 
     def __init__(self):
         self.maps = routing_selectors.reference_maps()
-        self.english = (get_language() or "ja").startswith("en")
 
     def office(self, office_id: int | None) -> str:
-        return self.maps.office_name(office_id, english=self.english)
+        return self.maps.office_name(office_id)
 
     def policy_area(self, pk: int | None) -> str:
-        return self.maps.policy_area_name(pk, english=self.english)
+        return self.maps.policy_area_name(pk)
 
     def local_government(self, code: str | None) -> str:
         found = self.maps.local_governments.get(code) if code else None

@@ -8,11 +8,11 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path
-from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from accounts.models import Role
+from config.i18n import english, localised
 from routing import decisions, engine, selectors, services
 from routing.describe import describe_actions, describe_conditions
 from routing.models import Rule, RuleSet, RuleSetStatus
@@ -24,18 +24,14 @@ from .common import add_service_errors, page_for
 REPLAY_LIMIT = 10_000
 
 
-def _english() -> bool:
-    return (get_language() or "ja").startswith("en")
-
-
 def _rows(rule_set: RuleSet) -> list[dict]:
     reference = selectors.reference_snapshot()
-    english = _english()
+    in_english = english()
     return [
         {
             "rule": rule,
-            "conditions": describe_conditions(rule.conditions, reference, english=english),
-            "actions": describe_actions(rule.actions, reference, english=english),
+            "conditions": describe_conditions(rule.conditions, reference, english=in_english),
+            "actions": describe_actions(rule.actions, reference, english=in_english),
         }
         for rule in rule_set.rules.all()
     ]
@@ -74,8 +70,7 @@ def version_detail(request, pk: int):
 
 def _draft_page(request, draft: RuleSet, *, status: int = 200, **extra):
     reference = selectors.reference_snapshot()
-    english = _english()
-    areas = [(slug, names[1] if english else names[0]) for slug, names in reference.policy_areas.items()]
+    areas = [(slug, localised(*names)) for slug, names in reference.policy_areas.items()]
     context = {
         "draft": draft,
         "rows": _rows(draft),
@@ -175,7 +170,7 @@ def draft_replay(request, pk: int):
         office = reference.offices.get(slug)
         if office is None:
             return _("振り分け待ち（事務局）") if slug == "triage" else slug
-        return office.name_en if _english() else office.name
+        return localised(office.name, office.name_en)
 
     moves = [
         {

@@ -9,9 +9,10 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import redirect, render
 from django.urls import path, reverse
 from django.utils import timezone
-from django.utils.translation import get_language, gettext_noop
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
+from config.i18n import localised
 from consult import selectors, services
 from consult.lifecycle import IllegalTransition, Status
 from frontend.forms.lists import RouteForm
@@ -43,14 +44,13 @@ def triage_reason(code: str) -> str:
 def office_choices() -> tuple[list, dict[int, str], dict[str, str]]:
     """The offices grouped by ministry (headquarters first in each), the
     headquarters office of each ministry (for suggestions), and names by slug."""
-    english = (get_language() or "ja").startswith("en")
     groups: dict[int, tuple[str, list]] = {}
     headquarters: dict[int, str] = {}
     names: dict[str, str] = {}
     for office in routing_selectors.offices():
         ministry = office.ministry
-        label = ministry.name_en if english and ministry.name_en else ministry.name
-        name = office.name_en if english and office.name_en else office.name
+        label = localised(ministry.name, ministry.name_en)
+        name = localised(office.name, office.name_en)
         is_hq = office.kind == OfficeKind.HEADQUARTERS
         groups.setdefault(ministry.pk, (label, []))[1].append((not is_hq, office.slug, name))
         names[office.slug] = name
@@ -130,11 +130,10 @@ def triage(request):
     names = Names()
     rows = named(selectors.page_of(user, page.ids), names)
     suggested = suggestions(headquarters)
-    english = (get_language() or "ja").startswith("en")
     for row in rows:
         row.co_filer_names = [names.local_government(code) for code in row.co_filer_codes]
         row.reason = triage_reason(row.triage_reason)
-        row.explanation = (row.routing_explanation_en if english else "") or row.routing_explanation
+        row.explanation = localised(row.routing_explanation, row.routing_explanation_en)
         suggestion = suggested.get(row.policy_area_id, "")
         row.suggestion = office_names.get(suggestion, "")
         if row.id == bound_id:

@@ -18,14 +18,12 @@ class NotificationSerializer(serializers.Serializer):
     read_at = serializers.DateTimeField(allow_null=True)
     read = serializers.SerializerMethodField()
 
-    def _language(self) -> str:
-        return self.context.get("language", "ja")
-
+    # In the request's language (LocaleMiddleware: Accept-Language or the language cookie).
     def get_kind_label(self, obj) -> str:
-        return label(obj.kind, self._language())
+        return label(obj.kind)
 
     def get_summary(self, obj) -> str:
-        return summary(obj, self._language())
+        return summary(obj)
 
     def get_consultation(self, obj) -> dict | None:
         if obj.consultation_id is None:

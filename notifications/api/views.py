@@ -13,10 +13,6 @@ from .. import selectors, services
 from .serializers import FollowSerializer, NotificationSerializer, PreferencesSerializer, PreferencesUpdateSerializer
 
 
-def _language(request) -> str:
-    return "en" if (getattr(request, "LANGUAGE_CODE", "ja") or "ja").startswith("en") else "ja"
-
-
 class InboxPagination(Pagination):
     def get_paginated_response(self, data):
         response = super().get_paginated_response(data)
@@ -41,7 +37,7 @@ class Inbox(APIView):
         paginator = InboxPagination()
         paginator.unread_count = selectors.unread_count(request.user)
         page = paginator.paginate_queryset(selectors.inbox(request.user, unread_only=unread_only), request, view=self)
-        data = NotificationSerializer(page, many=True, context={"language": _language(request)}).data
+        data = NotificationSerializer(page, many=True).data
         return paginator.get_paginated_response(data)
 
 
@@ -52,7 +48,7 @@ class MarkRead(APIView):
         notification = selectors.access_notification(request.user, pk)
         services.mark_read(user=request.user, notification_ids=[notification.pk])
         notification = selectors.access_notification(request.user, pk)
-        return Response(NotificationSerializer(notification, context={"language": _language(request)}).data)
+        return Response(NotificationSerializer(notification).data)
 
 
 @extend_schema(tags=["notifications"])

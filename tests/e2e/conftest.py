@@ -1,5 +1,9 @@
 """Browser tests: real Chromium (Debian's package) driven by Playwright, against
-the live test server; axe-core from node_modules checks accessibility."""
+the live test server; axe-core from node_modules checks accessibility.
+
+Every browser context reports Content-Security-Policy violations (the
+``securitypolicyviolation`` event, and Chromium's console message for them); a
+test during which any page broke the policy fails."""
 
 from __future__ import annotations
 
@@ -15,10 +19,55 @@ os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 CHROMIUM = Path(os.environ.get("BANSO_CHROMIUM", "/usr/bin/chromium"))
 AXE_SCRIPT = Path(settings.BASE_DIR) / "node_modules" / "axe-core" / "axe.min.js"
+AXE_SOURCE = AXE_SCRIPT.read_text(encoding="utf-8")
 # Screenshots of every page the browser tests visit, at both widths (README).
 SCREENSHOTS = Path(os.environ.get("BANSO_SCREENSHOTS", Path(settings.BASE_DIR) / "var" / "screenshots"))
 WIDE, NARROW = 1280, 360
 AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
+
+
+# Violations seen in the running test (reset before each test, checked after it).
+CSP_VIOLATIONS: list[str] = []
+# Installed in every page before its own scripts (Playwright adds it through the
+# DevTools protocol, which the page's policy does not govern).
+_REPORT_VIOLATIONS = """
+document.addEventListener("securitypolicyviolation", (event) => {
+  window.__bansoCspViolation(`${event.effectiveDirective} blocked ${event.blockedURI || "inline"}`
+    + ` at ${event.sourceFile || event.documentURI}:${event.lineNumber} (${event.sample || ""})`);
+});
+"""
+
+
+def watch_csp(context) -> None:
+    """Record the context's policy violations in CSP_VIOLATIONS: the DOM event (pages
+    with JavaScript) and Chromium's console error (pages without it too)."""
+
+    def on_violation(description: str) -> None:
+        CSP_VIOLATIONS.append(description)
+
+    context.expose_function("__bansoCspViolation", on_violation)
+    context.add_init_script(_REPORT_VIOLATIONS)
+
+    def on_console(message):
+        if message.type == "error" and "Content Security Policy" in message.text:
+            CSP_VIOLATIONS.append(f"{message.location.get('url', '')}: {message.text}")
+
+    context.on("console", on_console)
+
+
+class _WatchedBrowser:
+    """The browser, with every new context watching for policy violations."""
+
+    def __init__(self, browser):
+        self._browser = browser
+
+    def new_context(self, **kwargs):
+        context = self._browser.new_context(**kwargs)
+        watch_csp(context)
+        return context
+
+    def __getattr__(self, name):
+        return getattr(self._browser, name)
 
 
 @pytest.fixture(scope="session")
@@ -30,8 +79,17 @@ def browser():
     with sync_playwright() as playwright:
         # No sandbox: CI runs as root, where Chromium refuses its sandbox.
         chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=["--no-sandbox"])
-        yield chromium
+        yield _WatchedBrowser(chromium)
         chromium.close()
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_call(item):
+    CSP_VIOLATIONS.clear()
+    result = yield
+    if CSP_VIOLATIONS:
+        raise AssertionError("Content-Security-Policy violations:\n" + "\n".join(dict.fromkeys(CSP_VIOLATIONS)))
+    return result
 
 
 @pytest.fixture
@@ -74,7 +132,10 @@ def open_as(browser, site):
 
 def axe_violations(page) -> list[dict]:
     """axe-core's WCAG 2.1 A and AA violations on the page as it is now."""
-    page.add_script_tag(path=str(AXE_SCRIPT))
+    # Evaluated through the DevTools protocol, not added as an inline <script>
+    # that the page's Content-Security-Policy would (rightly) refuse.
+    if not page.evaluate("typeof window.axe !== 'undefined'"):
+        page.evaluate(AXE_SOURCE)
     result = page.evaluate(
         "async (tags) => await axe.run(document, {runOnly: {type: 'tag', values: tags}, resultTypes: ['violations']})",
         AXE_TAGS,

@@ -12,12 +12,6 @@ pytestmark = pytest.mark.django_db(transaction=True)
 PDF = b"%PDF-1.4\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n"
 
 
-@pytest.fixture(autouse=True)
-def _drafts_dir(settings, tmp_path):
-    # The live server runs in this process: the drafts go to the test's own folder.
-    settings.BANSO_DRAFTS_DIR = tmp_path / "drafts"
-
-
 def test_staff_files_a_consultation(open_as, django_user_model):
     staff = django_user_model.objects.get(email="staff@matsumoto.example.lg.jp")
     page = open_as(staff, "/consultations/new/")

@@ -15,11 +15,6 @@ from .conftest import check_page
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
-@pytest.fixture(autouse=True)
-def _drafts_dir(settings, tmp_path):
-    settings.BANSO_DRAFTS_DIR = tmp_path / "drafts"
-
-
 def status_of(consultation: Consultation) -> str:
     consultation.refresh_from_db()
     return consultation.status

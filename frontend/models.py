@@ -1,0 +1,42 @@
+"""What the pages keep between requests: filing drafts.
+
+In the database, not on a web host's disk, so that any web host can serve the
+next request of the same person."""
+
+import uuid
+
+from django.conf import settings
+from django.db import models
+
+
+class FilingDraft(models.Model):
+    """What a person has entered on the new-consultation form (frontend.drafts)."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    data = models.JSONField(default=dict)
+    checked = models.BooleanField(default=False)  # the form was valid when last submitted
+    revision = models.PositiveIntegerField(default=0)
+    filing = models.BooleanField(default=False)  # taken by a filing request: nobody else may take it
+    updated_at = models.DateTimeField(db_index=True)  # drafts untouched for a day expire
+
+    def __str__(self) -> str:
+        return str(self.id)
+
+
+class FilingDraftFile(models.Model):
+    """A file uploaded with a draft, kept until filing hands it to the service."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    draft = models.ForeignKey(FilingDraft, on_delete=models.CASCADE, related_name="files")
+    name = models.CharField(max_length=255)  # as shown (sanitised)
+    raw_name = models.CharField(max_length=1024)  # as uploaded; the service sanitises it again
+    size = models.PositiveBigIntegerField()
+    content = models.BinaryField()
+    created_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["created_at", "id"]
+
+    def __str__(self) -> str:
+        return self.name
