@@ -2,6 +2,9 @@
 
     .venv/bin/python -m bench metrics        (or: make bench BENCH=metrics; after bench.seed)
 
+The size is what bench.seed wrote (``--count``; 1,000,000 for the targets below,
+50,000–100,000 for a run of a few minutes on a small machine).
+
 Targets (issue 7): the metrics endpoint for a fiscal year grouped by office
 answers in under 500 ms (p95, warm), and the dashboard page in under 1 s. The
 rollup behind them is filled here the first time (every consultation) and then

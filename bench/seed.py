@@ -149,6 +149,15 @@ def seed(count: int, *, seed_value: int = 7, days: int = 730, out=print) -> dict
             liaison = liaisons.get(office_id)
             first_due = CAL.add(created, 2 * day)
             resolution_due = CAL.add(created, 10 * day)
+            # As the services record them on the events that set them (none moves them here).
+            deadlines = json.dumps(
+                {
+                    "deadlines": {
+                        "first_response_due_at": first_due.isoformat(),
+                        "resolution_due_at": resolution_due.isoformat(),
+                    }
+                }
+            )
             responded = resolved = closed = withdrawn = paused = None
             events = [
                 (
@@ -159,7 +168,7 @@ def seed(count: int, *, seed_value: int = 7, days: int = 730, out=print) -> dict
                     None,
                     None,
                     "",
-                    "{}",
+                    deadlines,
                     False,
                     created,
                 )
@@ -183,13 +192,13 @@ def seed(count: int, *, seed_value: int = 7, days: int = 730, out=print) -> dict
                 paused = t
                 messages.append((liaison, office_id, "info_request", False, "追加の資料をお送りください。", t))
                 events.append(
-                    ("info_requested", liaison, "in_progress", "awaiting_filer", None, None, "", "{}", False, t)
+                    ("info_requested", liaison, "in_progress", "awaiting_filer", None, None, "", deadlines, False, t)
                 )
             if status in ("resolved", "closed"):
                 t = CAL.add(t, rng.randrange(600, 12 * day))
                 resolved = t
                 messages.append((liaison, office_id, "resolution", False, rng.choice(RESOLUTIONS), t))
-                events.append(("resolved", liaison, "in_progress", "resolved", None, None, "", "{}", False, t))
+                events.append(("resolved", liaison, "in_progress", "resolved", None, None, "", deadlines, False, t))
             if status == "closed":
                 t = CAL.add(t, rng.randrange(600, 5 * day))
                 closed = t
@@ -197,7 +206,7 @@ def seed(count: int, *, seed_value: int = 7, days: int = 730, out=print) -> dict
             if status == "withdrawn":
                 t = CAL.add(t, rng.randrange(600, 3 * day))
                 withdrawn = t
-                events.append(("withdrawn", filer_user, "open", "withdrawn", None, None, "", "{}", False, t))
+                events.append(("withdrawn", filer_user, "open", "withdrawn", None, None, "", deadlines, False, t))
             if t > now:
                 t = now
             rows["consult_consultation"].append(

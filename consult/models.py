@@ -1,5 +1,7 @@
 """Consultations, their parties, conversation, attachments and append-only history."""
 
+import datetime
+
 from django.conf import settings
 from django.core.files.storage import FileSystemStorage
 from django.db import models
@@ -298,3 +300,33 @@ class ReferenceCounter(models.Model):
 
     def __str__(self) -> str:
         return f"{self.year}: {self.last}"
+
+
+# The deadlines an event set or moved, recorded on it (``Event.data["deadlines"]``): filing
+# and routing, a transfer, an information request and the resumption after it, a resolution
+# or withdrawal that ends the wait, a reopening. The metrics read a consultation's deadlines
+# over time from its history instead of working them out again.
+DEADLINES = "deadlines"
+# Besides filing, the events that set or may move them (``services._record`` records them on these).
+DEADLINE_EVENTS = frozenset({"transferred", "routed_by_hand", "info_requested", "resumed", "resolved", "withdrawn",
+                             "reopened"})  # fmt: skip
+
+
+def deadlines_record(consultation) -> dict:
+    """The consultation's deadlines as an event records them (ISO 8601, or None)."""
+    first, resolution = consultation.first_response_due_at, consultation.resolution_due_at
+    return {
+        "first_response_due_at": first.isoformat() if first else None,
+        "resolution_due_at": resolution.isoformat() if resolution else None,
+    }
+
+
+def recorded_deadlines(data: dict | None):
+    """(first response, resolution) deadlines an event's data records; None when it records none."""
+    recorded = (data or {}).get(DEADLINES)
+    if recorded is None:
+        return None
+    return tuple(
+        datetime.datetime.fromisoformat(value) if value else None
+        for value in (recorded.get("first_response_due_at"), recorded.get("resolution_due_at"))
+    )

@@ -26,6 +26,9 @@ class Step:
     at: datetime.datetime
     kind: str
     office: int | None = None
+    # The (first response, resolution) deadlines the step set, as its event recorded
+    # them (None: it moved none).
+    deadlines: tuple[datetime.datetime | None, datetime.datetime | None] | None = None
 
 
 @dataclass(frozen=True)
@@ -127,37 +130,30 @@ def figures(timeline: Timeline, calendar_of: Callable[[int | None], object]) -> 
 
 @dataclass(frozen=True)
 class Deadlines:
-    """A consultation's deadlines: those set at filing, the SLA targets that set them
-    again (at a transfer before the first response, at a reopening), and the ones it
-    has now (which the last stretch takes, so that the present is exactly what the
-    consultation says)."""
+    """A consultation's deadlines as set at filing, and the ones it has now (which the
+    last stretch takes, so that the present is exactly what the consultation says).
+    Between the two, each step that moved them says so (``Step.deadlines``)."""
 
     first_due: datetime.datetime | None
     resolution_due: datetime.datetime | None
-    first_target_seconds: int
-    resolution_target_seconds: int
     first_due_now: datetime.datetime | None
     resolution_due_now: datetime.datetime | None
 
 
-def open_stretches(
-    timeline: Timeline, deadlines: Deadlines, calendar_of: Callable[[int | None], object]
-) -> list[Stretch]:
+def open_stretches(timeline: Timeline, deadlines: Deadlines) -> list[Stretch]:
     """When the consultation was open, by whom it was held, and when it was overdue:
-    the deadlines replayed as the consultation services move them (a transfer before
-    the first response restarts the first-response deadline on the receiving office's
-    calendar, the time waiting for the filer moves both, a reopening sets a new
-    resolution deadline). "Open at the end of a period" and "overdue" are then a
-    lookup of the stretch holding that instant."""
+    the deadlines as each step recorded setting them (the consultation services move
+    them: a transfer before the first response, the time waiting for the filer, a
+    reopening). "Open at the end of a period" and "overdue" are then a lookup of the
+    stretch holding that instant."""
     office = timeline.office
     first_due, resolution_due = deadlines.first_due, deadlines.resolution_due
-    responded = finished = False
-    paused_since: datetime.datetime | None = None
+    responded = finished = paused = False
     stretches: list[Stretch] = []
     since = timeline.filed_at
 
     def overdue_from() -> datetime.datetime | None:
-        if paused_since is not None:
+        if paused:
             return None
         pending = [due for due in (None if responded else first_due, resolution_due) if due is not None]
         return min(pending) if pending else None
@@ -165,7 +161,7 @@ def open_stretches(
     def emit(until: datetime.datetime | None) -> None:
         if finished or (until is not None and until <= since):
             return
-        stretch = Stretch(since, until, office, paused_since is not None, overdue_from())
+        stretch = Stretch(since, until, office, paused, overdue_from())
         last = stretches[-1] if stretches else None
         if last and last.end == stretch.start and (last.office, last.paused, last.overdue_from) == (
             stretch.office, stretch.paused, stretch.overdue_from
@@ -174,39 +170,25 @@ def open_stretches(
         else:
             stretches.append(stretch)
 
-    def end_pause(at: datetime.datetime) -> None:
-        nonlocal paused_since, first_due, resolution_due
-        if paused_since is None:
-            return
-        calendar = calendar_of(office)
-        waited = calendar.elapsed(paused_since, at)
-        if not responded and first_due is not None:
-            first_due = calendar.add(first_due, waited)
-        if resolution_due is not None:
-            resolution_due = calendar.add(resolution_due, waited)
-        paused_since = None
-
     for step in sorted(timeline.steps, key=lambda s: s.at):
         emit(step.at)
         since = max(since, step.at)
+        if step.deadlines is not None:
+            first_due, resolution_due = step.deadlines
         if step.kind == TRANSFERRED:
             office = step.office
-            if not responded:
-                first_due = calendar_of(office).add(step.at, deadlines.first_target_seconds)
         elif step.kind == PAUSED:
-            responded = True
-            paused_since = paused_since or step.at
+            responded = paused = True
         elif step.kind == RESUMED:
-            end_pause(step.at)
+            paused = False
         elif step.kind == RESPONDED:
             responded = True
         elif step.kind in (RESOLVED, WITHDRAWN):
-            end_pause(step.at)
+            paused = False
             responded = responded or step.kind == RESOLVED
             finished = True
         elif step.kind == REOPENED:
             finished = False
-            resolution_due = calendar_of(office).add(step.at, deadlines.resolution_target_seconds)
     first_due, resolution_due = deadlines.first_due_now, deadlines.resolution_due_now
     emit(None)
     return stretches

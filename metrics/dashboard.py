@@ -13,8 +13,7 @@ import datetime
 from dataclasses import dataclass
 
 from django.core.cache import cache
-from django.db import connection
-from django.db.models import Aggregate, Case, Count, F, FloatField, OuterRef, Q, QuerySet, Subquery, When
+from django.db.models import Count, F, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import TruncWeek
 from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
@@ -24,7 +23,7 @@ from config import i18n
 from routing import selectors as routing_selectors
 from routing.business_time import JST
 
-from . import core, selectors
+from . import core, figures, selectors
 from .models import ConsultationFigures, OpenStretch
 
 # The figures a cell can stand for, and so the lists a drill-down can show.
@@ -46,10 +45,7 @@ _HELD = ("open", "overdue", "overdue_now")
 # a prefecture (of the filer) or an ISO week of filing.
 DRILL_GROUPS = ("all", "ministry", "office", "prefecture", "week")
 TABLE_GROUPS = ("ministry", "office")
-SORTABLE = (
-    "label", "filed", "answered", "median_first_response_hours", "p90_first_response_hours",
-    "median_resolution_hours", "sla_met_ratio", "open", "overdue",
-)  # fmt: skip
+SORTABLE = tuple(figure.key for figure in figures.page_columns())
 DEFAULT_SORT = "median_first_response_hours"  # the ranking of METRICS.md (smaller is better)
 # Attainment bands of the prefecture tiles, best first: (lowest ratio, css name, words).
 BANDS = (
@@ -68,17 +64,6 @@ REGIONS = (
     (_("四国"), ("36", "39")),
     (_("九州・沖縄"), ("40", "47")),
 )
-
-
-class PercentileDisc(Aggregate):
-    """PostgreSQL's nearest-rank percentile (``percentile_disc``): p90 of 10 values is the 9th smallest."""
-
-    function = "percentile_disc"
-    template = "%(function)s(%(fraction)s) WITHIN GROUP (ORDER BY %(expressions)s)"
-    output_field = FloatField()
-
-    def __init__(self, expression, fraction: float, **extra):
-        super().__init__(expression, fraction=float(fraction), **extra)
 
 
 # --- periods -----------------------------------------------------------------------------------
@@ -134,83 +119,34 @@ def _counts(now, names=("filed", "answered", "judged", "met")) -> dict:
     return {name: Count("pk", filter=where[name]) if where[name] else Count("pk") for name in names}
 
 
-def _open_counts(periods: list[tuple[datetime.date, datetime.date]], now: datetime.datetime) -> list[dict]:
-    """Open and overdue at the end of each period (METRICS.md), from the stretch holding
-    that instant, for several periods in one query."""
-    aggregates = {}
-    for number, (start, end) in enumerate(periods):
-        low, high = selectors._bounds(start, end)
-        at = selectors.period_end(start, end, now)
-        held = Q(filed_at__gte=low, filed_at__lt=high) & holding(at)
-        aggregates[f"open_{number}"] = Count("pk", filter=held)
-        aggregates[f"overdue_{number}"] = Count("pk", filter=held & Q(overdue_from__lte=at))
-    low, high = selectors._bounds(min(start for start, _end in periods), max(end for _start, end in periods))
-    found = OpenStretch.objects.filter(filed_at__gte=low, filed_at__lt=high).aggregate(**aggregates)
-    return [{"open": found[f"open_{n}"], "overdue": found[f"overdue_{n}"]} for n in range(len(periods))]
-
-
 def _ratio(met: int, judged: int) -> float | None:
     return round(met / judged, 3) if judged else None
 
 
-def _one_decimal(value: float | None) -> float | None:
-    return None if value is None else round(value, 1)
-
-
 # --- headline ----------------------------------------------------------------------------------
 
-HEADLINE = ("filed", "answered", "median_first_response_hours", "p90_first_response_hours", "sla_met_ratio",
-            "open", "overdue")  # fmt: skip
+HEADLINE = tuple(figure.key for figure in figures.headline())
 # For these a fall is the better news (shown in words, never by colour alone); the
 # counts of filed and answered consultations are neither better nor worse when they grow.
 LOWER_IS_BETTER = {"median_first_response_hours", "p90_first_response_hours", "open", "overdue"}
 NEUTRAL = {"filed", "answered"}
 
 
-def _summary(row: dict, first_hours: list[float] | None = None) -> dict:
-    if first_hours is not None:  # percentiles computed here (databases without percentile_disc)
-        row["median"] = core.nearest_rank(first_hours, 0.5)
-        row["p90"] = core.nearest_rank(first_hours, 0.9)
-    return {
-        "filed": row["filed"],
-        "answered": row["answered"],
-        "median_first_response_hours": _one_decimal(row["median"]),
-        "p90_first_response_hours": _one_decimal(row["p90"]),
-        "sla_met_ratio": _ratio(row["met"], row["judged"]),
-        "open": row["open"],
-        "overdue": row["overdue"],
-    }
+def _summary(start: datetime.date, end: datetime.date, now: datetime.datetime) -> dict:
+    """The period's headline figures: its row of the response-time table for the whole
+    desk (``selectors.rollup_response_times``, kept per publication like the table)."""
+    rows, _as_of = selectors.response_time_table(group_by="all", start=start, end=end, as_of=now)
+    empty = dict.fromkeys(HEADLINE) | {"filed": 0, "answered": 0, "open": 0, "overdue": 0}
+    return {name: (rows[0] if rows else empty)[name] for name in HEADLINE}
 
 
 def headline(*, start: datetime.date, end: datetime.date, now: datetime.datetime | None = None) -> dict:
-    """The period's figures and the previous period's, in one query (the two periods
-    are adjacent, so one range scan grouped by which of them a row falls in).
+    """The period's figures and the previous period's.
 
     → {"current": {...}, "previous": {...}, "previous_period": (start, end)}."""
     now = now or timezone.now()
     before = previous_period(start, end)
-    low, _high = selectors._bounds(start, end)
-    rows = _filed_between(before[0], end).annotate(current=Case(When(filed_at__gte=low, then=1), default=0))
-    answered = conditions(now)["answered"]
-    aggregates = _counts(now)
-    postgres = connection.vendor == "postgresql"
-    if postgres:
-        aggregates["median"] = PercentileDisc("first_hours", 0.5, filter=answered)
-        aggregates["p90"] = PercentileDisc("first_hours", 0.9, filter=answered)
-    found = {row["current"]: row for row in rows.values("current").annotate(**aggregates).order_by()}
-    empty = dict.fromkeys(("filed", "answered", "judged", "met"), 0) | {"median": None, "p90": None}
-    hours: dict[int, list[float]] = {0: [], 1: []}
-    if not postgres:
-        for current, value in rows.filter(answered).values_list("current", "first_hours"):
-            hours[current].append(value)
-    # Open and overdue are judged at the end of each period: two instants, two counts.
-    open_now, open_before = _open_counts([(start, end), before], now)
-    current, previous = dict(found.get(1, empty)) | open_now, dict(found.get(0, empty)) | open_before
-    return {
-        "current": _summary(current, None if postgres else hours[1]),
-        "previous": _summary(previous, None if postgres else hours[0]),
-        "previous_period": before,
-    }
+    return {"current": _summary(start, end, now), "previous": _summary(*before, now), "previous_period": before}
 
 
 def changes(current: dict, previous: dict) -> list[dict]:

@@ -11,10 +11,13 @@ from django.utils import timezone
 
 from routing import selectors as routing_selectors
 
-from . import selectors
+from . import figures, selectors
 
-HEADLINE = ("filed", "answered", "median_first_response_hours", "p90_first_response_hours",
-            "median_resolution_hours", "sla_met_ratio", "open", "overdue")  # fmt: skip
+# The overall figures a report keeps, as the registry's report lines and columns use them.
+HEADLINE = tuple(figures.report_stored())
+# The changes from the month before it computes: figure → (its key in "change", unit words).
+CHANGES = {"filed": ("filed", "件"), "median_first_response_hours": ("median_first_response_hours", " h"),
+           "sla_met_ratio": ("sla_met_points", " pt")}  # fmt: skip
 
 
 def month_bounds(month: datetime.date) -> tuple[datetime.date, datetime.date]:

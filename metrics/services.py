@@ -11,7 +11,7 @@ from django.utils import timezone
 from consult.models import Consultation
 from routing import selectors as routing_selectors
 
-from . import selectors
+from . import history, selectors
 from .models import ConsultationFigures, OpenStretch, RefreshMark, ResolutionShare
 
 CHUNK = 5_000
@@ -23,10 +23,10 @@ OVERLAP = datetime.timedelta(minutes=5)
 def refresh_figures(*, consultation_ids: list[int], now: datetime.datetime | None = None) -> int:
     """Recompute the rollup rows of these consultations."""
     now = now or timezone.now()
-    targets, resolution_goals = selectors.first_targets(), selectors.resolution_targets()
+    targets, resolution_goals = history.first_targets(), history.resolution_targets()
     _, local_governments = routing_selectors.filing_references()
     figures, shares, stretches = [], [], []
-    for row, result in selectors.computed(Consultation.objects.filter(pk__in=consultation_ids)):
+    for row, result in history.computed(Consultation.objects.filter(pk__in=consultation_ids)):
         (pk, created, routed, current, filer, area, _status, first_due, _first_at, resolution_due, _paused,
          policy, rating) = row  # fmt: skip
         answered = result.first_response_hours is not None

@@ -65,9 +65,9 @@ def test_a_new_window_is_a_new_notice_and_preferences_apply(people, measure):
     _follow(people["matsumoto"], measure)
     _follow(people["niigata"], measure)
     Preference.objects.create(user=people["niigata"], kind=Kind.MEASURE_WINDOW_OPENED, delivery=Delivery.OFF)
-    from notifications.directory import forget_all
+    from config import memo
 
-    forget_all()
+    memo.forget()
     Window.objects.create(measure=measure, fiscal_year=2026, opens_on=datetime.date(2026, 4, 1))
     assert _sweep(_at("2026-04-01")) == 2
     # Turned off: recorded as handled (not sent later), but no notification.

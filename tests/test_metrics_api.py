@@ -6,6 +6,7 @@ import pytest
 
 from consult import services
 from routing.business_time import JST
+from tests import metrics_reference as reference
 
 pytestmark = pytest.mark.django_db
 URL = "/api/v1/metrics/response-times/"
@@ -114,13 +115,34 @@ def test_the_same_table_as_csv(api, people, data_set, time_machine):
     assert bad.status_code == 400 and "group_by" in bad.content.decode("utf-8")
 
 
+def test_the_json_the_csv_and_the_schema_have_the_registrys_columns(api, people, data_set, time_machine):
+    import csv
+    import io
+
+    from metrics import figures
+    from metrics.api.views import Row
+
+    time_machine.move_to(jst(2026, 12, 20, 10, 0))
+    client = api(people["secretariat"])
+    keys = figures.api_keys()
+    # API.md's fields are among them.
+    assert {"key", "label", "filed", "answered", "median_first_response_hours", "p90_first_response_hours",
+            "median_resolution_hours", "sla_met_ratio", "open", "overdue"} <= set(keys)  # fmt: skip
+    for group_by in ("office", "all"):
+        assert all(sorted(row) == sorted(keys) for row in client.get(URL, {"group_by": group_by}).json())
+    text = client.get(URL, {"group_by": "office", "format": "csv"}).content.decode("utf-8").lstrip("\ufeff")
+    assert next(csv.reader(io.StringIO(text))) == keys
+    assert list(Row.child.fields) == keys
+    assert Row.child.fields["open"].help_text and Row.child.fields["satisfaction"].allow_null
+
+
 @pytest.mark.parametrize("group_by", ["office", "ministry", "policy_area", "prefecture", "month", "all"])
 def test_the_rollup_gives_the_same_table_as_the_history(people, data_set, group_by):
     from metrics import selectors, services
 
     now = jst(2026, 12, 20, 10, 0)
     services.refresh_changed(now=now)
-    expected = selectors.response_times(group_by=group_by, start=datetime.date(2026, 4, 1),
+    expected = reference.response_times(group_by=group_by, start=datetime.date(2026, 4, 1),
                                         end=datetime.date(2027, 3, 31), now=now)  # fmt: skip
     actual = selectors.rollup_response_times(group_by=group_by, start=datetime.date(2026, 4, 1),
                                              end=datetime.date(2027, 3, 31), now=now)  # fmt: skip
@@ -162,13 +184,14 @@ def test_satisfaction_is_the_mean_rating_of_the_answering_office(api, people, da
     assert (rows["maff-rab-kanto"]["rated"], rows["maff-rab-kanto"]["satisfaction"]) == (2, 4.5)
     assert (rows["meti-rbe-kanto"]["rated"], rows["meti-rbe-kanto"]["satisfaction"]) == (0, None)
     first, last = datetime.date(2026, 4, 1), datetime.date(2027, 3, 31)
-    assert selectors.rollup_response_times(group_by="all", start=first, end=last, now=now) == selectors.response_times(
+    assert selectors.rollup_response_times(group_by="all", start=first, end=last, now=now) == reference.response_times(
         group_by="all", start=first, end=last, now=now
     )
 
 
 def test_aging_buckets_at_their_bounds():
-    from metrics.selectors import aging_bucket, aging_thresholds
+    from metrics.selectors import aging_thresholds
+    from tests.metrics_reference import aging_bucket
 
     filed = jst(2026, 12, 7, 9, 0)  # Monday
     two_days = jst(2026, 12, 9, 9, 0)  # Wednesday: exactly 2 business days later
@@ -248,7 +271,7 @@ def test_open_and_overdue_at_the_end_of_a_past_period(api, people, file, time_ma
     first, last = datetime.date(2026, 11, 1), datetime.date(2026, 11, 30)
     for group_by in selectors.GROUPS:
         assert selectors.rollup_response_times(group_by=group_by, start=first, end=last, now=now) == (
-            selectors.response_times(group_by=group_by, start=first, end=last, now=now)
+            reference.response_times(group_by=group_by, start=first, end=last, now=now)
         ), group_by
     headline = dashboard.headline(start=first, end=last, now=now)["current"]
     assert (headline["open"], headline["overdue"]) == (5, 2)

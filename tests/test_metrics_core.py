@@ -144,42 +144,41 @@ def test_fiscal_year(day, expected):
 
 # --- open and overdue at an instant (the end of a period) --------------------------------------
 
-FIRST, RESOLUTION = 63_000, 315_000  # the default policy: 2 and 10 business days of 8.75 h
-
 
 def deadlines(first_due, resolution_due, *, now=None):
     now_first, now_resolution = now or (first_due, resolution_due)
-    return Deadlines(first_due, resolution_due, FIRST, RESOLUTION, now_first, now_resolution)
+    return Deadlines(first_due, resolution_due, now_first, now_resolution)
 
 
 def test_an_unanswered_consultation_is_open_and_overdue_from_its_first_deadline():
     filed = jst(2026, 12, 1, 9, 0)  # Tuesday
     due = deadlines(jst(2026, 12, 3, 9, 0), jst(2026, 12, 15, 9, 0))
-    (stretch,) = open_stretches(Timeline(filed_at=filed, office=1), due, calendar_of)
+    (stretch,) = open_stretches(Timeline(filed_at=filed, office=1), due)
     assert stretch == Stretch(filed, None, 1, False, jst(2026, 12, 3, 9, 0))
     assert not stretch.holds(jst(2026, 12, 1, 8, 59)) and stretch.holds(filed)
     assert not stretch.overdue(jst(2026, 12, 3, 8, 59)) and stretch.overdue(jst(2026, 12, 3, 9, 0))
 
 
-def test_deadlines_replayed_through_a_transfer_a_pause_and_a_reopening():
+def test_deadlines_as_the_steps_recorded_them_through_a_transfer_a_pause_and_a_reopening():
     filed = jst(2026, 12, 1, 9, 0)
     timeline = Timeline(
         filed_at=filed,
         office=1,
         steps=(
             # Unanswered: the receiving office's first deadline is 2 business days from the transfer.
-            Step(jst(2026, 12, 2, 10, 0), TRANSFERRED, 2),
-            Step(jst(2026, 12, 3, 10, 0), PAUSED),  # a response; the clock stops
-            # Waited Thu 10:00 – Mon 10:00 = 7.25 + 8.75 + 1.5 = 17.5 h: the resolution deadline
-            # moves 2 business days, 15 → 17 December.
-            Step(jst(2026, 12, 7, 10, 0), RESUMED),
-            Step(jst(2026, 12, 8, 10, 0), RESOLVED),
-            Step(jst(2026, 12, 9, 10, 0), REOPENED),  # a new resolution deadline: 10 business days on
+            Step(jst(2026, 12, 2, 10, 0), TRANSFERRED, 2, (jst(2026, 12, 4, 10, 0), jst(2026, 12, 15, 9, 0))),
+            # A response; the clock stops (no deadline runs while it waits).
+            Step(jst(2026, 12, 3, 10, 0), PAUSED, deadlines=(jst(2026, 12, 4, 10, 0), jst(2026, 12, 15, 9, 0))),
+            # Waited Thu 10:00 – Mon 10:00 = 17.5 h: the resolution deadline moved 15 → 17 December.
+            Step(jst(2026, 12, 7, 10, 0), RESUMED, deadlines=(jst(2026, 12, 4, 10, 0), jst(2026, 12, 17, 9, 0))),
+            Step(jst(2026, 12, 8, 10, 0), RESOLVED),  # moves nothing: records nothing
+            # A new resolution deadline: 10 business days on.
+            Step(jst(2026, 12, 9, 10, 0), REOPENED, deadlines=(jst(2026, 12, 4, 10, 0), jst(2026, 12, 23, 10, 0))),
         ),
     )
     due = deadlines(jst(2026, 12, 3, 9, 0), jst(2026, 12, 15, 9, 0),
                     now=(jst(2026, 12, 4, 10, 0), jst(2026, 12, 23, 10, 0)))  # fmt: skip
-    assert open_stretches(timeline, due, calendar_of) == [
+    assert open_stretches(timeline, due) == [
         Stretch(filed, jst(2026, 12, 2, 10, 0), 1, False, jst(2026, 12, 3, 9, 0)),
         Stretch(jst(2026, 12, 2, 10, 0), jst(2026, 12, 3, 10, 0), 2, False, jst(2026, 12, 4, 10, 0)),
         Stretch(jst(2026, 12, 3, 10, 0), jst(2026, 12, 7, 10, 0), 2, True, None),
@@ -194,15 +193,15 @@ def test_steps_that_change_nothing_do_not_split_a_stretch_and_the_present_is_the
     steps = (Step(jst(2026, 12, 1, 10, 0), RESPONDED), Step(jst(2026, 12, 2, 10, 0), RESPONDED))
     timeline = Timeline(filed_at=filed, office=1, steps=steps)
     # Answered at 10:00: only the resolution deadline runs; the second reply changes nothing.
-    assert open_stretches(timeline, deadlines(jst(2026, 12, 3, 9, 0), jst(2026, 12, 15, 9, 0)), calendar_of) == [
+    assert open_stretches(timeline, deadlines(jst(2026, 12, 3, 9, 0), jst(2026, 12, 15, 9, 0))) == [
         Stretch(filed, jst(2026, 12, 1, 10, 0), 1, False, jst(2026, 12, 3, 9, 0)),
         Stretch(jst(2026, 12, 1, 10, 0), None, 1, False, jst(2026, 12, 15, 9, 0)),
     ]
-    # Since its last step the consultation's own deadlines hold (here a day later than the replay).
+    # Since its last step the consultation's own deadlines hold (here a day later than recorded).
     moved = deadlines(
         jst(2026, 12, 3, 9, 0), jst(2026, 12, 15, 9, 0), now=(jst(2026, 12, 3, 9, 0), jst(2026, 12, 16, 9, 0))
     )
-    assert open_stretches(timeline, moved, calendar_of)[-1] == Stretch(
+    assert open_stretches(timeline, moved)[-1] == Stretch(
         jst(2026, 12, 2, 10, 0), None, 1, False, jst(2026, 12, 16, 9, 0)
     )
 
@@ -211,7 +210,7 @@ def test_withdrawn_while_waiting_for_the_filer_ends_it():
     filed = jst(2026, 12, 1, 9, 0)
     timeline = Timeline(filed_at=filed, office=None, steps=(Step(jst(2026, 12, 1, 10, 0), PAUSED),
                                                            Step(jst(2026, 12, 2, 10, 0), WITHDRAWN)))  # fmt: skip
-    assert open_stretches(timeline, deadlines(jst(2026, 12, 3, 9, 0), jst(2026, 12, 15, 9, 0)), calendar_of) == [
+    assert open_stretches(timeline, deadlines(jst(2026, 12, 3, 9, 0), jst(2026, 12, 15, 9, 0))) == [
         Stretch(filed, jst(2026, 12, 1, 10, 0), None, False, jst(2026, 12, 3, 9, 0)),
         Stretch(jst(2026, 12, 1, 10, 0), jst(2026, 12, 2, 10, 0), None, True, None),
     ]

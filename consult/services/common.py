@@ -12,7 +12,7 @@ from routing.business_time import DEFAULT_CALENDAR
 from routing.models import SlaPolicy
 
 from .. import selectors
-from ..models import Consultation, Event, Message
+from ..models import DEADLINE_EVENTS, DEADLINES, Consultation, Event, Message, deadlines_record
 
 MAX_TITLE = 200
 MAX_BODY = 100_000
@@ -40,7 +40,11 @@ class Result:
 
 def _record(consultation, kind, *, actor=None, now, from_status="", to_status="", from_office=None,
             to_office=None, to_office_id=None, reason="", data=None, internal=False) -> Event:  # fmt: skip
-    """Append the event and write its notifications (the outbox) in the same transaction."""
+    """Append the event and write its notifications (the outbox) in the same transaction.
+    An event that may move the deadlines records the ones the consultation has after it."""
+    data = dict(data or {})
+    if kind in DEADLINE_EVENTS:
+        data[DEADLINES] = deadlines_record(consultation)
     event = Event.objects.create(
         consultation=consultation,
         kind=kind,
@@ -50,7 +54,7 @@ def _record(consultation, kind, *, actor=None, now, from_status="", to_status=""
         from_office=from_office,
         to_office_id=to_office.pk if to_office is not None else to_office_id,
         reason=reason,
-        data=data or {},
+        data=data,
         internal=internal,
         created_at=now,
     )

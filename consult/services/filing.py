@@ -18,7 +18,17 @@ from routing import selectors as routing_selectors
 from routing.models import LocalGovernment, PolicyArea
 
 from ..lifecycle import Status
-from ..models import CoFiler, Collaborator, Consultation, Event, OfficeHandling, ReferenceCounter, Urgency
+from ..models import (
+    DEADLINES,
+    CoFiler,
+    Collaborator,
+    Consultation,
+    Event,
+    OfficeHandling,
+    ReferenceCounter,
+    Urgency,
+    deadlines_record,
+)
 from .common import MAX_BODY, MAX_CO_FILERS, MAX_TITLE, Result, Upload, _schedule
 from .conversation import _record_attachments, _save_attachments
 
@@ -190,7 +200,7 @@ def file_consultation(
     _filed, routed = Event.objects.bulk_create(
         [
             Event(consultation=consultation, kind="filed", actor=actor, to_status=status, created_at=now,
-                  data={"co_filers": [lg.code for lg in others]}),
+                  data={"co_filers": [lg.code for lg in others], DEADLINES: deadlines_record(consultation)}),
             Event(
                 consultation=consultation,
                 kind="routed" if office_id else "triaged",

@@ -30,6 +30,7 @@ from consult import rules
 from consult import selectors as consult_selectors
 from consult import services as consult_services
 from metrics import dashboard, selectors
+from metrics import figures as table_figures
 from metrics.api.renderers import MetricsCSVRenderer
 from routing import selectors as routing_selectors
 
@@ -39,32 +40,8 @@ OVERDUE_LIMIT = 50
 PAGE_SIZE = 50
 CSV_CHUNK = 2_000
 
-# The table's columns: (field, heading, figure behind the cell, kind of number).
-COLUMNS = (
-    ("label", gettext_lazy("名称"), "filed", "label"),
-    ("filed", gettext_lazy("受付件数"), "filed", "count"),
-    ("answered", gettext_lazy("回答件数"), "answered", "count"),
-    ("median_first_response_hours", gettext_lazy("初回回答 中央値（時間）"), "answered", "hours"),
-    ("p90_first_response_hours", gettext_lazy("初回回答 90パーセンタイル（時間）"), "answered", "hours"),
-    ("median_resolution_hours", gettext_lazy("解決 中央値（時間）"), "resolved", "hours"),
-    ("sla_met_ratio", gettext_lazy("SLA達成率"), "judged", "ratio"),
-    ("open", gettext_lazy("未完了"), "open", "count"),
-    ("overdue", gettext_lazy("期限超過"), "overdue", "count"),
-)
-HEADLINE_LABELS = {
-    "filed": gettext_lazy("受付件数"),
-    "answered": gettext_lazy("回答件数"),
-    "median_first_response_hours": gettext_lazy("初回回答 中央値"),
-    "p90_first_response_hours": gettext_lazy("初回回答 90パーセンタイル"),
-    "sla_met_ratio": gettext_lazy("SLA達成率（初回回答）"),
-    "open": gettext_lazy("未完了"),
-    "overdue": gettext_lazy("期限超過"),
-}
-HEADLINE_FIGURE = {
-    "filed": "filed", "answered": "answered", "median_first_response_hours": "answered",
-    "p90_first_response_hours": "answered", "sla_met_ratio": "judged", "open": "open", "overdue": "overdue",
-}  # fmt: skip
-KIND_OF = {column: kind for column, _heading, _figure, kind in COLUMNS}
+# The table's columns and the headline cards, as the figure registry defines them.
+KIND_OF = {figure.key: "label" if figure.unit == table_figures.TEXT else figure.unit for figure in table_figures.TABLE}
 
 
 # --- the period ------------------------------------------------------------------------------------
@@ -173,18 +150,19 @@ def _headline_cards(figures: dict, start, end) -> list[dict]:
     cards = []
     for change in dashboard.changes(figures["current"], figures["previous"]):
         name = change["name"]
-        kind = {"sla_met_ratio": "percent"}.get(name, KIND_OF.get(name, "count"))
+        figure = table_figures.BY_KEY[name]
+        kind = "percent" if figure.unit == table_figures.RATIO else KIND_OF[name]  # changes() gives points
         delta = change["delta"]
         arrow = "" if delta is None else "▲" if delta > 0 else "▼" if delta < 0 else "＝"
         cards.append(
             {
                 "name": name,
-                "label": HEADLINE_LABELS[name],
+                "label": figure.headline,
                 "value": _number(change["value"], kind),
                 "change": _change_words(change, kind),
                 "arrow": arrow,
                 "verdict": change["verdict"],
-                "url": _drill_url(start, end, "all", "", HEADLINE_FIGURE[name]),
+                "url": _drill_url(start, end, "all", "", figure.drill),
             }
         )
     return cards
@@ -202,7 +180,8 @@ def _sort_params(request) -> tuple[str, bool]:
 
 def _table(rows, *, group_by, start, end, sort, descending) -> dict:
     headers = []
-    for column, heading, _figure, kind in COLUMNS:
+    for figure in table_figures.page_columns():
+        column, heading, kind = figure.key, figure.label, KIND_OF[figure.key]
         current = column == sort
         # A click on the sorted column turns it round; another column starts ascending.
         next_desc = not descending if current else False
@@ -220,13 +199,14 @@ def _table(rows, *, group_by, start, end, sort, descending) -> dict:
     body = []
     for row in rows:
         cells = []
-        for column, _heading, figure, kind in COLUMNS:
+        for figure in table_figures.page_columns():
+            column, kind = figure.key, KIND_OF[figure.key]
             text = row["label"] if kind == "label" else _number(row[column], kind)
             cells.append(
                 {
                     "text": text,
                     "numeric": kind != "label",
-                    "url": _drill_url(start, end, group_by, row["key"], figure),
+                    "url": _drill_url(start, end, group_by, row["key"], figure.drill),
                     "empty": row[column] is None,
                 }
             )

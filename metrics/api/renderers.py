@@ -6,12 +6,9 @@ import io
 
 from rest_framework.renderers import BaseRenderer
 
-COLUMNS = [
-    "key", "label", "filed", "answered", "median_first_response_hours", "p90_first_response_hours",
-    "median_resolution_hours", "p90_resolution_hours", "sla_met_ratio", "resolution_sla_met_ratio", "open", "overdue",
-    "open_under_2_days", "open_2_to_5_days", "open_5_to_10_days", "open_10_days_or_more",
-    "transfers_per_consultation", "reopen_rate", "rated", "satisfaction", "meets_minimum_sample",
-]  # fmt: skip
+from .. import figures
+
+COLUMNS = figures.api_keys()
 
 
 class MetricsCSVRenderer(BaseRenderer):

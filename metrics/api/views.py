@@ -13,35 +13,21 @@ from rest_framework.views import APIView
 from accounts.models import Role
 from config.renderers import FastJSONRenderer
 
-from .. import core, selectors
+from .. import core, figures, selectors
 from .renderers import MetricsCSVRenderer
 
+
+def _field(figure: figures.Figure) -> serializers.Field:
+    kinds = {figures.TEXT: serializers.CharField, figures.COUNT: serializers.IntegerField,
+             figures.FLAG: serializers.BooleanField}  # fmt: skip
+    options = {"help_text": figure.help_text} if figure.help_text else {}
+    if figure.nullable:
+        return serializers.FloatField(allow_null=True, **options)
+    return kinds[figure.unit](**options)
+
+
 Row = inline_serializer(
-    "ResponseTimeRow",
-    {
-        "key": serializers.CharField(),
-        "label": serializers.CharField(),
-        "filed": serializers.IntegerField(),
-        "answered": serializers.IntegerField(),
-        "median_first_response_hours": serializers.FloatField(allow_null=True),
-        "p90_first_response_hours": serializers.FloatField(allow_null=True),
-        "median_resolution_hours": serializers.FloatField(allow_null=True),
-        "p90_resolution_hours": serializers.FloatField(allow_null=True),
-        "sla_met_ratio": serializers.FloatField(allow_null=True),
-        "resolution_sla_met_ratio": serializers.FloatField(allow_null=True),
-        "open": serializers.IntegerField(help_text="Open at the end of the period (now, while it lasts)"),
-        "overdue": serializers.IntegerField(help_text="Open and past an unpaused deadline at the end of the period"),
-        "open_under_2_days": serializers.IntegerField(),
-        "open_2_to_5_days": serializers.IntegerField(),
-        "open_5_to_10_days": serializers.IntegerField(),
-        "open_10_days_or_more": serializers.IntegerField(),
-        "transfers_per_consultation": serializers.FloatField(allow_null=True),
-        "reopen_rate": serializers.FloatField(allow_null=True),
-        "rated": serializers.IntegerField(),
-        "satisfaction": serializers.FloatField(allow_null=True),
-        "meets_minimum_sample": serializers.BooleanField(),
-    },
-    many=True,
+    "ResponseTimeRow", {figure.key: _field(figure) for figure in figures.TABLE if figure.api}, many=True
 )
 # ``?format=csv`` (or ``Accept: text/csv``) gives the same table as CSV.
 
