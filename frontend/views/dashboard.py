@@ -7,7 +7,6 @@ metrics rollup (``metrics.dashboard``), never recomputed from histories here.
 
 from __future__ import annotations
 
-import csv
 import datetime
 import io
 from urllib.parse import urlencode
@@ -25,6 +24,7 @@ from django.utils.translation import get_language, gettext_lazy, pgettext
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from config import csv_export
 from consult import selectors as consult_selectors
 from consult import services as consult_services
 from metrics import dashboard, selectors
@@ -441,7 +441,7 @@ def _cell_csv(user, cell, rows, now) -> StreamingHttpResponse:
 
     def lines():
         out = io.StringIO()
-        writer = csv.writer(out, lineterminator="\r\n")
+        writer = csv_export.writer(out)
         writer.writerow(CSV_COLUMNS)
         yield "\ufeff" + out.getvalue()
         offset = 0
@@ -451,7 +451,7 @@ def _cell_csv(user, cell, rows, now) -> StreamingHttpResponse:
                 break
             offset += CSV_CHUNK
             out = io.StringIO()
-            writer = csv.writer(out, lineterminator="\r\n")
+            writer = csv_export.writer(out)
             for row in _list_rows(user, chunk, now):
                 writer.writerow([
                     row.reference, row.title, row.filer_name, row.office_name, row.policy_area_name,
