@@ -1,0 +1,78 @@
+"""What every consultation service shares: the result types, the row lock,
+the event record (with its notifications) and the alarm re-arm."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from notifications import services as notifications
+from routing import decisions
+from routing import selectors as routing_selectors
+from routing.business_time import DEFAULT_CALENDAR
+from routing.models import SlaPolicy
+
+from .. import selectors
+from ..models import Consultation, Event, Message
+
+MAX_TITLE = 200
+MAX_BODY = 100_000
+MAX_CO_FILERS = 50
+
+
+def calendar_of(consultation: Consultation):
+    """The business calendar of the office holding the consultation."""
+    office = routing_selectors.reference_maps().offices.get(consultation.primary_office_id)
+    return routing_selectors.office_calendar(office.slug if office else None)
+
+
+@dataclass
+class Upload:
+    name: str
+    content: bytes
+
+
+@dataclass
+class Result:
+    consultation: Consultation
+    attachment_errors: list[str] = field(default_factory=list)
+    message: Message | None = None
+
+
+def _record(consultation, kind, *, actor=None, now, from_status="", to_status="", from_office=None,
+            to_office=None, to_office_id=None, reason="", data=None, internal=False) -> Event:  # fmt: skip
+    """Append the event and write its notifications (the outbox) in the same transaction."""
+    event = Event.objects.create(
+        consultation=consultation,
+        kind=kind,
+        actor=actor,
+        from_status=from_status,
+        to_status=to_status,
+        from_office=from_office,
+        to_office_id=to_office.pk if to_office is not None else to_office_id,
+        reason=reason,
+        data=data or {},
+        internal=internal,
+        created_at=now,
+    )
+    notifications.notify(consultation=consultation, event=event)
+    return event
+
+
+def _schedule(consultation: Consultation, *, new: bool = False) -> None:
+    """Re-arm the deadline alarms after a change that may move a deadline."""
+    notifications.schedule_alarms(consultation=consultation, calendar=calendar_of(consultation), new=new)
+
+
+def _locked(consultation: Consultation) -> Consultation:
+    """Re-read the consultation under a row lock, with what permission checks need."""
+    locked = (
+        Consultation.objects.select_for_update(of=("self",))
+        .select_related("sla_policy", "primary_office")
+        .get(pk=consultation.pk)
+    )
+    return selectors.attach_parties([locked])[0]
+
+
+def _target_seconds(policy: SlaPolicy, which: str) -> int:
+    target = policy.first_response_target if which == "first" else policy.resolution_target
+    return decisions.target_seconds(target, policy.unit, DEFAULT_CALENDAR)
