@@ -35,3 +35,42 @@ class PageAuthenticationMiddleware(_PagesOnly, AuthenticationMiddleware):
 
 class PageMessageMiddleware(_PagesOnly, MessageMiddleware):
     pass
+
+
+class RequestSizeLimitMiddleware:
+    """Refuse a request body larger than anything the site accepts, from its
+    Content-Length, before any of it is read: at most ``BANSO_MAX_FILES_PER_REQUEST``
+    attachments of ``BANSO_ATTACHMENT_MAX_BYTES`` plus the form fields for a
+    multipart upload, ``DATA_UPLOAD_MAX_MEMORY_SIZE`` for anything else (DRF's
+    JSON parser reads the body without Django's own check of that limit)."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    @staticmethod
+    def limit(content_type: str) -> int:
+        from django.conf import settings
+
+        fields = settings.DATA_UPLOAD_MAX_MEMORY_SIZE or 2_621_440
+        if content_type.startswith("multipart/"):
+            return settings.BANSO_MAX_FILES_PER_REQUEST * settings.BANSO_ATTACHMENT_MAX_BYTES + fields
+        return fields
+
+    def __call__(self, request):
+        try:
+            length = int(request.META.get("CONTENT_LENGTH") or 0)
+        except ValueError:
+            length = 0
+        if length > self.limit(request.META.get("CONTENT_TYPE", "")):
+            return _too_large(request)
+        return self.get_response(request)
+
+
+def _too_large(request):
+    from django.http import HttpResponse, JsonResponse
+    from django.utils.translation import gettext as _
+
+    message = _("送信されたデータが大きすぎます（添付ファイルの大きさと数の上限を確かめてください）")
+    if request.path_info.startswith("/api/"):
+        return JsonResponse({"detail": message}, status=413)
+    return HttpResponse(message, status=413, content_type="text/plain; charset=utf-8")

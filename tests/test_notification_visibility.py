@@ -218,3 +218,15 @@ def test_recipient_checks_take_the_same_queries_for_2_and_20_followers(people, f
         # The office; for a public reply also the filer, the staff following and the former office (METI).
         assert latest.count() == office + (0 if internal else size + 2)
     assert counts[0] == counts[1]
+
+
+def test_the_message_records_only_mentions_of_people_who_may_see_it(people, file):
+    consultation = file(people["matsumoto"], now=DAY)
+    result = services.post_message(
+        actor=people["maff"], consultation=consultation, now=DAY,
+        body="@staff@niigata.example.lg.jp @liaison@kanto.meti.example.go.jp @lead@kanto.maff.example.go.jp",
+    )  # fmt: skip
+    assert result.message.mentions["users"] == [people["maff_lead"].pk]
+    note = services.post_message(actor=people["maff"], consultation=consultation, internal=True, now=DAY,
+                                 body="@staff@matsumoto.example.lg.jp @lead@kanto.maff.example.go.jp")  # fmt: skip
+    assert note.message.mentions["users"] == [people["maff_lead"].pk]  # the filer side never sees notes

@@ -67,6 +67,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "config.middleware.RequestSizeLimitMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "config.middleware.PageSessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -321,7 +322,10 @@ LOGGING = {
 
 # --- Consultations --------------------------------------------------------------
 BANSO_ATTACHMENT_MAX_BYTES = int(os.environ.get("BANSO_ATTACHMENT_MAX_BYTES", str(20 * 1024 * 1024)))
-DATA_UPLOAD_MAX_MEMORY_SIZE = BANSO_ATTACHMENT_MAX_BYTES * 5 + 1024 * 1024
-FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+BANSO_MAX_FILES_PER_REQUEST = int(os.environ.get("BANSO_MAX_FILES_PER_REQUEST", "10"))
+# The form fields of a request (files are not counted here): Django's default.
+DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
+# Uploads past this go to a temporary file as they arrive, never whole into memory.
+FILE_UPLOAD_MAX_MEMORY_SIZE = 64 * 1024
 # Seconds a list's total count is reused (pages are always read fresh).
 BANSO_LIST_COUNT_CACHE_SECONDS = int(os.environ.get("BANSO_LIST_COUNT_CACHE_SECONDS", "30"))
