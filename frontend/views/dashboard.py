@@ -30,6 +30,7 @@ from consult import services as consult_services
 from metrics import dashboard, selectors
 from metrics.api.renderers import MetricsCSVRenderer
 from routing import selectors as routing_selectors
+from routing.business_time import outside_calendar_message, within_calendar
 
 from .common import page_for
 
@@ -88,6 +89,9 @@ class PeriodForm(forms.Form):
 
     def clean(self):
         data = super().clean()
+        for name in ("from", "to"):
+            if data.get(name) and not within_calendar(data[name], timezone.localdate()):
+                self.add_error(name, outside_calendar_message())
         start, end = data.get("from"), data.get("to")
         if start and end and end < start:
             self.add_error("to", _("終了日は開始日以降にしてください"))
