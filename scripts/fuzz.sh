@@ -74,10 +74,11 @@ issued = services.issue_token(user=User.objects.get(email='$FUZZ_ACCOUNT'))
 print(issued[1] if isinstance(issued, tuple) else getattr(issued, 'key', issued))
 " | tail -1)
 
+: >"$OUT/server.log"; : >"$OUT/access.log"
 PORT=$("$BIN/python" -c "import socket; s = socket.socket(); s.bind(('127.0.0.1', 0)); print(s.getsockname()[1])")
 BASE="http://127.0.0.1:$PORT"
 "$BIN/gunicorn" config.wsgi --bind "127.0.0.1:$PORT" --workers 2 --timeout 60 --graceful-timeout 5 \
-  --error-logfile "$OUT/server.log" --capture-output >"$OUT/access.log" 2>&1 &
+  --error-logfile "$OUT/server.log" --capture-output --access-logfile "$OUT/access.log" >/dev/null 2>&1 &
 SERVER=$!
 stop() { kill "$SERVER" 2>/dev/null || true; wait "$SERVER" 2>/dev/null || true; }
 trap stop EXIT
@@ -108,6 +109,10 @@ timeout --signal=INT --kill-after=15 "$FUZZ_HARD_SECONDS" \
     --report junit,ndjson --report-dir "$OUT/report" \
   | tee "$OUT/schemathesis.txt" || status=$?
 
+requests=$(grep -c '"' "$OUT/access.log" || true)
+errors=$(grep -cE '" 5[0-9]{2} ' "$OUT/access.log" || true)
+echo "fuzz: $requests requests to the server, $errors answered 5xx (logs in $OUT)"
+if [ "$errors" -ne 0 ] && [ "$status" -eq 0 ]; then status=1; fi
 if [ "$status" -ne 0 ]; then
   echo "fuzz: Schemathesis exited $status; the server's tracebacks follow" >&2
   grep -A40 -E "Traceback|ERROR" "$OUT/server.log" | tail -200 >&2 || true
