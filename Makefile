@@ -10,7 +10,7 @@ TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/banso
 TEST_REDIS_URL ?= redis://127.0.0.1:6379/15
 
 .PHONY: run test lint format services browser pdf-libraries setup migrate reference-data demo-data lock bench clean messages
-.PHONY: check-deploy audit
+.PHONY: check-deploy audit fuzz
 
 $(BIN)/uv: requirements/bootstrap.txt
 	$(PYTHON) -m venv $(VENV)
@@ -57,6 +57,14 @@ test: setup services browser pdf-libraries
 	DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) \
 		$(BIN)/python manage.py spectacular --settings config.settings.test --validate --fail-on-warn --file /dev/null
 	DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) $(BIN)/pytest $(PYTEST_ARGS)
+
+# Schemathesis against a live server on 127.0.0.1 with a fresh database of its
+# own (FUZZ_DATABASE_URL, dropped and created); fails on any server error.
+# Bounded: FUZZ_MAX_EXAMPLES per operation, FUZZ_MAX_SECONDS in all.
+FUZZ_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/banso_fuzz
+FUZZ_REDIS_URL ?= redis://127.0.0.1:6379/13
+fuzz: setup services
+	FUZZ_DATABASE_URL=$(FUZZ_DATABASE_URL) FUZZ_REDIS_URL=$(FUZZ_REDIS_URL) bash scripts/fuzz.sh
 
 lint: $(VENV)/.synced
 	$(BIN)/ruff check .

@@ -8,6 +8,7 @@ refused, and so is a PDF calling itself ``.png``.
 
 from __future__ import annotations
 
+import codecs
 import hashlib
 import io
 import os
@@ -17,6 +18,7 @@ import zipfile
 from dataclasses import dataclass
 
 from django.conf import settings
+from django.core.files import File
 from django.utils.translation import gettext as _
 
 OOXML = {
@@ -40,11 +42,27 @@ class CheckedFile:
     content_type: str
     size: int
     sha256: str
-    content: bytes
+    file: File  # at its start, for the storage to save in chunks
+
+
+CHUNK = 64 * 1024
 
 
 def max_bytes() -> int:
     return int(getattr(settings, "BANSO_ATTACHMENT_MAX_BYTES", 20 * 1024 * 1024))
+
+
+def max_files() -> int:
+    """How many files one request (one filing, one message) may carry."""
+    return int(getattr(settings, "BANSO_MAX_FILES_PER_REQUEST", 10))
+
+
+def too_many_files_message() -> str:
+    return _("一度に添付できるファイルは%(max)d個までです") % {"max": max_files()}
+
+
+def too_big_message() -> str:
+    return _("ファイルが大きすぎます（上限 %(mb)d MB）") % {"mb": max_bytes() // (1024 * 1024)}
 
 
 def sanitise_name(raw: str) -> str:
@@ -58,9 +76,9 @@ def sanitise_name(raw: str) -> str:
     return stem[: 180 - len(extension[:20])] + extension[:20].lower()
 
 
-def _sniff(content: bytes) -> tuple[str, set[str]] | None:
-    """(content type, extensions that may carry it), or None when not allowed."""
-    head = content[:16]
+def _sniff(head: bytes, source) -> tuple[str, set[str]] | None:
+    """(content type, extensions that may carry it), or None when not allowed.
+    ``head`` is the start of the file; ``source`` the whole file, read in chunks."""
     if head.startswith(b"%PDF-"):
         return "application/pdf", {".pdf"}
     if head.startswith(b"\x89PNG\r\n\x1a\n"):
@@ -69,41 +87,77 @@ def _sniff(content: bytes) -> tuple[str, set[str]] | None:
         return "image/jpeg", {".jpg", ".jpeg"}
     if head.startswith((b"GIF87a", b"GIF89a")):
         return "image/gif", {".gif"}
-    if head.startswith(b"RIFF") and content[8:12] == b"WEBP":
+    if head.startswith(b"RIFF") and head[8:12] == b"WEBP":
         return "image/webp", {".webp"}
     if head.startswith(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"):
         return "application/vnd.ms-office", OLE_EXTENSIONS
     if head.startswith(b"PK\x03\x04"):
+        source.seek(0)
         try:
-            with zipfile.ZipFile(io.BytesIO(content)) as archive:
+            # Reads the central directory at the end, not the whole archive.
+            with zipfile.ZipFile(source) as archive:
                 names = archive.namelist()
-        except zipfile.BadZipFile:
+        except (zipfile.BadZipFile, ValueError, OSError, EOFError):
             return None
         if "[Content_Types].xml" in names:
             for prefix, (content_type, extensions) in OOXML.items():
                 if any(entry.startswith(prefix) for entry in names):
                     return content_type, extensions
         return None
-    if b"\x00" in content:
-        return None
-    for encoding in ("utf-8", "cp932"):
-        try:
-            content.decode(encoding)
-        except UnicodeDecodeError:
-            continue
+    if _is_text(source):
         return "text/plain", set(TEXT_EXTENSIONS)
     return None
 
 
-def check_upload(raw_name: str, content: bytes) -> CheckedFile:
-    """Check one uploaded file; raise ``AttachmentRefused`` with a message a person can act on."""
+def _is_text(source) -> bool:
+    """No NUL byte, and UTF-8 or Shift_JIS (cp932) throughout, decoded chunk by chunk."""
+    for encoding in ("utf-8", "cp932"):
+        source.seek(0)
+        decoder = codecs.getincrementaldecoder(encoding)()
+        try:
+            for chunk in iter(lambda: source.read(CHUNK), b""):
+                if b"\x00" in chunk:
+                    return False
+                decoder.decode(chunk)
+            decoder.decode(b"", final=True)
+        except UnicodeDecodeError:
+            continue
+        return True
+    return False
+
+
+def _declared_size(content) -> int | None:
+    if isinstance(content, bytes | bytearray):
+        return len(content)
+    size = getattr(content, "size", None)
+    return size if isinstance(size, int) else None
+
+
+def check_upload(raw_name: str, content) -> CheckedFile:
+    """Check one uploaded file; raise ``AttachmentRefused`` with a message a person can act on.
+
+    ``content`` is bytes or a binary file object (an ``UploadedFile``, which
+    Django spools to a temporary file). The size is judged from the upload's
+    own size before anything is read; the file is then read in chunks for its
+    digest and type, never whole into memory."""
     name = sanitise_name(raw_name)
     limit = max_bytes()
-    if len(content) > limit:
-        raise AttachmentRefused(name, _("ファイルが大きすぎます（上限 %(mb)d MB）") % {"mb": limit // (1024 * 1024)})
-    if not content:
+    declared = _declared_size(content)
+    if declared is not None and declared > limit:
+        raise AttachmentRefused(name, too_big_message())
+    source = io.BytesIO(content) if isinstance(content, bytes | bytearray) else content
+    source.seek(0)
+    digest, size, head = hashlib.sha256(), 0, b""
+    for chunk in iter(lambda: source.read(CHUNK), b""):
+        size += len(chunk)
+        if size > limit:  # a size that was not what it said
+            raise AttachmentRefused(name, too_big_message())
+        digest.update(chunk)
+        if len(head) < 16:
+            head += chunk[: 16 - len(head)]
+    if not size:
         raise AttachmentRefused(name, _("空のファイルは添付できません"))
-    sniffed = _sniff(content)
+    sniffed = _sniff(head, source)
     if sniffed is None:
         raise AttachmentRefused(
             name,
@@ -119,10 +173,11 @@ def check_upload(raw_name: str, content: bytes) -> CheckedFile:
         )
     if content_type == "text/plain":
         content_type = TEXT_EXTENSIONS[extension]
+    source.seek(0)
     return CheckedFile(
         name=name,
         content_type=content_type,
-        size=len(content),
-        sha256=hashlib.sha256(content).hexdigest(),
-        content=content,
+        size=size,
+        sha256=digest.hexdigest(),
+        file=source if isinstance(source, File) else File(source, name=name),
     )

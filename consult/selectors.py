@@ -525,3 +525,61 @@ def access_attachment(user, consultation_pk, attachment_pk) -> Attachment:
         return visible_attachments(user, consultation).get(pk=attachment_pk)
     except (Attachment.DoesNotExist, ValueError, TypeError):
         raise Http404(_("添付ファイルが見つかりません")) from None
+
+
+# --- who may see it now (notifications) ----------------------------------------------------
+
+
+def who_sees(consultation: Consultation, user_ids, *, internal_at=None) -> set[int]:
+    """Of ``user_ids``, the active people whom the visibility rule above lets see
+    ``consultation`` now; with ``internal_at``, only those who also see an internal
+    note or event written at that instant (``sees_internal`` / ``internal_cutoff``).
+
+    The rule itself is not restated: ``visible_to`` is asked once for each
+    distinct set of inputs it reads (role, local government, offices), all in one
+    UNION query, so the queries stay constant however many people are asked."""
+    from accounts.models import OfficeMembership, User
+    from accounts.selectors import OFFICE_IDS_ATTRIBUTE
+
+    ids = {pk for pk in user_ids if pk is not None}
+    if not ids:
+        return set()
+    users = list(User.objects.filter(pk__in=ids, is_active=True).only("id", "role", "local_government_id", "is_active"))
+    liaisons = {user.pk: user for user in users if user.role == Role.LIAISON}
+    offices: dict[int, list[int]] = {pk: [] for pk in liaisons}
+    if liaisons:
+        for user_id, office_id in OfficeMembership.objects.filter(user_id__in=list(liaisons)).values_list(
+            "user_id", "office_id"
+        ):
+            offices[user_id].append(office_id)
+    profiles: dict[tuple, list] = {}
+    for user in users:
+        if user.pk in offices:
+            setattr(user, OFFICE_IDS_ATTRIBUTE, sorted(offices[user.pk]))
+        key = (user.role, user.local_government_id, tuple(getattr(user, OFFICE_IDS_ATTRIBUTE, ())))
+        profiles.setdefault(key, []).append(user)
+    branches = []
+    for index, people in enumerate(profiles.values()):
+        visible = visible_consultations(people[0], pk=consultation.pk)
+        if visible.query.is_empty():
+            continue  # the rule lets this kind of person see nothing
+        profile = Value(index, output_field=BigIntegerField())
+        branches.append(visible.order_by().annotate(profile=profile).values_list("profile", flat=True))
+    if not branches:
+        return set()
+    seen = set(branches[0].union(*branches[1:], all=True)) if len(branches) > 1 else set(branches[0])
+    groups = list(profiles.values())
+    allowed = [people for index, people in enumerate(groups) if index in seen]
+    if internal_at is None:
+        return {user.pk for people in allowed for user in people}
+    if not hasattr(consultation, "collaborator_office_ids"):
+        attach_parties([consultation])
+    result: set[int] = set()
+    for people in allowed:
+        scope = sees_internal(people[0], consultation)
+        if scope is None:
+            cutoff = internal_cutoff(people[0], consultation)
+            scope = cutoff is not None and internal_at <= cutoff
+        if scope:
+            result.update(user.pk for user in people)
+    return result

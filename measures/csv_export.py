@@ -2,28 +2,17 @@
 
 from __future__ import annotations
 
-import csv
 import io
 
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-
-
-def neutralise(value) -> str:
-    """A cell a spreadsheet would run as a formula gets a leading apostrophe.
-
-    Kept as one small function so that it can be switched to the project's shared
-    CSV helper when there is one."""
-    text = "" if value is None else str(value)
-    return f"'{text}" if text.startswith(FORMULA_STARTS) else text
+from config import csv_export
 
 
 def _write(header: list[str], rows) -> str:
     buffer = io.StringIO()
     buffer.write("\ufeff")  # Excel opens UTF-8 with a BOM as UTF-8
-    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer = csv_export.writer(buffer)  # text cells that read as formulas are neutralised
     writer.writerow(header)
-    for row in rows:
-        writer.writerow([neutralise(cell) for cell in row])
+    writer.writerows(rows)
     return buffer.getvalue()
 
 

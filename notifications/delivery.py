@@ -65,6 +65,39 @@ def deliver_inbox(ids: list[int], *, now: datetime.datetime | None = None) -> in
     return len(people)
 
 
+# --- who may still be told ------------------------------------------------------------------------
+
+
+def still_allowed(ids: list[int]) -> set[int]:
+    """Of these notifications, those whose person may still be told now: active,
+    and (for one about a consultation) still allowed by the visibility rule to see
+    it, and its internal notes for an internal event. Between writing and sending
+    (quiet hours, the digest, retries) an account may close, an office may hand
+    the consultation on or a liaison may leave the office. One batched check per
+    consultation (``consult.selectors.who_sees``)."""
+    from consult.models import Consultation
+    from consult.selectors import who_sees
+
+    rows = list(
+        Notification.objects.filter(pk__in=ids, recipient__is_active=True).values_list(
+            "pk", "recipient_id", "consultation_id", "event__internal", "event__created_at"
+        )
+    )
+    allowed = {pk for pk, _user, consultation, _internal, _at in rows if consultation is None}
+    asked: dict[tuple, list[tuple[int, int]]] = {}
+    for pk, user, consultation, internal, at in rows:
+        if consultation is not None:
+            asked.setdefault((consultation, at if internal else None), []).append((pk, user))
+    consultations = Consultation.objects.in_bulk({consultation for consultation, _at in asked})
+    for (consultation_id, internal_at), people in asked.items():
+        consultation = consultations.get(consultation_id)
+        if consultation is None:
+            continue
+        seeing = who_sees(consultation, {user for _pk, user in people}, internal_at=internal_at)
+        allowed.update(pk for pk, user in people if user in seeing)
+    return allowed
+
+
 # --- e-mail ------------------------------------------------------------------------------------
 
 
@@ -73,6 +106,7 @@ def send_emails(ids: list[int], *, now: datetime.datetime | None = None) -> int:
     from .texts import email_for
 
     sent = 0
+    allowed = still_allowed(ids)
     # One SMTP session for the batch (opened here, so sending does not close it).
     connection = get_connection()
     try:
@@ -89,8 +123,9 @@ def send_emails(ids: list[int], *, now: datetime.datetime | None = None) -> int:
                 notification = found[0] if found else None
                 if notification is None:
                     continue  # sent, not yet due, or being sent by another worker
-                if not notification.recipient.is_active:
-                    notification.email_status = EmailStatus.NONE  # left since it was written
+                if pk not in allowed or not notification.recipient.is_active:
+                    # Left, or may no longer see it, since it was written.
+                    notification.email_status = EmailStatus.NONE
                     notification.save(update_fields=["email_status"])
                     continue
                 profile = getattr(notification.recipient, "notification_profile", None)
@@ -141,6 +176,13 @@ def send_digest(user_id: int, *, now: datetime.datetime | None = None) -> int:
             .filter(recipient_id=user_id, email_status=EmailStatus.DIGEST)
             .order_by("created_at", "id")
         )
+        if not rows:
+            return 0
+        allowed = still_allowed([n.pk for n in rows])
+        dropped = [n.pk for n in rows if n.pk not in allowed]
+        if dropped:  # left, or may no longer see it, since it was written
+            Notification.objects.filter(pk__in=dropped).update(email_status=EmailStatus.NONE)
+        rows = [n for n in rows if n.pk in allowed]
         if not rows:
             return 0
         user = User.objects.get(pk=user_id)

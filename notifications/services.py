@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 
 from accounts.models import OfficeMembership, Role, User
 from config import memo
+from consult import selectors as consult_selectors
 from routing import selectors as routing_selectors
 
 from . import directory, texts
@@ -78,24 +79,8 @@ def _parties(consultation, event, *, new: bool) -> Parties:
         collaborator_liaisons=frozenset(collaborator_liaisons),
         secretariat=frozenset(secretariat),
         invited_liaisons=frozenset(invited_liaisons),
-        mentioned=frozenset(_who_may_see(candidates, consultation, internal=event.internal)),
+        mentioned=frozenset(candidates),  # who may see it is decided with everyone else in notify()
     )
-
-
-def _who_may_see(user_ids: set[int], consultation, *, internal: bool) -> set[int]:
-    """Of the people mentioned, those the visibility rule lets see the consultation
-    (and, for an internal note, only offices and the secretariat)."""
-    if not user_ids:
-        return set()
-    from consult.models import Consultation
-
-    allowed = set()
-    for user in User.objects.filter(pk__in=user_ids, is_active=True):
-        if internal and user.role == Role.STAFF:
-            continue
-        if Consultation.objects.visible_to(user, pk=consultation.pk).exists():
-            allowed.add(user.pk)
-    return allowed
 
 
 def in_quiet_hours(now: datetime.datetime) -> bool:
@@ -123,6 +108,12 @@ def notify(*, consultation, event, new: bool = False) -> list[Notification]:
     facts = EventFacts(kind=event.kind, actor=event.actor_id, internal=event.internal, data=event.data or {})
     parties = _parties(consultation, event, new=new)
     told = recipients(facts, parties)
+    # Follow rows, office lists and mentions say who is interested, not who may
+    # still see it: a transfer, a membership ended or an account closed since
+    # changes that. One batched check by the visibility rule (and, for an
+    # internal event, the rule for internal notes) at the moment of the event.
+    allowed = consult_selectors.who_sees(consultation, told, internal_at=event.created_at if event.internal else None)
+    told = {person: kind for person, kind in told.items() if person in allowed}
     # Escalations reach office leads and the secretariat whatever they chose.
     protected = parties.office_leads | parties.secretariat
     return _write(consultation=consultation, event=event, told=told, now=event.created_at, protected=protected)

@@ -33,8 +33,26 @@ JST = ZoneInfo("Asia/Tokyo")
 UTC = datetime.UTC
 DEFAULT_OPENS = datetime.time(8, 30)
 DEFAULT_CLOSES = datetime.time(17, 15)
-_FIRST_YEAR = 2020  # the earliest year Banso keeps consultations for; earlier dates are refused
+FIRST_YEAR = _FIRST_YEAR = 2020  # the earliest year Banso keeps consultations for; earlier dates are refused
 _ONE_DAY = datetime.timedelta(days=1)
+YEARS_AHEAD = 2  # how far ahead a date given by a person may reach (simulations, metric periods)
+
+
+def within_calendar(day: datetime.date, today: datetime.date) -> bool:
+    """Whether a date a person asks about lies in the calendar: from 1 January
+    ``FIRST_YEAR`` to the end of the year ``YEARS_AHEAD`` from ``today``. The
+    table is built year by year up to the date asked, so a far date costs years
+    of table and one before ``FIRST_YEAR`` cannot be answered."""
+    return datetime.date(FIRST_YEAR, 1, 1) <= day <= datetime.date(today.year + YEARS_AHEAD, 12, 31)
+
+
+def outside_calendar_message() -> str:
+    from django.utils.translation import gettext as _
+
+    return _("日付は%(first)d年1月1日から%(years)d年先の年末までの範囲で指定してください") % {
+        "first": FIRST_YEAR,
+        "years": YEARS_AHEAD,
+    }
 
 
 def year_end_closure(year: int) -> list[datetime.date]:

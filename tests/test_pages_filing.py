@@ -403,7 +403,7 @@ def test_too_many_files_are_refused_at_the_field(people, client_of, settings):
     files = [SimpleUploadedFile(f"{n}.pdf", PDF) for n in range(drafts.MAX_FILES + 1)]
     response = client.post(NEW, {**entered(), "attachments": files})
     summary, at_fields = errors_of(response)
-    assert ("#id_attachments", f"添付ファイル: 添付ファイルは{drafts.MAX_FILES}個までです") in summary
+    assert ("#id_attachments", f"添付ファイル: 一度に添付できるファイルは{drafts.MAX_FILES}個までです") in summary
     assert "個までです" in at_fields["id_attachments"]
 
 

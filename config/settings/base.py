@@ -60,6 +60,7 @@ env = environ.Env(
     DEFAULT_FROM_EMAIL=(str, "Banso <no-reply@banso.example.go.jp>"),
     BANSO_LOG_LEVEL=(str, "INFO"),
     BANSO_ATTACHMENT_MAX_BYTES=(int, 20 * 1024 * 1024),
+    BANSO_MAX_FILES_PER_REQUEST=(int, 10),
     BANSO_LIST_COUNT_CACHE_SECONDS=(int, 30),
     # Production only (config/settings/production.py).
     BANSO_TRUSTED_PROXY_COUNT=(int, 1),
@@ -113,6 +114,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "config.middleware.RequestBoundsMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "config.middleware.PageSessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -398,8 +400,11 @@ LOGGING = {
 
 # --- Consultations --------------------------------------------------------------
 BANSO_ATTACHMENT_MAX_BYTES = env("BANSO_ATTACHMENT_MAX_BYTES")
-DATA_UPLOAD_MAX_MEMORY_SIZE = BANSO_ATTACHMENT_MAX_BYTES * 5 + 1024 * 1024
-FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+BANSO_MAX_FILES_PER_REQUEST = env("BANSO_MAX_FILES_PER_REQUEST")
+# The form fields of a request (files are not counted here): Django's default.
+DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
+# Uploads past this go to a temporary file as they arrive, never whole into memory.
+FILE_UPLOAD_MAX_MEMORY_SIZE = 64 * 1024
 # Seconds a list's total count is reused (pages are always read fresh).
 BANSO_LIST_COUNT_CACHE_SECONDS = env("BANSO_LIST_COUNT_CACHE_SECONDS")
 

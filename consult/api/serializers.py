@@ -298,6 +298,16 @@ class EventSerializer(serializers.ModelSerializer):
         ]
 
 
+def _bounded_files(files):
+    """At most ``BANSO_MAX_FILES_PER_REQUEST`` files; their size is judged by the
+    service from each upload's own size, before it is read."""
+    from consult.attachments import max_files, too_many_files_message
+
+    if len(files) > max_files():
+        raise serializers.ValidationError(too_many_files_message())
+    return files
+
+
 class FileRequestSerializer(serializers.Serializer):
     title = serializers.CharField(max_length=200)
     body = serializers.CharField(max_length=services.MAX_BODY, trim_whitespace=False)
@@ -310,11 +320,17 @@ class FileRequestSerializer(serializers.Serializer):
     filer = serializers.RegexField(r"^\d{6}$", required=False, allow_null=True, default=None, help_text="事務局のみ")
     attachments = serializers.ListField(child=serializers.FileField(), required=False, default=list)
 
+    def validate_attachments(self, files):
+        return _bounded_files(files)
+
 
 class MessageRequestSerializer(serializers.Serializer):
     body = serializers.CharField(max_length=services.MAX_BODY, trim_whitespace=False)
     internal = serializers.BooleanField(required=False, default=False)
     attachments = serializers.ListField(child=serializers.FileField(), required=False, default=list)
+
+    def validate_attachments(self, files):
+        return _bounded_files(files)
 
 
 class ActionRequestSerializer(serializers.Serializer):

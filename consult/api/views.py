@@ -43,7 +43,8 @@ ACTIONS = {
 
 
 def _uploads(files) -> list[services.Upload]:
-    return [services.Upload(name=f.name, content=f.read()) for f in files]
+    # The uploaded files themselves (spooled to disk by Django), never read whole here.
+    return [services.Upload(name=f.name, content=f) for f in files]
 
 
 def detail_response(request, pk: int, *, code=status.HTTP_200_OK, extra=None):

@@ -4,6 +4,7 @@ the event record (with its notifications) and the alarm re-arm."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import IO
 
 from notifications import services as notifications
 from routing import decisions
@@ -27,8 +28,12 @@ def calendar_of(consultation: Consultation):
 
 @dataclass
 class Upload:
+    """A file to attach: its person-given name and its data, as bytes or as a
+    binary file object (an uploaded file, which Django spools to disk), read in
+    chunks by the checks and the storage, never whole."""
+
     name: str
-    content: bytes
+    content: bytes | IO[bytes]
 
 
 @dataclass

@@ -8,7 +8,6 @@ import uuid
 from collections.abc import Iterable
 
 from django.core.exceptions import ValidationError
-from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -16,7 +15,8 @@ from django.utils.translation import gettext as _
 from accounts.models import Role, User
 from routing.models import Office
 
-from ..attachments import AttachmentRefused, check_upload
+from .. import selectors
+from ..attachments import AttachmentRefused, check_upload, max_files, too_many_files_message
 from ..lifecycle import IllegalTransition, Status
 from ..models import Attachment, Consultation, Message, MessageKind
 from ..permissions import office_of, require
@@ -26,14 +26,19 @@ from .lifecycle import transition
 MENTION = re.compile(r"@([\w.+-]+@[\w-]+(?:\.[\w-]+)+|[a-z0-9][a-z0-9-]+)")
 
 
-def _mentions(body: str, consultation: Consultation) -> dict:
-    """People (@e-mail) and offices (@office-slug) mentioned in ``body``."""
+def _mentions(body: str, consultation: Consultation, *, internal_at=None) -> dict:
+    """People (@e-mail) and offices (@office-slug) mentioned in ``body``. Only
+    people who may see the consultation (for an internal note, its internal
+    notes) count as mentioned: naming anyone else resolves to nobody, so the
+    message records no one it could leak to."""
     found = MENTION.findall(body or "")
     emails = [token.lower() for token in found if "@" in token]
     slugs = [token for token in found if "@" not in token]
+    named = list(User.objects.filter(email__in=emails).values_list("pk", flat=True)) if emails else []
+    seeing = selectors.who_sees(consultation, named, internal_at=internal_at)
     return {
-        "users": list(User.objects.filter(email__in=emails).values_list("pk", flat=True)),
-        "offices": list(Office.objects.filter(slug__in=slugs).values_list("slug", flat=True)),
+        "users": [pk for pk in named if pk in seeing],
+        "offices": list(Office.objects.filter(slug__in=slugs).values_list("slug", flat=True)) if slugs else [],
     }
 
 
@@ -62,7 +67,7 @@ def post_message(*, actor: User, consultation: Consultation, body: str, internal
         kind=MessageKind.NOTE if internal else MessageKind.REPLY,
         internal=internal,
         body=body,
-        mentions=_mentions(body, consultation),
+        mentions=_mentions(body, consultation, internal_at=now if internal else None),
         created_at=now,
     )
     from_office_side = bool(standing & {"office", "collaborator", "secretariat"})
@@ -91,6 +96,9 @@ def _store_attachments(consultation, message, actor, uploads, *, internal, now) 
 
 def _save_attachments(consultation, message, actor, uploads, *, internal, now) -> tuple[list[Attachment], list[str]]:
     """Check and store the uploads, without their events: the accepted ones and the refusals."""
+    uploads = list(uploads)
+    if len(uploads) > max_files():
+        raise ValidationError({"attachments": [too_many_files_message()]})
     stored, errors = [], []
     for upload in uploads:
         try:
@@ -110,7 +118,7 @@ def _save_attachments(consultation, message, actor, uploads, *, internal, now) -
             created_at=now,
         )
         # The stored name is random: the person-given name is only displayed.
-        attachment.file.save(f"{uuid.uuid4().hex}.bin", ContentFile(checked.content), save=False)
+        attachment.file.save(f"{uuid.uuid4().hex}.bin", checked.file, save=False)  # copied in chunks
         attachment.save()
         stored.append(attachment)
     return stored, errors

@@ -51,13 +51,23 @@ class ActionForm(forms.Form):
         super().__init__(*args, **kwargs)
 
 
-class ReplyForm(ActionForm):
+class _WithAttachments:
+    def clean_attachments(self):
+        from consult.attachments import max_files, too_many_files_message
+
+        files = self.cleaned_data.get("attachments") or []
+        if len(files) > max_files():
+            raise forms.ValidationError(too_many_files_message())
+        return files
+
+
+class ReplyForm(_WithAttachments, ActionForm):
     action = "reply"
     body = _text(_("返信の内容"), required=True, required_message=_("本文を入力してください"))
     attachments = MultipleFileField(label=_("添付ファイル"))
 
 
-class NoteForm(ActionForm):
+class NoteForm(_WithAttachments, ActionForm):
     action = "note"
     body = _text(_("内部メモの内容"), required=True, required_message=_("本文を入力してください"), rows=4)
     attachments = MultipleFileField(label=_("添付ファイル"))

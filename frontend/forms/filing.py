@@ -17,7 +17,6 @@ from accounts.models import Role
 from config.i18n import english, localised
 from consult import services
 from consult.models import Urgency
-from frontend.drafts import MAX_FILES
 from frontend.views.common import add_service_errors
 from routing import selectors as routing_selectors
 from routing.models import LocalGovernment
@@ -185,7 +184,7 @@ class FilingForm(forms.Form):
     def file_errors(self, uploads) -> list[str]:
         """Files are kept only up to the attachment limit, and only so many; what
         they contain is judged by the service when filing."""
-        from consult.attachments import max_bytes
+        from consult.attachments import max_bytes, max_files, too_many_files_message
 
         limit = max_bytes()
         errors = [
@@ -193,8 +192,8 @@ class FilingForm(forms.Form):
             for upload in uploads
             if upload.size > limit
         ]
-        if len(self.kept_files) + len(uploads) > MAX_FILES:
-            errors.append(_("添付ファイルは%(max)d個までです") % {"max": MAX_FILES})
+        if len(self.kept_files) + len(uploads) > max_files():
+            errors.append(too_many_files_message())
         return errors
 
     def clean(self):

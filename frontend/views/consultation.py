@@ -237,7 +237,7 @@ def attachment(request, pk: int, attachment_pk: int):
 def _perform(request, consultation, action: str, form):
     user, data = request.user, form.cleaned_data
     if action in ("reply", "note"):
-        uploads = [services.Upload(name=f.name, content=f.read()) for f in data["attachments"]]
+        uploads = [services.Upload(name=f.name, content=f) for f in data["attachments"]]  # spooled, never read whole
         return services.post_message(
             actor=user, consultation=consultation, body=data["body"], internal=action == "note", attachments=uploads
         )

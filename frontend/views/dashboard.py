@@ -7,7 +7,6 @@ metrics rollup (``metrics.dashboard``), never recomputed from histories here.
 
 from __future__ import annotations
 
-import csv
 import datetime
 import io
 from urllib.parse import urlencode
@@ -25,6 +24,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, pgettext
 from django.views.decorators.http import require_POST
 
+from config import csv_export
 from config.i18n import localised
 from consult import rules
 from consult import selectors as consult_selectors
@@ -33,6 +33,7 @@ from metrics import dashboard, selectors
 from metrics import figures as table_figures
 from metrics.api.renderers import MetricsCSVRenderer
 from routing import selectors as routing_selectors
+from routing.business_time import outside_calendar_message, within_calendar
 
 from .common import page_for
 
@@ -67,6 +68,9 @@ class PeriodForm(forms.Form):
 
     def clean(self):
         data = super().clean()
+        for name in ("from", "to"):
+            if data.get(name) and not within_calendar(data[name], timezone.localdate()):
+                self.add_error(name, outside_calendar_message())
         start, end = data.get("from"), data.get("to")
         if start and end and end < start:
             self.add_error("to", _("終了日は開始日以降にしてください"))
@@ -415,7 +419,7 @@ def _cell_csv(user, cell, rows, now) -> StreamingHttpResponse:
 
     def lines():
         out = io.StringIO()
-        writer = csv.writer(out, lineterminator="\r\n")
+        writer = csv_export.writer(out)
         writer.writerow(CSV_COLUMNS)
         yield "\ufeff" + out.getvalue()
         offset = 0
@@ -425,7 +429,7 @@ def _cell_csv(user, cell, rows, now) -> StreamingHttpResponse:
                 break
             offset += CSV_CHUNK
             out = io.StringIO()
-            writer = csv.writer(out, lineterminator="\r\n")
+            writer = csv_export.writer(out)
             for row in _list_rows(user, chunk, now):
                 writer.writerow([
                     row.reference, row.title, row.filer_name, row.office_name, row.policy_area_name,

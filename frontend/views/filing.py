@@ -19,6 +19,7 @@ from django.views.decorators.http import require_http_methods
 from accounts.models import Role
 from config.i18n import localised
 from consult import selectors, services
+from consult.attachments import max_files
 from consult.models import Urgency
 from frontend import drafts
 from frontend.forms.filing import (
@@ -67,7 +68,7 @@ def _render_form(request, form: FilingForm, draft: drafts.Draft | None, *, file_
             else None
         ),
         "own_local_government": user.local_government if user.role == Role.STAFF else None,
-        "max_files": drafts.MAX_FILES,
+        "max_files": max_files(),
         "file_errors": list(file_errors),
     }
     return render(request, "frontend/filing/form.html", context)

@@ -1,10 +1,12 @@
 """The metrics table as CSV (UTF-8 with a byte-order mark, so that spreadsheet
-software common in local governments opens Japanese text correctly)."""
+software common in local governments opens Japanese text correctly), with
+text cells that would read as formulas neutralised (``config.csv_export``)."""
 
-import csv
 import io
 
 from rest_framework.renderers import BaseRenderer
+
+from config import csv_export
 
 from .. import figures
 
@@ -18,7 +20,7 @@ class MetricsCSVRenderer(BaseRenderer):
 
     def render(self, data, accepted_media_type=None, renderer_context=None):
         out = io.StringIO()
-        writer = csv.writer(out, lineterminator="\r\n")
+        writer = csv_export.writer(out)  # text cells that read as formulas are neutralised
         if isinstance(data, list):
             writer.writerow(COLUMNS)
             for row in data:

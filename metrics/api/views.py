@@ -12,6 +12,7 @@ from rest_framework.views import APIView
 
 from accounts.models import Role
 from config.renderers import FastJSONRenderer
+from routing.business_time import outside_calendar_message, within_calendar
 
 from .. import core, figures, selectors
 from .renderers import MetricsCSVRenderer
@@ -37,10 +38,14 @@ def _date(request, name: str, default: datetime.date, errors: dict) -> datetime.
     if not value:
         return default
     try:
-        return datetime.date.fromisoformat(value)
+        day = datetime.date.fromisoformat(value)
     except ValueError:
         errors[name] = [_("日付は YYYY-MM-DD で指定してください")]
         return default
+    if not within_calendar(day, timezone.localdate()):
+        errors[name] = [outside_calendar_message()]
+        return default
+    return day
 
 
 @extend_schema(tags=["metrics"])

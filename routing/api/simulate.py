@@ -1,5 +1,6 @@
 """POST /api/v1/routing/simulate/: where a consultation would go, and by when."""
 
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import serializers, status
@@ -9,6 +10,7 @@ from rest_framework.views import APIView
 
 from accounts.models import Role
 from routing import decisions
+from routing.business_time import JST, outside_calendar_message, within_calendar
 from routing.engine.types import URGENCY_CHOICES
 
 
@@ -20,8 +22,13 @@ class SimulateRequestSerializer(serializers.Serializer):
     body = serializers.CharField(required=False, allow_blank=True, default="", max_length=20000)
     urgency = serializers.ChoiceField(choices=URGENCY_CHOICES, required=False, default="normal")
     submitted_at = serializers.DateTimeField(
-        required=False, help_text="この時刻に提出したものとして計算（省略時は現在）"
+        required=False, help_text="この時刻に提出したものとして計算（省略時は現在）（2020年から2年先の年末まで）"
     )
+
+    def validate_submitted_at(self, value):
+        if not within_calendar(value.astimezone(JST).date(), timezone.localdate()):
+            raise serializers.ValidationError(outside_calendar_message())
+        return value
 
 
 class OfficeRefSerializer(serializers.Serializer):
