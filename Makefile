@@ -69,7 +69,7 @@ fuzz: setup services
 lint: $(VENV)/.synced
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/djlint --lint frontend/templates metrics/templates
+	$(BIN)/djlint --lint frontend/templates metrics/templates measures/templates accounts/templates
 
 # Django's deployment checks against the production settings, with a throwaway key.
 check-deploy: $(VENV)/.synced
@@ -85,7 +85,7 @@ audit: $(VENV)/.synced node_modules/.synced
 format: $(VENV)/.synced
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
-	$(BIN)/djlint --reformat frontend/templates metrics/templates
+	$(BIN)/djlint --reformat frontend/templates metrics/templates measures/templates accounts/templates
 
 # Regenerate the lock files from requirements/*.in.
 lock: $(BIN)/uv
