@@ -3,8 +3,11 @@ kept server-side between the form, the check page and filing.
 
 Uploaded files cannot be put back into a browser's file input, so they are
 kept with the draft from the first POST that carries them. A draft and its files
-are rows in the database (frontend.models), so any web host serves the next
-request; its id is kept in the session and it is only ever read for its owner.
+are rows in the database (frontend.models) and the files' contents are in the
+attachments' shared storage, streamed in chunks (never read whole into memory),
+so any web host serves the next request; its id is kept in the session and it is
+only ever read for its owner. A file row's stored file is removed with the row
+(frontend.signals).
 Filing takes the draft with one conditional UPDATE: of two POSTs of the same
 draft (a double click, a refresh, two hosts) only one finds it.
 """
@@ -14,6 +17,7 @@ from __future__ import annotations
 import datetime
 import re
 from dataclasses import dataclass, field
+from typing import IO
 
 from django.db import transaction
 from django.utils import timezone
@@ -40,7 +44,7 @@ class Draft:
     files: list[dict] = field(default_factory=list)  # {"id", "name", "raw_name", "size"}
     checked: bool = False  # the form was valid when last submitted
     revision: int = 0
-    _contents: dict[str, bytes] | None = field(default=None, repr=False)
+    _stored: dict[str, FilingDraftFile] | None = field(default=None, repr=False)
 
     # --- creating, finding, saving -----------------------------------------------------
 
@@ -108,16 +112,21 @@ class Draft:
     # --- files ----------------------------------------------------------------------------
 
     def add_file(self, upload) -> dict:
-        """Keep an uploaded file (a Django UploadedFile, at most the attachment limit)."""
-        content = b"".join(upload.chunks())
-        row = FilingDraftFile.objects.create(
+        """Keep an uploaded file (a Django UploadedFile, at most the attachment limit),
+        copied to the storage in chunks."""
+        row = FilingDraftFile(
             draft_id=self.id,
             name=sanitise_name(upload.name),
             raw_name=upload.name,
-            size=len(content),
-            content=content,
+            size=upload.size,
             created_at=timezone.now(),
         )
+        row.file.save(upload.name, upload, save=False)  # the stored name is random (draft_file_name)
+        try:
+            row.save(force_insert=True)
+        except BaseException:
+            row.file.delete(save=False)  # no row (the draft went meanwhile): no file left behind
+            raise
         entry = {"id": row.id.hex, "name": row.name, "raw_name": row.raw_name, "size": row.size}
         self.files.append(entry)
         return entry
@@ -129,13 +138,14 @@ class Draft:
             FilingDraftFile.objects.filter(draft_id=self.id, pk__in=[entry["id"] for entry in gone]).delete()
             self.files = [entry for entry in self.files if entry not in gone]
 
-    def read(self, entry: dict) -> bytes:
-        if self._contents is None:  # every file of the draft in one query
-            rows = FilingDraftFile.objects.filter(draft_id=self.id).values_list("id", "content")
-            self._contents = {pk.hex: bytes(content) for pk, content in rows}
-        return self._contents[entry["id"]]
+    def open_file(self, entry: dict) -> IO[bytes]:
+        """The kept file, open for binary reading from the storage; the caller closes it."""
+        if self._stored is None:  # every file row of the draft in one query
+            self._stored = {row.id.hex: row for row in FilingDraftFile.objects.filter(draft_id=self.id)}
+        return self._stored[entry["id"]].file.open("rb")
 
     def delete(self) -> None:
+        # Row by row (not a fast delete) so that the stored files go too: frontend.signals.
         FilingDraft.objects.filter(pk=self.id, owner_id=self.owner).delete()
 
 

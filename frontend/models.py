@@ -1,12 +1,20 @@
 """What the pages keep between requests: filing drafts.
 
-In the database, not on a web host's disk, so that any web host can serve the
-next request of the same person."""
+The rows are in the database and the files in the attachments' shared storage,
+not on a web host's local disk, so that any web host can serve the next request
+of the same person."""
 
 import uuid
 
 from django.conf import settings
 from django.db import models
+
+from consult.models import attachment_storage
+
+
+def draft_file_name(instance, filename: str) -> str:
+    """A random stored name under ``drafts/``: nothing a person typed reaches the disk."""
+    return f"drafts/{uuid.uuid4().hex}.bin"
 
 
 class FilingDraft(models.Model):
@@ -32,7 +40,9 @@ class FilingDraftFile(models.Model):
     name = models.CharField(max_length=255)  # as shown (sanitised)
     raw_name = models.CharField(max_length=1024)  # as uploaded; the service sanitises it again
     size = models.PositiveBigIntegerField()
-    content = models.BinaryField()
+    # Streamed to the storage in chunks, never held whole in memory. Deleting the
+    # row (with its draft, or its owner) removes the stored file: frontend.signals.
+    file = models.FileField(storage=attachment_storage, upload_to=draft_file_name, max_length=255)
     created_at = models.DateTimeField()
 
     class Meta:

@@ -7,6 +7,8 @@ page; filing consumes the draft once."""
 
 from __future__ import annotations
 
+from contextlib import ExitStack
+
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import Http404, QueryDict
@@ -257,22 +259,26 @@ def _file(request):
     draft = consumed.draft
     form = FilingForm(_as_querydict(draft.data), user=request.user, kept_files=draft.files)
     try:
-        valid = form.is_valid()
-        if valid:
-            data = form.cleaned_data
-            result = services.file_consultation(
-                actor=request.user,
-                title=data["title"],
-                body=data["body"],
-                policy_area=form.validated[1],
-                co_filers=data["co_filers"],
-                desired_by=data["desired_by"],
-                urgency=data["urgency"],
-                filer=data.get("filer") or None,
-                attachments=[
-                    services.Upload(name=entry["raw_name"], content=draft.read(entry)) for entry in draft.files
-                ],
-            )
+        with ExitStack() as opened:
+            valid = form.is_valid()
+            if valid:
+                data = form.cleaned_data
+                # Streamed from the draft's storage in chunks; closed once filed or refused.
+                uploads = [
+                    services.Upload(name=entry["raw_name"], content=opened.enter_context(draft.open_file(entry)))
+                    for entry in draft.files
+                ]
+                result = services.file_consultation(
+                    actor=request.user,
+                    title=data["title"],
+                    body=data["body"],
+                    policy_area=form.validated[1],
+                    co_filers=data["co_filers"],
+                    desired_by=data["desired_by"],
+                    urgency=data["urgency"],
+                    filer=data.get("filer") or None,
+                    attachments=uploads,
+                )
     except ValidationError as error:
         add_service_errors(form, error)
         valid = False
