@@ -540,18 +540,31 @@ def who_sees(consultation: Consultation, user_ids, *, internal_at=None) -> set[i
     UNION query, so the queries stay constant however many people are asked."""
     from accounts.models import OfficeMembership, User
     from accounts.selectors import OFFICE_IDS_ATTRIBUTE
+    from notifications import directory
 
     ids = {pk for pk in user_ids if pk is not None}
     if not ids:
         return set()
-    users = list(User.objects.filter(pk__in=ids, is_active=True).only("id", "role", "local_government_id", "is_active"))
-    liaisons = {user.pk: user for user in users if user.role == Role.LIAISON}
-    offices: dict[int, list[int]] = {pk: [] for pk in liaisons}
-    if liaisons:
-        for user_id, office_id in OfficeMembership.objects.filter(user_id__in=list(liaisons)).values_list(
-            "user_id", "office_id"
-        ):
-            offices[user_id].append(office_id)
+    # Active liaisons and the secretariat are known to the notification
+    # directory (kept per process, renewed when memberships or accounts change);
+    # only the others (municipal staff) are read here.
+    secretariat, liaison_offices = directory.secretariat(), directory.liaison_offices()
+    users = [User(pk=pk, role=Role.SECRETARIAT, is_active=True) for pk in ids & secretariat]
+    offices: dict[int, list[int]] = {pk: list(liaison_offices[pk]) for pk in ids - secretariat if pk in liaison_offices}
+    users += [User(pk=pk, role=Role.LIAISON, is_active=True) for pk in offices]
+    others = ids - secretariat - offices.keys()
+    if others:
+        read = list(
+            User.objects.filter(pk__in=others, is_active=True).only("id", "role", "local_government_id", "is_active")
+        )
+        users += read
+        liaisons = [user.pk for user in read if user.role == Role.LIAISON]  # no membership: sees nothing
+        offices.update({pk: [] for pk in liaisons})
+        if liaisons:
+            for user_id, office_id in OfficeMembership.objects.filter(user_id__in=liaisons).values_list(
+                "user_id", "office_id"
+            ):
+                offices[user_id].append(office_id)
     profiles: dict[tuple, list] = {}
     for user in users:
         if user.pk in offices:

@@ -23,12 +23,16 @@ def _load_members():
     from accounts.models import OfficeMembership, Role, User
 
     offices: dict[int, list[tuple[int, bool]]] = defaultdict(list)
-    for user_id, office_id, is_lead in OfficeMembership.objects.filter(user__is_active=True).values_list(
-        "user_id", "office_id", "is_lead"
+    liaison_offices: dict[int, list[int]] = defaultdict(list)
+    for user_id, office_id, is_lead, role in OfficeMembership.objects.filter(user__is_active=True).values_list(
+        "user_id", "office_id", "is_lead", "user__role"
     ):
         offices[office_id].append((user_id, is_lead))
+        if role == Role.LIAISON:
+            liaison_offices[user_id].append(office_id)
     secretariat = frozenset(User.objects.filter(role=Role.SECRETARIAT, is_active=True).values_list("pk", flat=True))
-    return dict(offices), secretariat
+    liaisons = {user_id: tuple(sorted(ids)) for user_id, ids in liaison_offices.items()}
+    return dict(offices), secretariat, liaisons
 
 
 _members = memo.Memo("notifications:directory:members", _load_members, recheck_seconds=RECHECK_SECONDS)
@@ -41,6 +45,11 @@ def office_members(office_id: int | None) -> list[tuple[int, bool]]:
 
 def secretariat() -> frozenset[int]:
     return _members.get()[1]
+
+
+def liaison_offices() -> dict[int, tuple[int, ...]]:
+    """Active liaisons and the offices they belong to (user id → office ids)."""
+    return _members.get()[2]
 
 
 def _load_preferences():
