@@ -24,7 +24,6 @@ def _csv(value: str) -> list[str]:
 env = environ.Env(
     DJANGO_DEBUG=(bool, False),
     DJANGO_SECRET_KEY=(str, ""),
-    BANSO_REQUIRE_SECRET_KEY=(bool, False),
     DJANGO_ALLOWED_HOSTS=(_csv, ["127.0.0.1", "localhost", "[::1]", "testserver"]),
     DJANGO_CSRF_TRUSTED_ORIGINS=(_csv, []),
     DJANGO_SECURE_COOKIES=(bool, False),
@@ -74,9 +73,8 @@ VAR_DIR = env("BANSO_VAR_DIR")
 DEBUG = env("DJANGO_DEBUG")
 SECRET_KEY = env("DJANGO_SECRET_KEY")
 if not SECRET_KEY:
-    if not DEBUG and env("BANSO_REQUIRE_SECRET_KEY"):
-        raise RuntimeError("DJANGO_SECRET_KEY must be set in production.")
-    # Development and the embedded default only; production sets the variable.
+    # Development and the embedded default only: config.settings.production
+    # refuses to start without a real key.
     SECRET_KEY = "banso-insecure-development-key-change-me"  # noqa: S105
 
 ALLOWED_HOSTS = env("DJANGO_ALLOWED_HOSTS")
