@@ -27,7 +27,8 @@ OOXML = {
     "ppt/": ("application/vnd.openxmlformats-officedocument.presentationml.presentation", {".pptx"}),
 }
 OLE_EXTENSIONS = {".doc", ".xls", ".ppt"}
-TEXT_EXTENSIONS = {".txt": "text/plain", ".csv": "text/csv", ".md": "text/plain"}
+# A saved e-mail is text too (the original of a reply by mail is kept as one).
+TEXT_EXTENSIONS = {".txt": "text/plain", ".csv": "text/csv", ".md": "text/plain", ".eml": "message/rfc822"}
 
 
 class AttachmentRefused(ValueError):

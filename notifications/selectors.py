@@ -52,3 +52,9 @@ def preferences_of(user) -> dict:
             for kind in Kind.values
         ]
     return {"language": language, "preferences": preferences}
+
+
+def language_of_address(email: str) -> str:
+    """The e-mail language of the person with this address, or Japanese (unknown address)."""
+    found = Profile.objects.filter(user__email__iexact=(email or "").strip()).values_list("language", flat=True).first()
+    return found or "ja"

@@ -14,6 +14,7 @@ from django.template.loader import render_to_string
 from django.utils import translation
 from django.utils.translation import pgettext, pgettext_lazy
 
+from . import replies
 from .kinds import label
 
 JST = datetime.timezone(datetime.timedelta(hours=9))
@@ -79,10 +80,33 @@ def message_id(notification_id: int, channel: str = "email") -> str:
     return f"<banso-{channel}-{notification_id}@{domain}>"
 
 
+# RFC 3834: a notification is machine-made, so well-behaved auto-responders stay quiet.
+AUTOMATED = {"Auto-Submitted": "auto-generated", "X-Auto-Response-Suppress": "OOF, AutoReply"}
+
+
+def reply_addresses(recipient, consultation_id: int | None) -> tuple[str, str]:
+    """(reply address, note address) of this person for this consultation; empty when
+    not about a consultation. Only offices and the secretariat get a note address:
+    municipal staff never write internal notes."""
+    from accounts.models import Role
+
+    if not consultation_id:
+        return "", ""
+    reply = replies.address(kind=replies.REPLY, consultation_id=consultation_id, user_id=recipient.pk)
+    note = ""
+    if recipient.role in (Role.LIAISON, Role.SECRETARIAT):
+        note = replies.address(kind=replies.NOTE, consultation_id=consultation_id, user_id=recipient.pk)
+    return reply, note
+
+
 def email_for(notification, *, language: str) -> EmailMultiAlternatives:
-    """The e-mail of one notification, in the recipient's ``language``."""
+    """The e-mail of one notification, in the recipient's ``language``; about a
+    consultation, it carries the recipient's own reply address (Reply-To)."""
+    reply_address, note_address = reply_addresses(notification.recipient, notification.consultation_id)
     with translation.override(language):
         context = {
+            "reply_address": reply_address,
+            "note_address": note_address,
             "notification": notification,
             "kind": label(notification.kind),
             "summary": summary(notification),
@@ -99,14 +123,19 @@ def email_for(notification, *, language: str) -> EmailMultiAlternatives:
         subject=one_line(subject),
         body=text,
         to=[notification.recipient.email],
-        headers={"Message-ID": message_id(notification.pk)},
+        reply_to=[reply_address] if reply_address else None,
+        headers={"Message-ID": message_id(notification.pk), **AUTOMATED},
     )
     message.attach_alternative(html, "text/html")
     return message
 
 
 def digest_email(user, notifications: list, *, language: str, key: str) -> EmailMultiAlternatives:
-    """The day's digest, in the recipient's ``language``."""
+    """The day's digest, in the recipient's ``language``. A digest about one
+    consultation only carries the reply address for it; one about several has
+    none (a reply could not say which it answers)."""
+    about = {n.consultation_id for n in notifications}
+    reply_address = reply_addresses(user, about.pop())[0] if len(about) == 1 else ""
     with translation.override(language):
         items = [
             {
@@ -124,7 +153,8 @@ def digest_email(user, notifications: list, *, language: str, key: str) -> Email
         subject=one_line(subject),
         body=text,
         to=[user.email],
-        headers={"Message-ID": message_id(key, "digest")},
+        reply_to=[reply_address] if reply_address else None,
+        headers={"Message-ID": message_id(key, "digest"), **AUTOMATED},
     )
     message.attach_alternative(html, "text/html")
     return message

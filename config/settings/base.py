@@ -61,6 +61,18 @@ env = environ.Env(
     BANSO_ATTACHMENT_MAX_BYTES=(int, 20 * 1024 * 1024),
     BANSO_MAX_FILES_PER_REQUEST=(int, 10),
     BANSO_LIST_COUNT_CACHE_SECONDS=(int, 30),
+    # Answer by e-mail (docs/inbound-mail.md).
+    BANSO_REPLY_DOMAIN=(str, "reply.banso.example.go.jp"),
+    BANSO_REPLY_TTL_DAYS=(int, 30),
+    BANSO_INBOUND_SMTP_HOST=(str, "127.0.0.1"),
+    BANSO_INBOUND_SMTP_PORT=(int, 2525),
+    BANSO_INBOUND_NOTICE_SECONDS=(int, 3600),
+    BANSO_IMAP_HOST=(str, ""),
+    BANSO_IMAP_PORT=(int, 993),
+    BANSO_IMAP_USER=(str, ""),
+    BANSO_IMAP_PASSWORD=(str, ""),
+    BANSO_IMAP_FOLDER=(str, "INBOX"),
+    BANSO_IMAP_DONE_FOLDER=(str, ""),
     # Production only (config/settings/production.py).
     BANSO_TRUSTED_PROXY_COUNT=(int, 1),
     BANSO_TRUSTED_CLIENT_IP_HEADER=(str, ""),
@@ -108,6 +120,7 @@ INSTALLED_APPS = [
     "notifications",
     "metrics",
     "measures",
+    "inbound",
 ]
 
 MIDDLEWARE = [
@@ -236,6 +249,8 @@ CELERY_BEAT_SCHEDULE = {
         "task": "notifications.send_digests",
         "schedule": crontab(minute=30, hour=8, day_of_week="mon-fri"),
     },
+    # Inbound mail whose task was never queued (the broker was away) or was lost.
+    "inbound-sweep": {"task": "inbound.sweep", "schedule": 60.0},
     # 09:00 JST each weekday; sends last month's report once, from the month's first business day.
     "metrics-monthly-report": {
         "task": "metrics.send_monthly_report",
@@ -380,6 +395,20 @@ EMAIL_BACKEND = env("DJANGO_EMAIL_BACKEND")
 EMAIL_HOST = env("EMAIL_HOST")
 EMAIL_PORT = env("EMAIL_PORT")
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL")
+
+# --- Answer by e-mail (inbound) ---------------------------------------------------
+BANSO_REPLY_DOMAIN = env("BANSO_REPLY_DOMAIN").strip().lower()
+BANSO_REPLY_TTL_DAYS = env("BANSO_REPLY_TTL_DAYS")
+BANSO_INBOUND_SMTP_HOST = env("BANSO_INBOUND_SMTP_HOST")
+BANSO_INBOUND_SMTP_PORT = env("BANSO_INBOUND_SMTP_PORT")
+# At most one notice (a polite bounce) per sender address in this many seconds.
+BANSO_INBOUND_NOTICE_SECONDS = env("BANSO_INBOUND_NOTICE_SECONDS")
+BANSO_IMAP_HOST = env("BANSO_IMAP_HOST")
+BANSO_IMAP_PORT = env("BANSO_IMAP_PORT")
+BANSO_IMAP_USER = env("BANSO_IMAP_USER")
+BANSO_IMAP_PASSWORD = env("BANSO_IMAP_PASSWORD")
+BANSO_IMAP_FOLDER = env("BANSO_IMAP_FOLDER")
+BANSO_IMAP_DONE_FOLDER = env("BANSO_IMAP_DONE_FOLDER")
 
 # --- Security ---------------------------------------------------------------
 SESSION_COOKIE_SECURE = env("DJANGO_SECURE_COOKIES")
