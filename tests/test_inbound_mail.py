@@ -2,10 +2,11 @@
 notices and the admin's retry (the SMTP conversation and a real worker:
 test_inbound_smtp.py)."""
 
+import base64
 import datetime
+import email
 import email.policy
 from email.message import EmailMessage
-from email.mime.text import MIMEText
 from email.utils import make_msgid
 
 import pytest
@@ -332,7 +333,7 @@ def test_a_mail_of_only_quoted_text_is_refused_as_empty(people, consultation):
 
 def _iso_2022_jp(*, sender, to, body: bytes) -> bytes:
     """A mail as an older Japanese client writes it: 7-bit ISO-2022-JP, the subject RFC 2047-encoded."""
-    subject = "=?ISO-2022-JP?B?" + __import__("base64").b64encode("Re: 【Banso】追加の質問".encode("iso2022_jp")).decode() + "?="
+    subject = "=?ISO-2022-JP?B?" + base64.b64encode("Re: 【Banso】追加の質問".encode("iso2022_jp")).decode() + "?="
     headers = (f"From: {sender}\r\nTo: {to}\r\nSubject: {subject}\r\nMessage-ID: {make_msgid()}\r\n"
                "MIME-Version: 1.0\r\nContent-Type: text/plain; charset=ISO-2022-JP\r\nContent-Transfer-Encoding: 7bit\r\n\r\n")  # fmt: skip
     return headers.encode() + body
@@ -351,7 +352,7 @@ def test_an_iso_2022_jp_message_from_an_older_client_is_decoded(people, consulta
 def test_iso_2022_jp_with_windows_extensions_is_decoded():
     # ① (NEC row 13, 0x2D21) and ㈱ (0x2D6A) inside ESC $ B, as Outlook writes them.
     body = b"\x1b$B-!\x1b(B 1" + "月、".encode("iso2022_jp") + b" \x1b$B-j\x1b(B"
-    part = __import__("email").message_from_bytes(
+    part = email.message_from_bytes(
         b"Content-Type: text/plain; charset=iso-2022-jp\r\n\r\n" + body, policy=email.policy.default
     )
     assert parsing.decode_text(part) == "① 1月、 ㈱"
@@ -406,7 +407,9 @@ def test_a_withdrawn_consultation_refuses_replies_by_mail(people, consultation):
 
 def test_banso_s_own_mail_coming_back_is_ignored(people, consultation):
     to = address_of(people["maff"], consultation)
-    (mail,) = deliver(mail_bytes(to=to, sender="no-reply@banso.example.go.jp"), to=to, sender="no-reply@banso.example.go.jp")
+    (mail,) = deliver(
+        mail_bytes(to=to, sender="no-reply@banso.example.go.jp"), to=to, sender="no-reply@banso.example.go.jp"
+    )
     assert (mail.status, mail.outcome, mail.notice_state) == (Status.IGNORED, Outcome.OWN_MAIL, "")
 
 
