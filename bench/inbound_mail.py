@@ -137,12 +137,12 @@ def run() -> None:
     worker = None
     try:
         _wait(lambda: _listening(port), timeout=60, what="the inbound SMTP service")
-        mails = [
-            (to, _reply(sender=liaison.email, to=to, index=index))
-            for index in range(MAILS)
-            for to in [replies.address(kind=replies.REPLY, consultation_id=consultations[index % len(consultations)],
-                                       user_id=liaison.pk)]  # fmt: skip
+        addresses = [
+            replies.address(kind=replies.REPLY, consultation_id=consultation, user_id=liaison.pk)
+            for consultation in consultations
         ]
+        mails = [(to, _reply(sender=liaison.email, to=to, index=index))
+                 for index in range(MAILS) for to in [addresses[index % len(addresses)]]]  # fmt: skip
         start = time.perf_counter()
         with smtplib.SMTP("127.0.0.1", port, timeout=60) as client:
             for to, message in mails:

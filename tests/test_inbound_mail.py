@@ -447,15 +447,25 @@ def test_an_unexpected_error_is_retried_then_marked_failed(people, consultation,
     assert "parser broke" in mail.error
 
 
-def test_the_admin_lists_inbound_mail_and_filters_by_status(people, consultation, client):
-    from django.contrib.admin.sites import site
-
+def test_the_admin_lists_inbound_mail_by_status_and_its_retry_calls_the_service(people, consultation, client):
     liaison = people["maff"]
     to = address_of(liaison, consultation)
-    deliver(mail_bytes(to=to, sender=liaison.email), to=to, sender=liaison.email)
-    model_admin = site._registry[InboundMail]
-    assert "status" in model_admin.list_filter and "retry" in model_admin.actions
-    assert "raw" in model_admin.exclude
+    type(liaison).objects.filter(pk=liaison.pk).update(is_active=False)
+    (mail,) = deliver(mail_bytes(to=to, sender=liaison.email), to=to, sender=liaison.email)
+    type(liaison).objects.filter(pk=liaison.pk).update(is_active=True)
+    client.force_login(people["secretariat"])
+    listing = client.get("/admin/inbound/inboundmail/?status__exact=refused")
+    assert listing.status_code == 200 and mail.subject in listing.content.decode()
+    assert client.get("/admin/inbound/inboundmail/?status__exact=posted").context["cl"].result_count == 0
+    page = client.get(f"/admin/inbound/inboundmail/{mail.pk}/change/")
+    assert page.status_code == 200 and "Message-ID:" in page.content.decode()
+    answer = client.post("/admin/inbound/inboundmail/", {"action": "retry", "_selected_action": [mail.pk]})
+    assert answer.status_code == 302
+    mail.refresh_from_db()
+    assert mail.status == Status.RECEIVED  # queued again (the task runs after commit)
+    services.process(mail_id=mail.pk)
+    mail.refresh_from_db()
+    assert mail.status == Status.POSTED
 
 
 # --- IMAP ------------------------------------------------------------------------------------------

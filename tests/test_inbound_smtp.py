@@ -97,7 +97,9 @@ def test_a_reply_by_smtp_becomes_one_message_even_delivered_twice(committed_refe
     reply["Subject"] = "Re: " + notice.subject
     reply["Message-ID"] = make_msgid(domain="kanto.maff.example.go.jp")
     reply["In-Reply-To"] = notice.extra_headers["Message-ID"]
-    reply.set_content("拝見しました。明日までに回答します。\n\n" + "\n".join("> " + line for line in notice.body.splitlines()))
+    reply.set_content(
+        "拝見しました。明日までに回答します。\n\n" + "\n".join("> " + line for line in notice.body.splitlines())
+    )
     with smtplib.SMTP("127.0.0.1", inbound["port"], timeout=30) as client:
         client.send_message(reply, from_addr=liaison.email, to_addrs=[reply_to])
         client.send_message(reply, from_addr=liaison.email, to_addrs=[reply_to])  # delivered again

@@ -116,11 +116,11 @@ def test_compose_runs_production_and_seeds_no_demo_account_unless_asked():
     assert "DJANGO_SETTINGS_MODULE=config.settings.production" in dockerfile
 
 
-def test_procfile_runs_web_worker_and_beat():
+def test_procfile_runs_web_worker_beat_and_the_inbound_mail_service():
     processes = dict(
         line.split(":", 1) for line in (ROOT / "Procfile").read_text(encoding="utf-8").splitlines() if line.strip()
     )
-    assert set(processes) == {"web", "worker", "beat"}
+    assert set(processes) == {"web", "worker", "beat", "mail"}
     for command in processes.values():
         argv = [part for part in shlex.split(command) if not part.startswith("${")]
         _check_command(argv)
