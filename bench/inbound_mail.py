@@ -15,7 +15,6 @@ import logging
 import os
 import signal
 import smtplib
-import socket
 import subprocess
 import sys
 import time
@@ -23,23 +22,12 @@ from email.message import EmailMessage
 from email.utils import make_msgid
 from pathlib import Path
 
-from bench.support import report
+from bench.support import free_port, listening, purge_queues, report
 
 ROOT = Path(__file__).resolve().parent.parent
 MAILS = int(os.environ.get("BENCH_INBOUND_MAILS", "1000"))
 CONSULTATIONS = 50
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n" + b"0" * 20_000
-
-
-def _free_port() -> int:
-    for port in range(2600, 2700):
-        with socket.socket() as s:
-            try:
-                s.bind(("127.0.0.1", port))
-            except OSError:
-                continue
-            return port
-    raise RuntimeError("no free port in 2600-2699")
 
 
 def _start(args: list[str], env: dict) -> subprocess.Popen:
@@ -61,25 +49,6 @@ def _wait(condition, *, timeout: float, what: str) -> None:
         if time.monotonic() > deadline:
             raise RuntimeError(f"timed out waiting for {what}")
         time.sleep(0.05)
-
-
-def _listening(port: int) -> bool:
-    try:
-        with socket.create_connection(("127.0.0.1", port), timeout=0.5):
-            return True
-    except OSError:
-        return False
-
-
-def _purge() -> None:
-    from config.celery import app
-
-    with app.connection_for_write() as connection:
-        for queue in ("celery", "notifications"):
-            try:
-                connection.default_channel.queue_purge(queue)
-            except Exception:  # noqa: S112 — a queue that does not exist yet is empty
-                continue
 
 
 def _consultations() -> list[int]:
@@ -129,14 +98,14 @@ def run() -> None:
     liaison = User.objects.get(email="liaison@kanto.maff.example.go.jp")
     consultations = _consultations()
     InboundMail.objects.all().delete()
-    _purge()
-    port = _free_port()
+    purge_queues()
+    port = free_port(2600, 2699)
     env = {**os.environ, "DJANGO_SETTINGS_MODULE": "config.settings.base", "BANSO_INBOUND_SMTP_PORT": str(port)}
     smtp = _start([sys.executable, "manage.py", "inbound_smtp"], env)
     hostname = f"bench-inbound-{os.getpid()}@bench"
     worker = None
     try:
-        _wait(lambda: _listening(port), timeout=60, what="the inbound SMTP service")
+        _wait(lambda: listening(port), timeout=60, what="the inbound SMTP service")
         addresses = [
             replies.address(kind=replies.REPLY, consultation_id=consultation, user_id=liaison.pk)
             for consultation in consultations
@@ -167,4 +136,4 @@ def run() -> None:
         if worker is not None:
             _stop(worker)
         _stop(smtp)
-        _purge()
+        purge_queues()

@@ -17,7 +17,7 @@ import threading
 import time
 from pathlib import Path
 
-from bench.support import percentile, report
+from bench.support import percentile, purge_queues, report
 
 ROOT = Path(__file__).resolve().parent.parent
 IN_APP = 20_000
@@ -44,17 +44,6 @@ class _Sink:
         with self.lock:
             self.count += 1
         return "250 OK"
-
-
-def _purge():
-    from config.celery import app
-
-    with app.connection_for_write() as connection:
-        for queue in ("celery", "notifications"):
-            try:
-                connection.default_channel.queue_purge(queue)
-            except Exception:  # noqa: S112 — a queue that does not exist yet is empty
-                continue
 
 
 def _start_worker(sink_port: int) -> subprocess.Popen:
@@ -170,7 +159,7 @@ def run() -> None:
     call_command("seed_demo", accounts_only=True, verbosity=0)
     sink = _Sink()
     sink.controller.start()
-    _purge()
+    purge_queues()
     worker = _start_worker(sink.port)
     try:
         ids = _make_notifications(IN_APP, email=False)
@@ -204,7 +193,7 @@ def run() -> None:
         timings.append(time.perf_counter() - start)
         if queued != DUE:
             raise RuntimeError(f"the sweep queued {queued} of {DUE} due alarms")
-        _purge()
+        purge_queues()
         with connection.cursor() as cursor:
             cursor.execute("UPDATE notifications_alarm SET due_at = now() + interval '30 days', claimed_at = NULL "
                            "WHERE claimed_at IS NOT NULL")  # fmt: skip

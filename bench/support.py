@@ -1,5 +1,6 @@
 """Helpers shared by the benchmarks."""
 
+import socket
 import statistics
 import time
 from collections.abc import Callable
@@ -71,3 +72,35 @@ def with_second_factor(user):
     if second_factor_missing(user):
         activate_totp(user=user, secret=generate_totp_secret())
     return user
+
+
+def purge_queues(queues=("celery", "notifications")) -> None:
+    """Empty the Celery queues a benchmark uses (before it, and what it leaves behind)."""
+    from config.celery import app
+
+    with app.connection_for_write() as connection:
+        for queue in queues:
+            try:
+                connection.default_channel.queue_purge(queue)
+            except Exception:  # noqa: S112 — a queue that does not exist yet is empty
+                continue
+
+
+def free_port(first: int, last: int) -> int:
+    """A free loopback port in ``first``..``last`` (SMTP services keep to 2600–2699 here)."""
+    for port in range(first, last + 1):
+        with socket.socket() as s:
+            try:
+                s.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            return port
+    raise RuntimeError(f"no free port in {first}-{last}")
+
+
+def listening(port: int) -> bool:
+    try:
+        with socket.create_connection(("127.0.0.1", port), timeout=0.5):
+            return True
+    except OSError:
+        return False

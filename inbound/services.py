@@ -135,7 +135,10 @@ def process(*, mail_id: int, now: datetime.datetime | None = None) -> str | None
             mail.status, mail.outcome, mail.error = Status.IGNORED, ignored.outcome, ignored.detail[:2000]
         except Refused as refused:
             mail.status, mail.outcome, mail.error = Status.REFUSED, refused.outcome, refused.detail[:2000]
-            if refused.outcome in NOTICE_FOR:
+            # Mail to an address that is not even shaped like ours is junk: no notice (no backscatter).
+            if refused.outcome in NOTICE_FOR and (
+                refused.outcome != Outcome.BAD_ADDRESS or replies.is_ours(mail.mailbox)
+            ):
                 _want_notice(mail, refused.outcome)
         except Exception as exc:
             log.exception("inbound mail %s could not be processed", mail.pk)

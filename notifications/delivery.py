@@ -115,7 +115,7 @@ def send_emails(ids: list[int], *, now: datetime.datetime | None = None) -> int:
             with transaction.atomic():
                 found = list(
                     Notification.objects.select_for_update(skip_locked=True, of=("self",))
-                    .select_related("recipient__notification_profile")
+                    .select_related("recipient__notification_profile", "event")
                     .filter(pk=pk, email_status=EmailStatus.PENDING)
                     .filter(Q(email_not_before__isnull=True) | Q(email_not_before__lte=now_each))
                     .order_by()[:1]  # one row by its key: no ordering to compile

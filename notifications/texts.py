@@ -16,6 +16,7 @@ from django.utils.translation import pgettext, pgettext_lazy
 
 from . import replies
 from .kinds import label
+from .models import Notification
 
 JST = datetime.timezone(datetime.timedelta(hours=9))
 DEADLINE_NAMES = {
@@ -103,8 +104,14 @@ def email_for(notification, *, language: str) -> EmailMultiAlternatives:
     """The e-mail of one notification, in the recipient's ``language``; about a
     consultation, it carries the recipient's own reply address (Reply-To)."""
     reply_address, note_address = reply_addresses(notification.recipient, notification.consultation_id)
+    reply_internal = notification.event_id is not None and notification.event.internal
+    if reply_internal:
+        # About an internal note: answering it continues the internal thread, so a
+        # reply that quotes the note can never become a public message.
+        reply_address, note_address = note_address, ""
     with translation.override(language):
         context = {
+            "reply_internal": reply_internal,
             "reply_address": reply_address,
             "note_address": note_address,
             "notification": notification,
@@ -135,7 +142,11 @@ def digest_email(user, notifications: list, *, language: str, key: str) -> Email
     consultation only carries the reply address for it; one about several has
     none (a reply could not say which it answers)."""
     about = {n.consultation_id for n in notifications}
-    reply_address = reply_addresses(user, about.pop())[0] if len(about) == 1 else ""
+    reply_address = ""
+    if len(about) == 1:
+        reply_address, note_address = reply_addresses(user, about.pop())
+        if Notification.objects.filter(pk__in=[n.pk for n in notifications], event__internal=True).exists():
+            reply_address = note_address  # as for one e-mail about an internal note
     with translation.override(language):
         items = [
             {

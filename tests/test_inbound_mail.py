@@ -123,6 +123,26 @@ def test_notification_e_mails_carry_each_recipients_own_reply_address(people, fi
     assert staff_mail, "the filer is told of the office's reply"
 
 
+def test_an_e_mail_about_an_internal_note_is_answered_by_another_note(people, file, django_capture_on_commit_callbacks,
+                                                                     settings):  # fmt: skip
+    settings.BANSO_QUIET_HOURS_START, settings.BANSO_QUIET_HOURS_END = 24, 0
+    consultation = file(people["matsumoto"])
+    outbox.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        consult_services.post_message(actor=people["maff"], consultation=consultation, body="内部で検討", internal=True)
+    (message,) = [m for m in outbox.outbox if m.to == [people["maff_lead"].email]]
+    (reply_to,) = message.reply_to
+    assert replies.parse(reply_to).kind == "note"  # a reply quoting the note stays internal
+    assert "内部メモとして届きます" in message.body
+    assert not [m for m in outbox.outbox if m.to == [people["matsumoto"].email]]
+
+
+def test_junk_to_an_address_that_is_not_ours_gets_no_notice(people):
+    (mail,) = deliver(mail_bytes(to="info@example.com", sender="spam@example.net"), to="info@example.com",
+                      sender="spam@example.net", source=Source.IMAP)  # fmt: skip
+    assert (mail.status, mail.outcome, mail.notice_state) == (Status.REFUSED, Outcome.BAD_ADDRESS, "")
+
+
 def test_an_e_mail_not_about_a_consultation_has_no_reply_address(people):
     notification = Notification.objects.create(
         recipient=people["maff_lead"], kind="webhook_disabled", data={"detail": "x"}, created_at=timezone.now()

@@ -6,7 +6,6 @@ same mail delivered twice still makes one; SIGINT stops the service."""
 import os
 import signal
 import smtplib
-import socket
 import subprocess
 import sys
 import time
@@ -16,6 +15,7 @@ from email.utils import make_msgid
 import pytest
 from django.core import mail as outbox
 
+from bench.support import free_port, listening
 from consult.models import Message
 from inbound.models import InboundMail, Status
 from notifications import replies
@@ -24,31 +24,11 @@ from tests.test_notification_reliability import ROOT, RedisServer, _database_url
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
-def free_smtp_port() -> int:
-    """A free port in 2600–2699 (the range this suite's SMTP services use)."""
-    for port in range(2600, 2700):
-        with socket.socket() as s:
-            try:
-                s.bind(("127.0.0.1", port))
-            except OSError:
-                continue
-            return port
-    raise RuntimeError("no free port in 2600-2699")
-
-
-def _listening(port: int) -> bool:
-    try:
-        with socket.create_connection(("127.0.0.1", port), timeout=0.5):
-            return True
-    except OSError:
-        return False
-
-
 @pytest.fixture
 def inbound(tmp_path):
     redis = RedisServer(tmp_path)
     redis.start()
-    port = free_smtp_port()
+    port = free_port(2600, 2699)
     env = {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "config.settings.test",
@@ -69,7 +49,7 @@ def inbound(tmp_path):
     start([sys.executable, "-m", "celery", "--app", "config", "worker", "--pool", "solo", "--queues",
            "celery,notifications", "--without-gossip", "--without-mingle", "--loglevel", "WARNING",
            "--hostname", "inbound@test"])  # fmt: skip
-    wait_for(lambda: _listening(port), timeout=60, what="the inbound SMTP service")
+    wait_for(lambda: listening(port), timeout=60, what="the inbound SMTP service")
     yield {"port": port, "smtp": smtp}
     for process in processes:
         if process.poll() is None:
