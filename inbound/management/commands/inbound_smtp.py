@@ -1,5 +1,6 @@
 """Receive mail by SMTP on BANSO_INBOUND_SMTP_HOST:BANSO_INBOUND_SMTP_PORT until SIGINT or SIGTERM."""
 
+import logging
 import signal
 import threading
 
@@ -17,6 +18,7 @@ class Command(BaseCommand):
         parser.add_argument("--port", type=int, default=settings.BANSO_INBOUND_SMTP_PORT)
 
     def handle(self, *args, host: str, port: int, **options):
+        logging.getLogger("mail.log").setLevel(logging.WARNING)  # aiosmtpd's line per SMTP command
         stop = threading.Event()
         for signum in (signal.SIGINT, signal.SIGTERM):
             signal.signal(signum, lambda *_: stop.set())
