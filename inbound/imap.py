@@ -32,7 +32,7 @@ def fetch_from(mailbox, *, done_folder: str = "", limit: int = 500) -> int:
     read = 0
     for uid in list(mailbox.uids(AND(seen=False)))[:limit]:
         raw = raw_message(mailbox, uid)
-        headers = parsing.parse(raw)
+        headers = parsing.parse_headers(raw)
         services.receive(
             raw=raw,
             # Behind a gateway the Return-Path header is the envelope sender (None: not given).

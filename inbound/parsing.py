@@ -55,14 +55,20 @@ def header_message_id(raw: bytes) -> str:
 class Headers:
     from_address: str
     subject: str
+    recipients: list[str] = field(default_factory=list)
+    return_path: str | None = None  # None: no Return-Path header
 
 
 def parse_headers(raw: bytes) -> Headers:
-    """From and Subject only, for the record made on receipt (the body is read when processed)."""
+    """The headers only, for the record made on receipt (the body is read when processed)."""
     try:
         message = BytesHeaderParser(policy=policy.default).parsebytes(raw)
+        return_path = message.get("Return-Path")
         return Headers(
-            from_address=_address(message.get("From")), subject=" ".join(str(message.get("Subject") or "").split())
+            from_address=_address(message.get("From")),
+            subject=" ".join(str(message.get("Subject") or "").split()),
+            recipients=addresses(value for name in RECIPIENT_HEADERS for value in message.get_all(name) or []),
+            return_path=None if return_path is None else _address(return_path),
         )
     except Exception:  # a broken header is judged when the mail is processed
         return Headers(from_address="", subject="")

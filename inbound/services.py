@@ -301,7 +301,7 @@ def send_notice(*, mail_id: int, now: datetime.datetime | None = None) -> bool:
         if mail is None:
             return False
         key = _notice_key(mail.notice_to)
-        if cache.get(key):
+        if not cache.add(key, 1, timeout=settings.BANSO_INBOUND_NOTICE_SECONDS):  # atomic: one sender, one notice
             mail.notice_state = NoticeState.SUPPRESSED
             mail.save(update_fields=["notice_state"])
             return False
@@ -316,8 +316,11 @@ def send_notice(*, mail_id: int, now: datetime.datetime | None = None) -> bool:
         }
         if mail.message_id and not mail.message_id.startswith("<sha256-"):
             headers |= {"In-Reply-To": mail.message_id, "References": mail.message_id}
-        EmailMessage(subject=subject, body=body, to=[mail.notice_to], headers=headers).send()
-        cache.set(key, 1, timeout=settings.BANSO_INBOUND_NOTICE_SECONDS)
+        try:
+            EmailMessage(subject=subject, body=body, to=[mail.notice_to], headers=headers).send()
+        except Exception:
+            cache.delete(key)  # not sent: the retry may send it
+            raise
         mail.notice_state, mail.notice_sent_at = NoticeState.SENT, now
         mail.save(update_fields=["notice_state", "notice_sent_at"])
     return True
