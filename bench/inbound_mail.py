@@ -13,7 +13,6 @@ PDF. BENCH_INBOUND_MAILS sets the count (default 1,000).
 
 import logging
 import os
-import signal
 import smtplib
 import subprocess
 import sys
@@ -22,7 +21,7 @@ from email.message import EmailMessage
 from email.utils import make_msgid
 from pathlib import Path
 
-from bench.support import free_port, listening, purge_queues, report
+from bench.support import free_port, listening, purge_queues, report, stop_group
 
 ROOT = Path(__file__).resolve().parent.parent
 MAILS = int(os.environ.get("BENCH_INBOUND_MAILS", "1000"))
@@ -32,15 +31,6 @@ PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n" + b"0" * 20_000
 
 def _start(args: list[str], env: dict) -> subprocess.Popen:
     return subprocess.Popen(args, cwd=ROOT, env=env, start_new_session=True)  # noqa: S603
-
-
-def _stop(process: subprocess.Popen) -> None:
-    if process.poll() is None:
-        os.killpg(process.pid, signal.SIGINT)
-        try:
-            process.wait(30)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
 
 
 def _wait(condition, *, timeout: float, what: str) -> None:
@@ -134,6 +124,6 @@ def run() -> None:
                                                     "per_s": left / seconds})  # fmt: skip
     finally:
         if worker is not None:
-            _stop(worker)
-        _stop(smtp)
+            stop_group(worker)
+        stop_group(smtp)
         purge_queues()

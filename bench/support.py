@@ -1,7 +1,10 @@
 """Helpers shared by the benchmarks."""
 
+import os
+import signal
 import socket
 import statistics
+import subprocess
 import time
 from collections.abc import Callable
 from urllib.parse import urlparse
@@ -104,3 +107,13 @@ def listening(port: int) -> bool:
             return True
     except OSError:
         return False
+
+
+def stop_group(process: subprocess.Popen, *, signum: int = signal.SIGINT, wait: float = 30) -> None:
+    """Stop a process started in a session of its own, and its children; killed if it hangs."""
+    if process.poll() is None:
+        os.killpg(process.pid, signum)
+        try:
+            process.wait(wait)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)

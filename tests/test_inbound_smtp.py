@@ -15,7 +15,7 @@ from email.utils import make_msgid
 import pytest
 from django.core import mail as outbox
 
-from bench.support import free_port, listening
+from bench.support import free_port, listening, stop_group
 from consult.models import Message
 from inbound.models import InboundMail, Status
 from notifications import replies
@@ -52,12 +52,7 @@ def inbound(tmp_path):
     wait_for(lambda: listening(port), timeout=60, what="the inbound SMTP service")
     yield {"port": port, "smtp": smtp}
     for process in processes:
-        if process.poll() is None:
-            os.killpg(process.pid, signal.SIGTERM)
-            try:
-                process.wait(20)
-            except subprocess.TimeoutExpired:
-                os.killpg(process.pid, signal.SIGKILL)
+        stop_group(process, signum=signal.SIGTERM, wait=20)
     redis.stop()
 
 
