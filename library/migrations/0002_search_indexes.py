@@ -1,0 +1,32 @@
+from django.contrib.postgres.operations import TrigramExtension
+from django.db import migrations
+
+INDEXES = {
+    "library_entry_search": "ON library_entry USING gin (search_vector)",
+    "library_entry_title_trgm": "ON library_entry USING gin (title gin_trgm_ops)",
+}
+
+
+def create(apps, schema_editor):
+    # Full text and title trigrams are PostgreSQL's; other databases scan (library.similarity).
+    if schema_editor.connection.vendor != "postgresql":
+        return
+    for name, definition in INDEXES.items():
+        schema_editor.execute(f"CREATE INDEX IF NOT EXISTS {name} {definition}")
+
+
+def drop(apps, schema_editor):
+    if schema_editor.connection.vendor == "postgresql":
+        for name in INDEXES:
+            schema_editor.execute(f"DROP INDEX IF EXISTS {name}")
+
+
+class Migration(migrations.Migration):
+    dependencies = [
+        ("library", "0001_initial"),
+    ]
+
+    operations = [
+        TrigramExtension(),
+        migrations.RunPython(create, drop),
+    ]
