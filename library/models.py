@@ -5,8 +5,9 @@ Each edit is a new ``EntryVersion``; readers see the published version only.
 """
 
 from django.conf import settings
-from django.contrib.postgres.search import SearchVectorField
 from django.db import models
+
+from search.backend import TermsVectorField
 
 
 class EntryStatus(models.TextChoices):
@@ -43,7 +44,7 @@ class Entry(models.Model):
     view_count = models.PositiveIntegerField("閲覧数", default=0)
     useful_count = models.PositiveIntegerField("役に立った", default=0)
     # The analyzer's terms of the published version (search.analyzer), written by library.tasks.
-    search_vector = SearchVectorField(null=True, editable=False)
+    search_vector = TermsVectorField()
     created_at = models.DateTimeField()
     updated_at = models.DateTimeField()
     published_at = models.DateTimeField(null=True, blank=True)

@@ -1,14 +1,13 @@
 from django.contrib.postgres.operations import TrigramExtension
 from django.db import migrations
 
-INDEXES = {
-    "library_entry_search": "ON library_entry USING gin (search_vector)",
-    "library_entry_title_trgm": "ON library_entry USING gin (title gin_trgm_ops)",
-}
+from search.backend import gin_index
+
+INDEXES = {"library_entry_title_trgm": "ON library_entry USING gin (title gin_trgm_ops)"}
 
 
 def create(apps, schema_editor):
-    # Full text and title trigrams are PostgreSQL's; other databases scan (library.similarity).
+    # Title trigrams are PostgreSQL's; other databases scan (library.similarity).
     if schema_editor.connection.vendor != "postgresql":
         return
     for name, definition in INDEXES.items():
@@ -28,5 +27,6 @@ class Migration(migrations.Migration):
 
     operations = [
         TrigramExtension(),
+        gin_index("library.Entry", "search_vector", "library_entry_search"),
         migrations.RunPython(create, drop),
     ]
