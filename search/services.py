@@ -96,9 +96,7 @@ def build_texts(*, consultation_ids: list[int], force: bool = False) -> int:
         return 0
     stamps = source_stamps(consultation_ids=consultation_ids)
     if not force:
-        current = dict(
-            ConsultationText.objects.filter(pk__in=list(stamps)).values_list("consultation_id", "stamp")
-        )
+        current = dict(ConsultationText.objects.filter(pk__in=list(stamps)).values_list("consultation_id", "stamp"))
         stamps = {pk: stamp for pk, stamp in stamps.items() if current.get(pk) != stamp}
     if not stamps:
         return 0

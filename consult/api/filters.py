@@ -17,7 +17,9 @@ class ConsultationFilter(django_filters.FilterSet):
     policy_area = django_filters.CharFilter(field_name="policy_area__slug")
     prefecture = django_filters.CharFilter(field_name="filer__prefecture_id", help_text="提出団体の都道府県コード")
     overdue = django_filters.BooleanFilter(method="parsed", help_text="期限切れのみ（true）／除く（false）")
-    q = django_filters.CharFilter(method="parsed", help_text="検索語（件名・本文・受付番号・やり取り・添付ファイル）。関連度順")
+    q = django_filters.CharFilter(
+        method="parsed", help_text="検索語（件名・本文・受付番号・やり取り・添付ファイル）。関連度順"
+    )
     ordering = django_filters.OrderingFilter(fields=[(name, name) for name in ORDERINGS])
 
     class Meta:
