@@ -21,9 +21,11 @@ MAX_QUERY = 200
 
 def _with_details(queryset: QuerySet[Entry]) -> QuerySet[Entry]:
     """What a list row or a detail shows, in a constant number of queries."""
-    return queryset.select_related("published", "current").annotate(
-        filer_code=F("source__filer_id"), filer_consent=F("source__library_consent")
-    ).prefetch_related(Prefetch("measures", queryset=Measure.objects.only("id", "name").order_by("name", "id")))
+    return (
+        queryset.select_related("published", "current")
+        .annotate(filer_code=F("source__filer_id"), filer_consent=F("source__library_consent"))
+        .prefetch_related(Prefetch("measures", queryset=Measure.objects.only("id", "name").order_by("name", "id")))
+    )
 
 
 def search(queryset: QuerySet[Entry], q: str) -> QuerySet[Entry]:
@@ -53,7 +55,11 @@ def review_entries(*, status: str = "") -> QuerySet[Entry]:
     if status in EntryStatus.values:
         queryset = queryset.filter(status=status)
     waiting = Q(status=EntryStatus.DRAFT) | (Q(status=EntryStatus.PUBLISHED) & ~Q(current=F("published")))
-    return _with_details(queryset).annotate(waiting=ExpressionWrapper(waiting, output_field=BooleanField())).order_by("-waiting", "-updated_at", "-id")
+    return (
+        _with_details(queryset)
+        .annotate(waiting=ExpressionWrapper(waiting, output_field=BooleanField()))
+        .order_by("-waiting", "-updated_at", "-id")
+    )
 
 
 def access_entry(user, pk) -> Entry:

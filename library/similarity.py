@@ -18,12 +18,13 @@ from dataclasses import dataclass
 from django.contrib.postgres.search import SearchQueryField, TrigramSimilarity
 from django.db import connection
 from django.db.models import BooleanField, Case, F, FloatField, Func, Q, Value, When
-from django.db.models.functions import Cast
+from django.db.models.functions import Cast, Coalesce
 
 from accounts.models import Role
 from consult import rules
 from consult import selectors as consult_selectors
 from routing import selectors as routing_selectors
+from search.selectors import PUBLIC_VECTOR
 
 from .models import Entry, EntryStatus
 
@@ -87,7 +88,9 @@ def _scored(queryset, *, terms: list[str], title: str, vector: str | None, area_
     if terms and vector:
         query = _any_of(terms)
         condition |= Q(_Matches(F(vector), query))
-        score = score + Func(F(vector), query, Value(1), function="ts_rank", output_field=FloatField()) * 4.0
+        rank = Func(F(vector), query, Value(1), function="ts_rank", output_field=FloatField())
+        # A consultation whose search text is not built yet has no vector (NULL): rank 0.
+        score = score + Coalesce(rank, Value(0.0)) * 4.0
     if title:
         condition |= Q(title__trigram_similar=title)
         score = score + TrigramSimilarity("title", title)
@@ -150,26 +153,17 @@ def similar_consultations(user, *, terms: list[str], title: str, area_id: int | 
     queryset = consult_selectors.visible_consultations(user).filter(status__in=sorted(rules.ANSWERED))
     if exclude is not None:
         queryset = queryset.exclude(pk=exclude)
-    vector = consultation_vector()
+    # The public vector: what every party to a consultation may read (never internal notes).
     if connection.vendor == "postgresql":
-        scored = _scored(queryset, terms=terms, title=title, vector=vector, area_id=area_id)
+        scored = _scored(queryset, terms=terms, title=title, vector=PUBLIC_VECTOR, area_id=area_id)
         rows = list(scored.values_list("pk", "title", "score", "reference")[:limit]) if scored is not None else []
     else:
-        newest = queryset.order_by("-pk")
-        values = newest.values_list("pk", "title", vector, "policy_area_id") if vector else [
-            (pk, row_title, "", area) for pk, row_title, area in newest.values_list("pk", "title", "policy_area_id")
-            [:SCAN_ROWS]
-        ]  # fmt: skip
-        references = {}
-        rows = [(*row, references.get(row[0], "")) for row in
-                _scan(values[:SCAN_ROWS], terms=terms, title=title, area_id=area_id)[:limit]]  # fmt: skip
+        newest = queryset.order_by("-pk").values_list("pk", "title", PUBLIC_VECTOR, "policy_area_id")[:SCAN_ROWS]
+        references = dict(queryset.values_list("pk", "reference").filter(pk__in=[row[0] for row in newest]))
+        scanned = _scan(newest, terms=terms, title=title, area_id=area_id)[:limit]
+        rows = [(pk, row_title, score, references.get(pk, "")) for pk, row_title, score in scanned]
     return [Suggestion("consultation", pk, row_title, float(score), reference)
             for pk, row_title, score, reference in rows]  # fmt: skip
-
-
-def consultation_vector() -> str | None:
-    """The lookup of a consultation's public search vector (the text every party may read)."""
-    return None
 
 
 def suggestions(user, *, title: str = "", body: str = "", policy_area: str = "",

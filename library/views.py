@@ -131,7 +131,9 @@ def useful(request, pk: int):
     entry = selectors.access_entry(request.user, pk)
     if entry.status == EntryStatus.PUBLISHED:
         counted, _count = services.mark_useful(user=request.user, entry=entry)
-        messages.success(request, _("「役に立った」を記録しました。") if counted else _("既に「役に立った」を記録しています。"))
+        messages.success(
+            request, _("「役に立った」を記録しました。") if counted else _("既に「役に立った」を記録しています。")
+        )
     return redirect("library-entry", pk=entry.pk)
 
 
@@ -141,7 +143,11 @@ def edit(request, pk: int):
     entry = selectors.access_entry(request.user, pk)
     post = request.POST
     values = {name: post.get(name, "") for name in ("title", "question", "answer", "tags", "note")}
-    area = PolicyArea.objects.filter(pk=post.get("policy_area") or 0).first() if post.get("policy_area", "").isdigit() else None
+    area = (
+        PolicyArea.objects.filter(pk=post.get("policy_area") or 0).first()
+        if post.get("policy_area", "").isdigit()
+        else None
+    )
     try:
         services.edit_entry(
             actor=request.user, entry=entry, title=values["title"], question=values["question"],

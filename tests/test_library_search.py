@@ -61,7 +61,8 @@ def test_a_withdrawn_entry_is_not_found(api, people, shelf, django_capture_on_co
 
 def test_similar_suggests_entries_to_staff_and_never_consultations(api, people, shelf):
     response = api(people["niigata"]).get(
-        "/api/v1/consultations/similar/", {"title": "ドローンで農薬散布", "body": "補助金を使いたい", "policy_area": "smart-agri"}
+        "/api/v1/consultations/similar/",
+        {"title": "ドローンで農薬散布", "body": "補助金を使いたい", "policy_area": "smart-agri"},
     )
     assert response.status_code == 200
     items = response.json()

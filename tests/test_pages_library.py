@@ -126,13 +126,19 @@ def test_the_filer_answers_the_consent_question(people, client_of, file):
     consultation = file(people["matsumoto"])
     page = client_of(people["matsumoto"]).get(f"/consultations/{consultation.pk}/").content.decode()
     assert "団体名を表示してよいですか" in page
-    assert "団体名を表示してよいですか" not in client_of(people["maff"]).get(
-        f"/consultations/{consultation.pk}/").content.decode()
+    assert (
+        "団体名を表示してよいですか"
+        not in client_of(people["maff"]).get(f"/consultations/{consultation.pk}/").content.decode()
+    )
     client_of(people["matsumoto"]).post(f"/consultations/{consultation.pk}/library-consent/", {"consent": "yes"})
     consultation.refresh_from_db()
     assert consultation.library_consent is True
-    assert client_of(people["niigata"]).post(
-        f"/consultations/{consultation.pk}/library-consent/", {"consent": "no"}).status_code == 404
+    assert (
+        client_of(people["niigata"])
+        .post(f"/consultations/{consultation.pk}/library-consent/", {"consent": "no"})
+        .status_code
+        == 404
+    )
     consultation.refresh_from_db()
     assert consultation.library_consent is True
 

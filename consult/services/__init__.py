@@ -10,8 +10,8 @@ from .common import MAX_BODY, MAX_CO_FILERS, MAX_TITLE, Result, Upload, calendar
 from .conversation import MENTION, post_message
 from .filing import file_consultation, validate_filing
 from .handling import invite_collaborator, transfer
-from .sharing import may_answer_library_consent, set_library_consent
 from .lifecycle import AUTO_CLOSE_BUSINESS_DAYS, RATABLE, auto_close_due, escalate, rate, record_reminder, transition
+from .sharing import may_answer_library_consent, set_library_consent
 
 __all__ = [
     "AUTO_CLOSE_BUSINESS_DAYS",

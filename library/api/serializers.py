@@ -8,7 +8,7 @@ from library import selectors
 from library.services import MAX_TAG, MAX_TAGS, MAX_TEXT, MAX_TITLE
 
 
-class LocalGovernmentSerializer(serializers.Serializer):
+class EntryLocalGovernmentSerializer(serializers.Serializer):
     code = serializers.CharField()
     name = serializers.CharField()
 
@@ -23,7 +23,7 @@ class EntrySerializer(serializers.Serializer):
     tags = serializers.ListField(child=serializers.CharField())
     policy_area = serializers.CharField(help_text="policy area slug")
     policy_area_name = serializers.CharField()
-    local_government = LocalGovernmentSerializer(allow_null=True, help_text="the filer, only if the filer agreed")
+    local_government = EntryLocalGovernmentSerializer(allow_null=True, help_text="the filer, only if the filer agreed")
     measures = serializers.ListField(child=serializers.IntegerField(), help_text="related measure ids")
     published_at = serializers.DateTimeField(allow_null=True)
     useful_count = serializers.IntegerField()

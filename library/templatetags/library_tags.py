@@ -15,9 +15,7 @@ register = template.Library()
 
 def _answer_of(consultation) -> str:
     """The resolution's text as the proposal's first draft of the answer."""
-    message = (
-        consultation.messages.filter(kind=MessageKind.RESOLUTION, internal=False).order_by("-created_at").first()
-    )
+    message = consultation.messages.filter(kind=MessageKind.RESOLUTION, internal=False).order_by("-created_at").first()
     return message.body if message else ""
 
 
