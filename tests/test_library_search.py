@@ -90,3 +90,23 @@ def test_similar_answered_consultations_exclude_the_one_itself(people, file, she
     ids = [item.id for item in found["consultations"]]
     assert twin.pk not in ids and shelf["consultation"].pk in ids
     assert found["entries"][0].id == shelf["drone"].pk
+
+
+def test_similar_reads_only_the_public_text_never_internal_notes(
+    api, people, file, shelf, django_capture_on_commit_callbacks
+):
+    """A former office still sees the consultation but not notes written after it left: a word
+    only in such a note (or in any internal note) never makes the consultation similar."""
+    with django_capture_on_commit_callbacks(execute=True):
+        moved = file(people["matsumoto"], title="庁舎の照明の更新", body="照明の入れ替えについて")
+    consult_services.transfer(actor=people["maff"], consultation=moved, office="maff-hq", reason="本省案件")
+    with django_capture_on_commit_callbacks(execute=True):
+        consult_services.post_message(actor=people["maff_hq"], consultation=moved, body="秘匿語カラスミ", internal=True)
+        consult_services.transition(actor=people["maff_hq"], consultation=moved, action="accept")
+        consult_services.transition(actor=people["maff_hq"], consultation=moved, action="resolve", comment="回答")
+    for who in ("maff", "maff_hq", "secretariat"):
+        items = api(people[who]).get("/api/v1/consultations/similar/", {"body": "秘匿語カラスミ"}).json()
+        assert moved.pk not in {item["id"] for item in items if item["kind"] == "consultation"}, who
+    # The public text is what is compared: its title finds it for those who see it.
+    items = api(people["maff"]).get("/api/v1/consultations/similar/", {"body": "庁舎の照明の入れ替え"}).json()
+    assert moved.pk in {item["id"] for item in items if item["kind"] == "consultation"}
