@@ -15,9 +15,10 @@ import re
 from collections import Counter
 from dataclasses import dataclass
 
-from django.contrib.postgres.search import SearchQueryField, TrigramSimilarity
+from django.contrib.postgres.search import SearchQueryField, TrigramDistance, TrigramSimilarity
+from django.core.cache import cache
 from django.db import connection
-from django.db.models import BooleanField, Case, F, FloatField, Func, Q, Value, When
+from django.db.models import BooleanField, Case, F, FloatField, Func, Value, When
 from django.db.models.functions import Cast, Coalesce
 
 from accounts.models import Role
@@ -36,6 +37,17 @@ MAX_TERMS = 24
 TITLE_THRESHOLD = 0.3
 # The embedded default compares this many of the newest rows.
 SCAN_ROWS = 2000
+# Terms in more than this share of the newest documents are left out of a draft's query.
+COMMON_SHARE = 0.05
+COMMON_SAMPLE = 5000
+_SAMPLE_SQL = (
+    "(SELECT public_vector FROM search_consultationtext ORDER BY consultation_id DESC LIMIT 5000)"
+    " UNION ALL (SELECT search_vector::tsvector FROM library_entry WHERE status = 'published'"
+    " ORDER BY id DESC LIMIT 5000)"
+)
+COMMON_MIN_DOCUMENTS = 200
+COMMON_TERMS_KEY = "library:common-terms"
+COMMON_TERMS_SECONDS = 2 * 24 * 3600
 
 
 @dataclass(frozen=True)
@@ -56,12 +68,47 @@ def sees_consultations(user) -> bool:
 
 
 def draft_terms(title: str, body: str) -> list[str]:
-    """The draft's distinct terms by the analyzer, the most frequent first (title counted twice)."""
+    """The draft's distinctive terms by the analyzer, the most frequent first (title counted
+    twice), without the desk's common terms (``common_terms``): a term in most documents says
+    nothing about similarity, and would make every row a candidate."""
     from search.analyzer import terms_of
 
     text = f"{title or ''}\n{title or ''}\n{(body or '')[:MAX_TEXT_CHARS]}"
-    counts = Counter(term for term in terms_of(text) if len(term) > 1 or not term.isascii())
+    common = common_terms()
+    counts = Counter(term for term in terms_of(text) if (len(term) > 1 or not term.isascii()) and term not in common)
     return [term for term, _count in counts.most_common(MAX_TERMS)]
+
+
+def compute_common_terms() -> frozenset[str]:
+    """The terms in more than ``COMMON_SHARE`` of the newest ``COMMON_SAMPLE`` consultations'
+    public search text and library entries (PostgreSQL's ts_stat); none elsewhere."""
+    if connection.vendor != "postgresql":
+        return frozenset()
+    from search.models import ConsultationText
+
+    consultations = ConsultationText.objects.order_by("-consultation_id")[:COMMON_SAMPLE].count()
+    entries = Entry.objects.filter(status=EntryStatus.PUBLISHED).order_by("-id")[:COMMON_SAMPLE].count()
+    if consultations + entries < COMMON_MIN_DOCUMENTS:
+        return frozenset()
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT word FROM ts_stat(%s) WHERE ndoc > %s", [_SAMPLE_SQL, (consultations + entries) * COMMON_SHARE]
+        )
+        return frozenset(word for (word,) in cursor.fetchall())
+
+
+def common_terms() -> frozenset[str]:
+    """``compute_common_terms``, kept in the shared cache (renewed by ``library.refresh_common_terms``)."""
+    found = cache.get(COMMON_TERMS_KEY)
+    if found is None:
+        found = refresh_common_terms()
+    return frozenset(found)
+
+
+def refresh_common_terms() -> frozenset[str]:
+    found = compute_common_terms()
+    cache.set(COMMON_TERMS_KEY, sorted(found), COMMON_TERMS_SECONDS)
+    return found
 
 
 def _quote(term: str) -> str:
@@ -79,26 +126,40 @@ class _Matches(Func):
     output_field = BooleanField()
 
 
-def _scored(queryset, *, terms: list[str], title: str, vector: str | None, area_id: int | None):
-    """PostgreSQL: rows with any of ``terms`` in ``vector`` or a title like ``title``, scored by
-    ts_rank (length-normalised, weighted 4: it is small) plus the titles' trigram similarity,
-    plus a little for the same policy area."""
-    condition = Q()
+def _score(*, terms: list[str], title: str, vector: str | None, area_id: int | None):
+    """ts_rank (length-normalised, weighted 4: it is small) plus the titles' trigram
+    similarity, plus a little for the same policy area."""
     score = Value(0.0, output_field=FloatField())
     if terms and vector:
-        query = _any_of(terms)
-        condition |= Q(_Matches(F(vector), query))
-        rank = Func(F(vector), query, Value(1), function="ts_rank", output_field=FloatField())
+        rank = Func(F(vector), _any_of(terms), Value(1), function="ts_rank", output_field=FloatField())
         # A consultation whose search text is not built yet has no vector (NULL): rank 0.
         score = score + Coalesce(rank, Value(0.0)) * 4.0
     if title:
-        condition |= Q(title__trigram_similar=title)
         score = score + TrigramSimilarity("title", title)
-    if not condition:
-        return None
     if area_id is not None:
         score = score + Case(When(policy_area_id=area_id, then=Value(0.1)), default=Value(0.0))
-    return queryset.filter(condition).annotate(score=score).order_by("-score", "-pk")
+    return score
+
+
+def _best(queryset, *, terms: list[str], title: str, vector: str | None, area_id: int | None, limit: int,
+          columns: tuple[str, ...]) -> list[tuple]:  # fmt: skip
+    """PostgreSQL, in two bounded index-backed reads: the best rows matching any of the
+    draft's distinctive ``terms`` (GIN on the vector), and the rows with the nearest titles
+    (trigram distance, GiST, nearest first), scored alike; the best ``limit`` of both."""
+    score = _score(terms=terms, title=title, vector=vector, area_id=area_id)
+    rows: dict[int, tuple] = {}
+    if terms and vector:
+        matching = queryset.filter(_Matches(F(vector), _any_of(terms))).annotate(score=score)
+        for row in matching.order_by("-score", "-pk").values_list(*columns, "score")[:limit]:
+            rows[row[0]] = row
+    if title:
+        # The nearest ``limit`` titles, cut by distance here: a filter in SQL would make the
+        # index scan go on past them through every title when fewer are near.
+        nearest = queryset.annotate(distance=TrigramDistance("title", title), score=score).order_by("distance")
+        for row in nearest.values_list(*columns, "score", "distance")[:limit]:
+            if row[-1] < 1 - TITLE_THRESHOLD:
+                rows.setdefault(row[0], row[:-1])
+    return sorted(rows.values(), key=lambda row: (-row[-1], -row[0]))[:limit]
 
 
 _LEXEME = re.compile(r"'((?:[^']|'')*)':")
@@ -137,8 +198,8 @@ def similar_entries(*, terms: list[str], title: str, area_id: int | None = None,
     """Published library entries like the draft."""
     queryset = Entry.objects.filter(status=EntryStatus.PUBLISHED)
     if connection.vendor == "postgresql":
-        scored = _scored(queryset, terms=terms, title=title, vector="search_vector", area_id=area_id)
-        rows = list(scored.values_list("pk", "title", "score")[:limit]) if scored is not None else []
+        rows = _best(queryset, terms=terms, title=title, vector="search_vector", area_id=area_id, limit=limit,
+                     columns=("pk", "title"))  # fmt: skip
     else:
         newest = queryset.order_by("-pk").values_list("pk", "title", "search_vector", "policy_area_id")
         rows = _scan(newest[:SCAN_ROWS], terms=terms, title=title, area_id=area_id)[:limit]
@@ -155,8 +216,9 @@ def similar_consultations(user, *, terms: list[str], title: str, area_id: int | 
         queryset = queryset.exclude(pk=exclude)
     # The public vector: what every party to a consultation may read (never internal notes).
     if connection.vendor == "postgresql":
-        scored = _scored(queryset, terms=terms, title=title, vector=PUBLIC_VECTOR, area_id=area_id)
-        rows = list(scored.values_list("pk", "title", "score", "reference")[:limit]) if scored is not None else []
+        found = _best(queryset, terms=terms, title=title, vector=PUBLIC_VECTOR, area_id=area_id, limit=limit,
+                      columns=("pk", "title", "reference"))  # fmt: skip
+        rows = [(pk, row_title, score, reference) for pk, row_title, reference, score in found]
     else:
         newest = queryset.order_by("-pk").values_list("pk", "title", PUBLIC_VECTOR, "policy_area_id")[:SCAN_ROWS]
         references = dict(queryset.values_list("pk", "reference").filter(pk__in=[row[0] for row in newest]))

@@ -110,3 +110,16 @@ def test_similar_reads_only_the_public_text_never_internal_notes(
     # The public text is what is compared: its title finds it for those who see it.
     items = api(people["maff"]).get("/api/v1/consultations/similar/", {"body": "庁舎の照明の入れ替え"}).json()
     assert moved.pk in {item["id"] for item in items if item["kind"] == "consultation"}
+
+
+def test_terms_common_to_most_documents_are_left_out_of_a_draft(monkeypatch, people, shelf):
+    from django.core.cache import cache
+
+    monkeypatch.setattr(similarity, "COMMON_MIN_DOCUMENTS", 1)
+    monkeypatch.setattr(similarity, "COMMON_SHARE", 0.6)
+    common = similarity.refresh_common_terms()
+    # Both entries and the consultation's text have 補助; ドローン is in one entry only.
+    assert "補助" in common and "どろーん" not in common
+    assert cache.get(similarity.COMMON_TERMS_KEY) == sorted(common)
+    terms = similarity.draft_terms("ドローンの補助", "")
+    assert "補助" not in terms and "どろーん" in terms

@@ -5,11 +5,12 @@ TITLE_INDEX = "consult_consultation_title_trgm"
 
 
 def title_index(apps, schema_editor):
-    # Similar consultations (library.similarity) compare titles by trigrams; other databases scan.
+    # Similar consultations (library.similarity) read the nearest titles by trigram distance
+    # (GiST answers ORDER BY distance LIMIT n); other databases scan.
     if schema_editor.connection.vendor != "postgresql":
         return
     schema_editor.execute(
-        f"CREATE INDEX IF NOT EXISTS {TITLE_INDEX} ON consult_consultation USING gin (title gin_trgm_ops)"
+        f"CREATE INDEX IF NOT EXISTS {TITLE_INDEX} ON consult_consultation USING gist (title gist_trgm_ops)"
     )
 
 

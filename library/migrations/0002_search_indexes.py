@@ -3,7 +3,7 @@ from django.db import migrations
 
 from search.backend import gin_index
 
-INDEXES = {"library_entry_title_trgm": "ON library_entry USING gin (title gin_trgm_ops)"}
+INDEXES = {"library_entry_title_trgm": "ON library_entry USING gist (title gist_trgm_ops)"}
 
 
 def create(apps, schema_editor):
