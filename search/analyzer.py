@@ -288,5 +288,8 @@ def query_terms(text: str) -> list[list[str]]:
 
 
 def match_terms(text: str) -> set[str]:
-    """Every term of a query's alternatives: what a highlight marks."""
-    return {term for group in query_terms(text) for alternative in group for term in alternative.split()}
+    """What a highlight marks: every term of a query's alternatives, and the query's words as
+    written (folded), since a dictionary form (溜め池) may not be how the text spells it (ため池)."""
+    terms = {term for group in query_terms(text) for alternative in group for term in alternative.split()}
+    terms.update(fold(word.surface) for word in _words(text))
+    return terms
