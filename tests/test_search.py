@@ -9,7 +9,6 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from consult import services
-from consult.models import Consultation
 from search import services as search_services
 from search.models import AttachmentText, ConsultationText
 
@@ -85,7 +84,9 @@ def found_ids(api, user, q) -> list[int]:
 def secret_case(people, file, search_texts):
     """A consultation of 松本市 held by 関東農政局 (maff), with a public reply, an internal
     note and an internal attachment; and one of 新潟市 for the other town."""
-    consultation = file(people["matsumoto"], title="ため池の改修について", body="老朽化したため池の補助制度を知りたい。")
+    consultation = file(
+        people["matsumoto"], title="ため池の改修について", body="老朽化したため池の補助制度を知りたい。"
+    )
     services.post_message(actor=people["maff"], consultation=consultation, body="ため池の改修は補助の対象です。")
     services.post_message(
         actor=people["maff"],
