@@ -124,8 +124,9 @@ def _scores(found_for, queries) -> dict:
 def run(verbose: bool = False) -> dict:
     docs = documents()
     keys = {doc[0] for doc in docs}
-    for q, labels in QUERIES:
-        assert relevant_keys(labels) <= keys, q
+    unknown = [q for q, labels in QUERIES if not relevant_keys(labels) <= keys]
+    if unknown:
+        raise ValueError(f"labels name documents that do not exist: {unknown}")
     analyzer = _Analyzer(docs)
     try:
         ours = _scores(lambda q: analyzer.search(q, 20), QUERIES)
