@@ -77,14 +77,20 @@ def _chunks(text: str):
 
 
 class _Word:
-    """One word of the text: its folded form, its mode-A parts and its surface."""
+    """One word of the text: its folded dictionary form, its mode-A parts (dictionary forms,
+    and as written when they differ), its surface and the surface folded when it differs."""
 
-    __slots__ = ("end", "parts", "start", "surface", "term")
+    __slots__ = ("end", "parts", "spelled", "spelled_parts", "start", "surface", "term")
 
-    def __init__(self, term: str, parts: tuple[str, ...], surface: str, start: int = 0, end: int = 0):
+    def __init__(self, term: str, parts: tuple[str, ...], surface: str, start: int = 0, end: int = 0,
+                 spelled_parts: tuple[str, ...] = ()):  # fmt: skip
         self.term = term
         self.parts = parts
         self.surface = surface
+        spelled = fold(surface)
+        # ため池 is written so but its dictionary form is 溜め池: both are terms.
+        self.spelled = spelled if spelled != term and _HAS_WORD.search(spelled) else ""
+        self.spelled_parts = spelled_parts if spelled_parts != parts else ()
         self.start = start
         self.end = end
 
@@ -118,7 +124,9 @@ def _words(text: str) -> list[_Word]:
                 continue
             split = morpheme.split(SplitMode.A)
             parts = tuple(fold(part.normalized_form()) for part in split) if len(split) > 1 else ()
-            words.append(_Word(term, parts, surface, offset + morpheme.begin(), offset + morpheme.end()))
+            spelled_parts = tuple(fold(part.surface()) for part in split) if len(split) > 1 else ()
+            start, end = offset + morpheme.begin(), offset + morpheme.end()
+            words.append(_Word(term, parts, surface, start, end, spelled_parts))
         _flush_ascii(words, ascii_run)
         offset += len(chunk)
     return words
@@ -148,7 +156,10 @@ def terms_of(text: str) -> list[str]:
     terms: list[str] = []
     for word in _words(text):
         terms.append(word.term)
+        if word.spelled:
+            terms.append(word.spelled)
         terms.extend(part for part in word.parts if part != word.term)
+        terms.extend(part for part in word.spelled_parts if part not in word.parts)
     terms.extend(bigrams(text))
     return terms
 
@@ -167,8 +178,12 @@ def _conjunction(terms) -> str:
 
 def _alternatives_of(word: _Word) -> list[str]:
     alternatives = [word.term]
+    if word.spelled:
+        alternatives.append(word.spelled)
     if word.parts:
         alternatives.append(_conjunction(word.parts))
+    if word.spelled_parts:
+        alternatives.append(_conjunction(word.spelled_parts))
     if len(word.surface) > 2 and _CJK_RUN.fullmatch(word.surface):
         # A name the document's tokenizer cut differently is still found by its bigrams.
         alternatives.append(_conjunction(bigrams(word.surface)))
@@ -288,5 +303,8 @@ def query_terms(text: str) -> list[list[str]]:
 
 
 def match_terms(text: str) -> set[str]:
-    """Every term of a query's alternatives: what a highlight marks."""
-    return {term for group in query_terms(text) for alternative in group for term in alternative.split()}
+    """What a highlight marks: every term of a query's alternatives, and the query's words as
+    written (folded), since a dictionary form (溜め池) may not be how the text spells it (ため池)."""
+    terms = {term for group in query_terms(text) for alternative in group for term in alternative.split()}
+    terms.update(fold(word.surface) for word in _words(text))
+    return terms

@@ -38,7 +38,7 @@ def search_consultations(queryset: QuerySet, user, text: str) -> QuerySet:
 
     query = Query(text)
     if not query:
-        return queryset.none()
+        return queryset.none().annotate(rank=Value(0.0, output_field=FloatField()))
     engine = backend()
     public, full = F(PUBLIC_VECTOR), F(FULL_VECTOR)
     if user.role == Role.SECRETARIAT:
