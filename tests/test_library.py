@@ -41,17 +41,6 @@ def test_redact_keeps_the_rest_exactly_and_ignores_one_letter_names():
 # --- helpers ------------------------------------------------------------------------------------
 
 
-def _resolved(people, file, **fields):
-    consultation = file(people["matsumoto"], **fields)
-    consult_services.transition(actor=people["maff"], consultation=consultation, action="accept")
-    consult_services.transition(
-        actor=people["maff"], consultation=consultation, action="resolve",
-        comment="スマート農業実証プロジェクトの補助が使えます。",
-    )  # fmt: skip
-    consultation.refresh_from_db()
-    return consultation
-
-
 def _propose(people, consultation, **values):
     values.setdefault("title", "ドローンによる農薬散布の補助")
     values.setdefault("question", "ドローンで農薬を散布する費用に使える補助はありますか。")
@@ -59,16 +48,16 @@ def _propose(people, consultation, **values):
     return services.propose_entry(actor=people["maff"], consultation=consultation, **values)
 
 
-def _published(people, file, **values):
-    entry = _propose(people, _resolved(people, file), **values)
+def _published(people, resolved, **values):
+    entry = _propose(people, resolved(), **values)
     return services.publish_entry(actor=people["secretariat"], entry=entry)
 
 
 # --- services -----------------------------------------------------------------------------------
 
 
-def test_a_proposal_is_a_draft_without_the_peoples_names(people, file):
-    consultation = _resolved(people, file)
+def test_a_proposal_is_a_draft_without_the_peoples_names(people, resolved):
+    consultation = resolved()
     liaison, filer = people["maff"].display_name, people["matsumoto"].display_name
     entry = _propose(
         people, consultation,
@@ -84,11 +73,11 @@ def test_a_proposal_is_a_draft_without_the_peoples_names(people, file):
     assert event.actor == people["maff"] and event.data["entry"] == entry.pk
 
 
-def test_only_answered_consultations_and_their_offices_propose(people, file):
+def test_only_answered_consultations_and_their_offices_propose(people, file, resolved):
     open_one = file(people["matsumoto"])
     with pytest.raises(IllegalTransition):
         _propose(people, open_one)
-    consultation = _resolved(people, file)
+    consultation = resolved()
     for who in ("matsumoto", "meti"):
         with pytest.raises(PermissionDenied):
             services.propose_entry(actor=people[who], consultation=consultation, title="t", question="q", answer="a")
@@ -103,8 +92,8 @@ def test_only_answered_consultations_and_their_offices_propose(people, file):
     )
 
 
-def test_edits_are_versions_and_readers_see_the_published_one(people, file):
-    entry = _published(people, file)
+def test_edits_are_versions_and_readers_see_the_published_one(people, resolved):
+    entry = _published(people, resolved)
     services.edit_entry(actor=people["secretariat"], entry=entry, title="改題", question="質問2", answer="回答2",
                         note="表現を整理")  # fmt: skip
     entry.refresh_from_db()
@@ -124,16 +113,16 @@ def test_edits_are_versions_and_readers_see_the_published_one(people, file):
     assert kinds == ["library_proposed", "library_published", "library_published", "library_withdrawn"]
 
 
-def test_useful_counts_once_per_person(people, file):
-    entry = _published(people, file)
+def test_useful_counts_once_per_person(people, resolved):
+    entry = _published(people, resolved)
     assert services.mark_useful(user=people["niigata"], entry=entry) == (True, 1)
     assert services.mark_useful(user=people["niigata"], entry=entry) == (False, 1)
     assert services.mark_useful(user=people["meti"], entry=entry) == (True, 2)
     assert Useful.objects.filter(entry=entry).count() == 2
 
 
-def test_the_filer_consents_to_be_named(people, file, api):
-    entry = _published(people, file)
+def test_the_filer_consents_to_be_named(people, resolved, api):
+    entry = _published(people, resolved)
     url = f"/api/v1/library/{entry.pk}/"
     assert api(people["niigata"]).get(url).json()["local_government"] is None
     with pytest.raises(PermissionDenied):
@@ -148,8 +137,8 @@ def test_the_filer_consents_to_be_named(people, file, api):
 # --- the API ------------------------------------------------------------------------------------
 
 
-def test_the_api_keeps_the_contract(api, people, file):
-    consultation = _resolved(people, file)
+def test_the_api_keeps_the_contract(api, people, resolved):
+    consultation = resolved()
     office = api(people["maff"])
     url = f"/api/v1/consultations/{consultation.pk}/library-proposal/"
     body = {"title": "ドローン散布の補助", "question": "使える補助は？", "answer": "実証事業です。", "tags": ["農業"]}
@@ -180,7 +169,7 @@ def test_the_api_keeps_the_contract(api, people, file):
     assert api(people["niigata"]).get("/api/v1/library/", {"policy_area": "childcare"}).json()["count"] == 0
 
 
-def test_proposal_refusals_are_clear(api, people, file):
+def test_proposal_refusals_are_clear(api, people, file, resolved):
     open_one = file(people["matsumoto"])
     body = {"title": "t", "question": "q", "answer": "a"}
     url = f"/api/v1/consultations/{open_one.pk}/library-proposal/"
@@ -191,14 +180,14 @@ def test_proposal_refusals_are_clear(api, people, file):
     assert api(people["meti"]).post(url, body, format="json").status_code == 404
     assert api(people["niigata"]).post(url, body, format="json").status_code == 404
     assert api().post(url, body, format="json").status_code in (401, 403)
-    bad = api(people["maff"]).post(f"/api/v1/consultations/{_resolved(people, file).pk}/library-proposal/",
+    bad = api(people["maff"]).post(f"/api/v1/consultations/{resolved().pk}/library-proposal/",
                                    {"title": ""}, format="json")  # fmt: skip
     assert bad.status_code == 400 and "question" in bad.json()["errors"]
     assert not Entry.objects.exists()
 
 
-def test_the_link_to_the_consultation_only_for_those_who_see_it(api, people, file):
-    entry = _published(people, file)
+def test_the_link_to_the_consultation_only_for_those_who_see_it(api, people, resolved):
+    entry = _published(people, resolved)
     url = f"/api/v1/library/{entry.pk}/"
     assert api(people["matsumoto"]).get(url).json()["consultation"] == entry.source_id
     assert api(people["maff"]).get(url).json()["consultation"] == entry.source_id
@@ -209,8 +198,8 @@ def test_the_link_to_the_consultation_only_for_those_who_see_it(api, people, fil
         assert row["consultation"] is None
 
 
-def test_the_list_has_a_constant_number_of_queries(api, people, file):
-    consultation = _resolved(people, file)
+def test_the_list_has_a_constant_number_of_queries(api, people, resolved):
+    consultation = resolved()
     for number in range(3):
         entry = _propose(people, consultation, title=f"事例{number}")
         services.publish_entry(actor=people["secretariat"], entry=entry)
@@ -226,8 +215,8 @@ def test_the_list_has_a_constant_number_of_queries(api, people, file):
     assert len(large) == len(small)
 
 
-def test_withdrawn_entries_disappear_for_readers(api, people, file):
-    entry = _published(people, file)
+def test_withdrawn_entries_disappear_for_readers(api, people, resolved):
+    entry = _published(people, resolved)
     services.withdraw_entry(actor=people["secretariat"], entry=entry)
     assert api(people["niigata"]).get(f"/api/v1/library/{entry.pk}/").status_code == 404
     assert api(people["niigata"]).get("/api/v1/library/").json()["count"] == 0

@@ -10,14 +10,6 @@ from library.models import Entry
 pytestmark = pytest.mark.django_db
 
 
-def _resolved(people, file, **fields):
-    consultation = file(people["matsumoto"], **fields)
-    consult_services.transition(actor=people["maff"], consultation=consultation, action="accept")
-    consult_services.transition(actor=people["maff"], consultation=consultation, action="resolve", comment="回答")
-    consultation.refresh_from_db()
-    return consultation
-
-
 def _publish(people, consultation, capture, **text):
     entry = services.propose_entry(actor=people["maff"], consultation=consultation, **text)
     with capture(execute=True):
@@ -26,8 +18,8 @@ def _publish(people, consultation, capture, **text):
 
 
 @pytest.fixture
-def shelf(people, file, django_capture_on_commit_callbacks):
-    consultation = _resolved(people, file)
+def shelf(people, resolved, django_capture_on_commit_callbacks):
+    consultation = resolved()
     drone = _publish(
         people, consultation, django_capture_on_commit_callbacks, title="ドローンによる農薬散布の補助",
         question="スマート農業でドローンを使った農薬散布に補助はありますか。",
@@ -72,8 +64,8 @@ def test_similar_suggests_entries_to_staff_and_never_consultations(api, people, 
     assert api(people["niigata"]).get("/api/v1/consultations/similar/").json() == []
 
 
-def test_similar_consultations_are_only_visible_ones(api, people, file, shelf):
-    answered = _resolved(people, file, title="ドローンで農薬散布をしたい")  # 関東農政局's
+def test_similar_consultations_are_only_visible_ones(api, people, resolved, shelf):
+    answered = resolved(title="ドローンで農薬散布をしたい")  # 関東農政局's
     query = {"title": "ドローンで農薬散布", "body": "スマート農業"}
     for who, sees in (("maff", True), ("secretariat", True), ("meti", False), ("digital", False)):
         items = api(people[who]).get("/api/v1/consultations/similar/", query).json()
@@ -84,8 +76,8 @@ def test_similar_consultations_are_only_visible_ones(api, people, file, shelf):
         assert not [item for item in items if item["kind"] == "consultation"], staff
 
 
-def test_similar_answered_consultations_exclude_the_one_itself(people, file, shelf):
-    twin = _resolved(people, file, title="スマート農業の導入についての相談")
+def test_similar_answered_consultations_exclude_the_one_itself(people, resolved, shelf):
+    twin = resolved(title="スマート農業の導入についての相談")
     found = similarity.grouped(people["maff"], title=twin.title, body=twin.body, exclude=twin.pk)
     ids = [item.id for item in found["consultations"]]
     assert twin.pk not in ids and shelf["consultation"].pk in ids

@@ -5,10 +5,8 @@ pages' similar entries (htmx and the check page)."""
 
 import pytest
 from django.db import connection
-from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
-from consult import services as consult_services
 from library import services
 from library.models import Entry, EntryStatus
 
@@ -21,28 +19,9 @@ def _drafts_dir(settings, tmp_path):
 
 
 @pytest.fixture
-def client_of():
-    def make(user):
-        client = Client()
-        client.force_login(user)
-        return client
-
-    return make
-
-
-def _resolved(people, file, **fields):
-    consultation = file(people["matsumoto"], **fields)
-    consult_services.transition(actor=people["maff"], consultation=consultation, action="accept")
-    consult_services.transition(actor=people["maff"], consultation=consultation, action="resolve",
-                                comment="スマート農業実証プロジェクトの補助が使えます。")  # fmt: skip
-    consultation.refresh_from_db()
-    return consultation
-
-
-@pytest.fixture
-def published(people, file, django_capture_on_commit_callbacks):
+def published(people, resolved, django_capture_on_commit_callbacks):
     entry = services.propose_entry(
-        actor=people["maff"], consultation=_resolved(people, file), title="ドローンによる農薬散布の補助",
+        actor=people["maff"], consultation=resolved(), title="ドローンによる農薬散布の補助",
         question="ドローンでの農薬散布に使える補助は？", answer="スマート農業の実証事業が使えます。",
     )  # fmt: skip
     with django_capture_on_commit_callbacks(execute=True):
@@ -68,8 +47,8 @@ def test_the_link_to_the_consultation_only_for_those_who_see_it(people, client_o
         assert (link in client_of(people[who]).get(f"/library/{published.pk}/").content.decode()) is sees, who
 
 
-def test_a_draft_is_404_to_readers_and_reviewed_by_the_secretariat(people, client_of, file):
-    entry = services.propose_entry(actor=people["maff"], consultation=_resolved(people, file), title="下書き",
+def test_a_draft_is_404_to_readers_and_reviewed_by_the_secretariat(people, client_of, resolved):
+    entry = services.propose_entry(actor=people["maff"], consultation=resolved(), title="下書き",
                                    question="質問", answer="回答")  # fmt: skip
     for who in ("matsumoto", "niigata", "maff"):
         assert client_of(people[who]).get(f"/library/{entry.pk}/").status_code == 404
@@ -103,8 +82,8 @@ def test_useful_once_and_the_secretariat_sees_views_and_usefulness(people, clien
     assert "<td>2</td>" in review and "<td>1</td>" in review  # views (2 readings) and useful
 
 
-def test_the_consultation_page_offers_the_proposal_to_its_offices_only(people, client_of, file):
-    consultation = _resolved(people, file)
+def test_the_consultation_page_offers_the_proposal_to_its_offices_only(people, client_of, resolved):
+    consultation = resolved()
     url = f"/consultations/{consultation.pk}/"
     assert "回答事例として提案" in client_of(people["maff"]).get(url).content.decode()
     assert "回答事例として提案" in client_of(people["secretariat"]).get(url).content.decode()
@@ -143,8 +122,8 @@ def test_the_filer_answers_the_consent_question(people, client_of, file):
     assert consultation.library_consent is True
 
 
-def test_a_liaison_sees_similar_answered_consultations(people, client_of, file, published):
-    other = _resolved(people, file, title="スマート農業の導入についての相談")
+def test_a_liaison_sees_similar_answered_consultations(people, client_of, resolved, published):
+    other = resolved(title="スマート農業の導入についての相談")
     page = client_of(people["maff"]).get(f"/consultations/{other.pk}/").content.decode()
     assert "類似の回答済み相談" in page and f'href="/consultations/{published.source_id}/"' in page
     staff = client_of(people["matsumoto"]).get(f"/consultations/{other.pk}/").content.decode()
@@ -161,8 +140,10 @@ def test_the_filing_panel_suggests_entries_and_no_consultations_to_staff(people,
     assert client_of(people["maff"]).get("/library/similar/", {"title": "x"}).status_code == 404
 
 
-def test_the_library_list_has_a_constant_number_of_queries(people, client_of, file, django_capture_on_commit_callbacks):
-    consultation = _resolved(people, file)
+def test_the_library_list_has_a_constant_number_of_queries(
+    people, client_of, resolved, django_capture_on_commit_callbacks
+):
+    consultation = resolved()
     client = client_of(people["niigata"])
 
     def publish(count):

@@ -4,6 +4,7 @@ the filing pages' similar-entries panel (template tags, so that those pages'
 views need not import this app)."""
 
 from django import template
+from django.utils.translation import gettext as _
 
 from consult import rules
 from consult import services as consult_services
@@ -45,6 +46,11 @@ def consultation_library(context, consultation):
         "may_propose": may_propose,
         "proposal": proposal,
         "answers_consent": answers_consent,
+        "consent_choices": [
+            ("yes", _("表示してよい"), consultation.library_consent is True),
+            ("no", _("表示しない"), consultation.library_consent is False),
+        ],
+        "reviewer": services.may_review(user),
         "entries": selectors.entries_of(consultation) if shown_entries else [],
         "similar": similar,
         "csrf_token": context.get("csrf_token"),
