@@ -212,6 +212,7 @@ def withdraw_entry(*, actor: User, entry: Entry, reason: str = "", now: datetime
     return entry
 
 
+@transaction.atomic
 def mark_useful(*, user: User, entry: Entry, now: datetime.datetime | None = None) -> tuple[bool, int]:
     """The reader found the entry useful: counted once per person, however often
     they say it. Returns (counted now, the entry's count)."""
@@ -225,6 +226,7 @@ def mark_useful(*, user: User, entry: Entry, now: datetime.datetime | None = Non
     return counted, Entry.objects.values_list("useful_count", flat=True).get(pk=entry.pk)
 
 
+@transaction.atomic
 def record_view(*, entry: Entry) -> None:
     """One more reading of a published entry (the secretariat's figures)."""
     Entry.objects.filter(pk=entry.pk, status=EntryStatus.PUBLISHED).update(view_count=F("view_count") + 1)

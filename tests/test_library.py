@@ -152,6 +152,7 @@ def test_the_api_keeps_the_contract(api, people, resolved):
     assert api(people["niigata"]).get("/api/v1/library/").json()["count"] == 0
     assert api(people["maff"]).post(f"/api/v1/library/{entry_id}/publish/").status_code == 404
     assert api(people["matsumoto"]).post(f"/api/v1/library/{entry_id}/useful/").status_code == 404
+    assert api(people["secretariat"]).post(f"/api/v1/library/{entry_id}/useful/").status_code == 409
     published = api(people["secretariat"]).post(f"/api/v1/library/{entry_id}/publish/")
     assert published.status_code == 200 and published.json()["status"] == "published"
     assert api(people["secretariat"]).post(f"/api/v1/library/{entry_id}/publish/").status_code == 409

@@ -1,5 +1,6 @@
 """The library API (API.md). Thin: reads through the selectors, writes through the services."""
 
+from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import status
@@ -86,7 +87,7 @@ class EntryUseful(APIView):
         """Mark the entry useful: once per person (a second POST does not count again)."""
         entry = selectors.access_entry(request.user, pk)
         if entry.status != "published":
-            return Response({"detail": "公開中の回答事例ではありません"}, status=status.HTTP_409_CONFLICT)
+            return Response({"detail": _("公開中の回答事例ではありません")}, status=status.HTTP_409_CONFLICT)
         counted, count = services.mark_useful(user=request.user, entry=entry)
         return Response({"useful": True, "counted": counted, "useful_count": count})
 
