@@ -160,3 +160,13 @@ def test_the_library_list_has_a_constant_number_of_queries(
     with CaptureQueriesContext(connection) as large:
         client.get("/library/")
     assert len(large) == len(small)
+
+
+def test_the_check_page_shows_similar_entries_without_javascript(people, client_of, published):
+    from .test_pages_filing import to_check
+
+    page = to_check(client_of(people["niigata"]), title="ドローンで農薬を散布したい").content.decode()
+    assert "似ている回答事例" in page and f'href="/library/{published.pk}/"' in page
+    assert "似ている回答済みの相談" not in page  # staff: library entries only
+    secretariat = to_check(client_of(people["secretariat"]), filer="202029", title="ドローンで農薬を散布したい")
+    assert "似ている回答済みの相談" in secretariat.content.decode()
