@@ -9,6 +9,7 @@ withdrawing) an ``Event`` is recorded in its history, in the same transaction.
 from __future__ import annotations
 
 import datetime
+import logging
 from collections.abc import Iterable
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -37,6 +38,7 @@ MAX_MEASURES = 30
 # Who proposes an entry from a consultation: the offices answering it and the secretariat.
 PROPOSING = {"office", "collaborator", "secretariat"}
 PROPOSE = "回答事例として提案"
+log = logging.getLogger(__name__)
 
 
 def may_propose(user: User, consultation: Consultation) -> bool:
@@ -175,9 +177,18 @@ def edit_entry(*, actor: User, entry: Entry, title: str, question: str, answer: 
 
 
 def _index_on_commit(entry_id: int) -> None:
-    from . import tasks
+    """Write the search text after commit, by a worker; if the broker is away, here (one
+    entry's text is small): the publication is committed and must not fail now."""
+    from . import indexing, tasks
 
-    transaction.on_commit(lambda: tasks.index_entry.delay(entry_id))
+    def enqueue():
+        try:
+            tasks.index_entry.delay(entry_id)
+        except Exception:
+            log.exception("could not queue the search text of library entry %d; writing it now", entry_id)
+            indexing.index_entry(entry_id)
+
+    transaction.on_commit(enqueue)
 
 
 @transaction.atomic

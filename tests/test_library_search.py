@@ -115,3 +115,20 @@ def test_terms_common_to_most_documents_are_left_out_of_a_draft(monkeypatch, peo
     assert cache.get(similarity.COMMON_TERMS_KEY) == sorted(common)
     terms = similarity.draft_terms("ドローンの補助", "")
     assert "補助" not in terms and "どろーん" in terms
+
+
+def test_publishing_while_the_broker_is_away_still_indexes(
+    people, resolved, monkeypatch, django_capture_on_commit_callbacks
+):
+    from library import tasks
+
+    def refuse(*args, **kwargs):
+        raise ConnectionError("broker away")
+
+    monkeypatch.setattr(tasks.index_entry, "delay", refuse)
+    entry = services.propose_entry(
+        actor=people["maff"], consultation=resolved(), title="ドローン", question="q", answer="a"
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        services.publish_entry(actor=people["secretariat"], entry=entry)
+    assert "どろーん" in Entry.objects.get(pk=entry.pk).search_vector
