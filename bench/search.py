@@ -10,7 +10,6 @@ Targets (issue 15): search p95 < 150 ms at 8 clients for each kind of query and 
 filing >= 150 consultations/s at 8 clients with the search text written.
 """
 
-import json
 import os
 import random
 import signal
@@ -18,7 +17,7 @@ import subprocess
 import sys
 import time
 
-from bench.api_load import CLIENTS, DURATION, ROOT, _load, _start_server, _stop_server, _summarise
+from bench.api_load import CLIENTS, DURATION, ROOT, _load, _start_server, _stop_server, _summarise, filing_clients
 from bench.support import report
 
 ONE_WORD = ["ドローン", "キャッシュレス", "移住", "子育て", "脱炭素", "補助金", "テレワーク", "防災", "ＤＸ", "5G"]
@@ -106,24 +105,11 @@ def run() -> None:
     try:
         before = Consultation.objects.count()
         before_texts = ConsultationText.objects.count()
-        areas = ["smart-agri", "sme-dx", "digital-infra", "tourism-dx", "health-dx", "grant", "other"]
-
-        def filings(index):
-            rng = random.Random(100 + index)
-            headers = {"Authorization": f"Token {tokens['staff']}", "Content-Type": "application/json"}
-
-            def request():
-                body = json.dumps(
-                    {
-                        "title": f"検索負荷試験 {rng.randrange(10**6)} {rng.choice(ONE_WORD)}の相談",
-                        "body": "ドローンとキャッシュレスを組み合わせた取組について、補助金の対象か伺います。",
-                        "policy_area": rng.choice(areas),
-                    }
-                )
-                return "file", "POST", "/api/v1/consultations/", headers, body.encode()
-
-            return request
-
+        filings = filing_clients(
+            tokens["staff"],
+            lambda rng: f"検索負荷試験 {rng.randrange(10**6)} {rng.choice(ONE_WORD)}の相談",
+            "ドローンとキャッシュレスを組み合わせた取組について、補助金の対象か伺います。",
+        )
         seconds = min(DURATION, 15)
         results = _load(filings, seconds)
         created = sum(1 for _, status, _ in results if status == 201)
