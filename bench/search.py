@@ -16,6 +16,7 @@ import signal
 import subprocess
 import sys
 import time
+from urllib.parse import quote
 
 from bench.api_load import CLIENTS, DURATION, ROOT, _load, _start_server, _stop_server, _summarise, filing_clients
 from bench.support import report
@@ -69,7 +70,8 @@ def run() -> None:
         call_command("build_search_text", batch=1000)
 
     role_names = list(roles)
-    kinds = ["one-word", "two-word", "reference"]
+    # "no q": the first page without a keyword, the same load, for comparison on a busy machine.
+    kinds = ["one-word", "two-word", "reference", "no q"]
 
     def searches(index):
         rng = random.Random(index)
@@ -80,6 +82,8 @@ def run() -> None:
         def request():
             kind = kinds[turn[0] % len(kinds)]
             turn[0] += 1
+            if kind == "no q":
+                return f"{kind} {role}", "GET", "/api/v1/consultations/?page_size=20", headers, None
             if kind == "one-word":
                 q = rng.choice(ONE_WORD)
             elif kind == "two-word":
@@ -87,8 +91,6 @@ def run() -> None:
             else:
                 q = rng.choice(references[role] or ["BNS-2026-000001"])
                 q = q if rng.random() < 0.5 else q[-6:]  # the number part alone, half the time
-            from urllib.parse import quote
-
             return f"{kind} {role}", "GET", f"/api/v1/consultations/?page_size=20&q={quote(q)}", headers, None
 
         return request
