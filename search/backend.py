@@ -71,14 +71,16 @@ class TermsVectorField(models.Field):
 
 
 def gin_index(model: str, column: str, name: str) -> migrations.RunPython:
-    """A migration operation: the GIN index on ``column`` of ``app_label.Model`` on PostgreSQL
-    (other databases scan)."""
+    """A migration operation: the GIN index on ``column`` (or a parenthesised expression) of
+    ``app_label.Model`` on PostgreSQL (other databases scan)."""
     app_label, model_name = model.split(".")
 
     def create(apps, schema_editor):
         if schema_editor.connection.vendor == "postgresql":
             table = apps.get_model(app_label, model_name)._meta.db_table
-            schema_editor.execute(f'CREATE INDEX IF NOT EXISTS "{name}" ON "{table}" USING gin ("{column}")')
+            # A column, or an expression of columns in parentheses: "(COALESCE(a, b))".
+            indexed = column if column.startswith("(") else f'"{column}"'
+            schema_editor.execute(f'CREATE INDEX IF NOT EXISTS "{name}" ON "{table}" USING gin ({indexed})')
 
     def drop(apps, schema_editor):
         if schema_editor.connection.vendor == "postgresql":

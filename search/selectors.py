@@ -19,7 +19,6 @@ from .models import ConsultationText
 _REFERENCE = re.compile(r"^\s*(?:bns-(\d{4})-)?(\d{1,6})\s*$", re.IGNORECASE)
 _REFERENCE_BOOST = 100.0
 PUBLIC_VECTOR = "search_text__public_vector"
-FULL_VECTOR = "search_text__full_vector"
 
 
 def _reference_boost(text: str):
@@ -40,7 +39,7 @@ def search_consultations(queryset: QuerySet, user, text: str) -> QuerySet:
     if not query:
         return queryset.none().annotate(rank=Value(0.0, output_field=FloatField()))
     engine = backend()
-    public, full = F(PUBLIC_VECTOR), F(FULL_VECTOR)
+    public, full = F(PUBLIC_VECTOR), ConsultationText.insider_vector("search_text__")
     if user.role == Role.SECRETARIAT:
         matches, rank = Q(engine.matches(full, query)), engine.rank(full, query)
     elif user.role == Role.LIAISON:
@@ -55,7 +54,9 @@ def search_consultations(queryset: QuerySet, user, text: str) -> QuerySet:
         )
     else:
         matches, rank = Q(engine.matches(public, query)), engine.rank(public, query)
-    return queryset.filter(matches).annotate(rank=rank + _reference_boost(text))
+    # An inner join to the texts (COALESCE is not null-rejecting: without this the planner
+    # keeps the outer join and cannot use the index of the insiders' vector).
+    return queryset.filter(Q(search_text__isnull=False) & matches).annotate(rank=rank + _reference_boost(text))
 
 
 def highlights(user, rows, text: str) -> dict[int, str]:

@@ -31,27 +31,24 @@ def queue_consultation_text(*, consultation_id: int) -> None:
     transaction.on_commit(lambda: tasks.build_consultation_text.delay(consultation_id))
 
 
+def _counted(model, consultation_ids: list[int]) -> dict[int, tuple[int, int]]:
+    """Each consultation's count of ``model`` rows and newest id ((0, 0) for none)."""
+    counted = dict.fromkeys(consultation_ids, (0, 0))
+    rows = (
+        model.objects.filter(consultation_id__in=consultation_ids)
+        .values("consultation_id")
+        .annotate(count=Count("id"), newest=Max("id"))
+        .values_list("consultation_id", "count", "newest")
+        .order_by()
+    )
+    counted.update({pk: (count, newest) for pk, count, newest in rows})
+    return counted
+
+
 def source_stamps(*, consultation_ids: list[int]) -> dict[int, str]:
     """What each consultation's text is built from, as one comparable string: the
     consultation's last change and its messages' and attachments' counts and newest ids."""
-    messages = dict.fromkeys(consultation_ids, (0, 0))
-    for pk, count, newest in (
-        Message.objects.filter(consultation_id__in=consultation_ids)
-        .values("consultation_id")
-        .annotate(count=Count("id"), newest=Max("id"))
-        .values_list("consultation_id", "count", "newest")
-        .order_by()
-    ):
-        messages[pk] = (count, newest)
-    attachments = dict.fromkeys(consultation_ids, (0, 0))
-    for pk, count, newest in (
-        Attachment.objects.filter(consultation_id__in=consultation_ids)
-        .values("consultation_id")
-        .annotate(count=Count("id"), newest=Max("id"))
-        .values_list("consultation_id", "count", "newest")
-        .order_by()
-    ):
-        attachments[pk] = (count, newest)
+    messages, attachments = _counted(Message, consultation_ids), _counted(Attachment, consultation_ids)
     stamps = {}
     for pk, updated_at, reference in Consultation.objects.filter(pk__in=consultation_ids).values_list(
         "pk", "updated_at", "reference"
@@ -145,7 +142,7 @@ def build_texts(*, consultation_ids: list[int], force: bool = False) -> int:
                 public_text=public_text,
                 internal_text=internal_text,
                 public_vector=vector_literal(public_parts),
-                full_vector=vector_literal(public_parts + internal_parts),
+                full_vector=vector_literal(public_parts + internal_parts) if notes or internal_files else None,
                 stamp=stamps[pk],
                 built_at=now,
             )
