@@ -69,7 +69,7 @@ fuzz: setup services
 lint: $(VENV)/.synced
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/djlint --lint frontend/templates metrics/templates measures/templates accounts/templates
+	$(BIN)/djlint --lint frontend/templates metrics/templates measures/templates accounts/templates library/templates
 
 # Django's deployment checks against the production settings, with a throwaway key.
 check-deploy: $(VENV)/.synced

@@ -20,7 +20,9 @@ def main() -> None:
     prepare_database()
     modules = pkgutil.iter_modules([str(Path(__file__).parent)])
     names = sys.argv[1:] or [
-        module.name for module in modules if module.name not in {"support", "generate", "seed", "__main__"}
+        module.name
+        for module in modules
+        if module.name not in {"support", "generate", "seed", "search_labels", "__main__"}
     ]
     for name in names:
         module = importlib.import_module(f"bench.{name}")

@@ -104,6 +104,26 @@ def _summarise(title: str, results, duration: float) -> None:
     report(f"{title} all", {"req_per_s": len(results) / duration, "statuses": json.dumps(statuses)})
 
 
+AREAS = ["smart-agri", "sme-dx", "digital-infra", "tourism-dx", "health-dx", "grant", "other"]
+
+
+def filing_clients(token: str, title, body: str = "ドローンとキャッシュレスについて相談します。"):
+    """For ``_load``: each client files consultations as the staff member of ``token``,
+    titled ``title(rng)``, in a random policy area."""
+
+    def filings(index):
+        rng = random.Random(100 + index)
+        headers = {"Authorization": f"Token {token}", "Content-Type": "application/json"}
+
+        def request():
+            data = {"title": title(rng), "body": body, "policy_area": rng.choice(AREAS)}
+            return "file", "POST", "/api/v1/consultations/", headers, json.dumps(data).encode()
+
+        return request
+
+    return filings
+
+
 def run() -> None:
     from django.core.management import call_command
 
@@ -149,24 +169,7 @@ def run() -> None:
         _summarise("detail", _load(details, DURATION), DURATION)
 
         before = Consultation.objects.count()
-        areas = ["smart-agri", "sme-dx", "digital-infra", "tourism-dx", "health-dx", "grant", "other"]
-
-        def filings(index):
-            rng = random.Random(100 + index)
-            headers = {"Authorization": f"Token {tokens['staff']}", "Content-Type": "application/json"}
-
-            def request():
-                body = json.dumps(
-                    {
-                        "title": f"負荷試験 {rng.randrange(10**6)}",
-                        "body": "ドローンとキャッシュレスについて相談します。",
-                        "policy_area": rng.choice(areas),
-                    }
-                )
-                return "file", "POST", "/api/v1/consultations/", headers, body.encode()
-
-            return request
-
+        filings = filing_clients(tokens["staff"], lambda rng: f"負荷試験 {rng.randrange(10**6)}")
         filing_seconds = min(DURATION, 15)
         results = _load(filings, filing_seconds)
         created = sum(1 for _, status, _ in results if status == 201)

@@ -114,6 +114,8 @@ class Consultation(models.Model):
     rating = models.PositiveSmallIntegerField("満足度", null=True, blank=True)
     rated_at = models.DateTimeField(null=True, blank=True)
     ping_pong_flagged_at = models.DateTimeField(null=True, blank=True)
+    # The filing local government's answer to "may the library name us?" (None: not asked yet).
+    library_consent = models.BooleanField("回答事例集での団体名の表示", null=True, blank=True)
     created_at = models.DateTimeField()
     updated_at = models.DateTimeField()
 

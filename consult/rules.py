@@ -100,8 +100,9 @@ PERMISSIONS: dict[str, set[str]] = {
     "note": {"office", "collaborator", "secretariat"},
 }
 
-# A rating is for an answer: resolved or closed.
-RATABLE = frozenset({Status.RESOLVED, Status.CLOSED})
+# Answered: resolved or closed. A rating is for an answer, and so is a library entry.
+ANSWERED = frozenset({Status.RESOLVED, Status.CLOSED})
+RATABLE = ANSWERED
 # Actions outside the transition table: open until the consultation is withdrawn.
 FREE_ACTIONS = ("reply", "note", "invite")
 

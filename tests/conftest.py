@@ -133,3 +133,45 @@ def file():
 def committed_reference_data(transactional_db):
     """Transactional tests may start from an emptied database: load the reference data (idempotent)."""
     call_command("load_reference_data", verbosity=0)
+
+
+@pytest.fixture
+def search_texts(db):
+    """``search_texts()``: build every consultation's search text, as the task queued at
+    commit does (a test's transaction is rolled back, never committed)."""
+    from consult.models import Consultation
+    from search import services as search_services
+
+    def build():
+        return search_services.build_texts(consultation_ids=list(Consultation.objects.values_list("pk", flat=True)))
+
+    return build
+
+
+@pytest.fixture
+def client_of():
+    """``client_of(user)``: a page client signed in as ``user``."""
+    from django.test import Client
+
+    def make(user):
+        client = Client()
+        client.force_login(user)
+        return client
+
+    return make
+
+
+@pytest.fixture
+def resolved(people, file):
+    """``resolved(**fields)``: a consultation of 松本市 answered by 関東農政局 (accepted, then resolved)."""
+    from consult import services
+
+    def make(**fields):
+        consultation = file(people["matsumoto"], **fields)
+        services.transition(actor=people["maff"], consultation=consultation, action="accept")
+        services.transition(actor=people["maff"], consultation=consultation, action="resolve",
+                            comment="スマート農業実証プロジェクトの補助が使えます。")  # fmt: skip
+        consultation.refresh_from_db()
+        return consultation
+
+    return make

@@ -121,6 +121,8 @@ INSTALLED_APPS = [
     "metrics",
     "measures",
     "inbound",
+    "search",
+    "library",
 ]
 
 MIDDLEWARE = [
@@ -228,6 +230,7 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # copies them into its tables when beat starts.
 CELERY_BEAT_SCHEDULE = {
     "auto-close-resolved": {"task": "consult.auto_close_resolved", "schedule": 15 * 60},
+    "library-common-terms": {"task": "library.refresh_common_terms", "schedule": 6 * 3600},
     "notifications-outbox": {
         "task": "notifications.sweep_outbox",
         "schedule": env("BANSO_OUTBOX_SWEEP_SECONDS"),

@@ -11,6 +11,7 @@ from .conversation import MENTION, post_message
 from .filing import file_consultation, validate_filing
 from .handling import invite_collaborator, transfer
 from .lifecycle import AUTO_CLOSE_BUSINESS_DAYS, RATABLE, auto_close_due, escalate, rate, record_reminder, transition
+from .sharing import may_answer_library_consent, set_library_consent
 
 __all__ = [
     "AUTO_CLOSE_BUSINESS_DAYS",
@@ -27,10 +28,12 @@ __all__ = [
     "escalate",
     "file_consultation",
     "invite_collaborator",
+    "may_answer_library_consent",
     "parties",
     "post_message",
     "rate",
     "record_reminder",
+    "set_library_consent",
     "transfer",
     "transition",
     "validate_filing",

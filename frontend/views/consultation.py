@@ -63,6 +63,10 @@ EVENT_KINDS = {
     "escalated": gettext_lazy("期限超過の継続（エスカレーション）"),
     "awaiting_filer_reminder": gettext_lazy("追加情報の回答待ちのお知らせ"),
     "rated": gettext_lazy("満足度の評価"),
+    "library_proposed": gettext_lazy("回答事例として提案"),
+    "library_published": gettext_lazy("回答事例の公開"),
+    "library_withdrawn": gettext_lazy("回答事例の公開終了"),
+    "library_consent_set": gettext_lazy("回答事例集での団体名の表示の回答"),
 }
 
 SUCCESS = {

@@ -34,11 +34,12 @@ def data(site, django_user_model):
 
 PAGES = {
     None: ["/", "/accounts/login/", "/accounts/password/reset/"],
-    STAFF: ["/", "/consultations/new/", "/consultations/{pk}/", "/inbox/", "/inbox/preferences/"],
-    LIAISON: ["/queue/", "/consultations/{pk}/", "/inbox/", "/inbox/preferences/"],
+    STAFF: ["/", "/consultations/new/", "/consultations/{pk}/", "/inbox/", "/inbox/preferences/", "/library/"],
+    LIAISON: ["/queue/", "/consultations/{pk}/", "/inbox/", "/inbox/preferences/", "/library/"],
     LEAD: ["/queue/", "/consultations/{pk}/", "/inbox/"],
     SECRETARIAT: ["/", "/triage/", "/consultations/new/", "/consultations/{pk}/", "/dashboard/",
-                  "/routing/rules/", "/dashboard/reports/", "/inbox/", "/inbox/preferences/"],
+                  "/routing/rules/", "/dashboard/reports/", "/inbox/", "/inbox/preferences/", "/library/",
+                  "/library/review/"],
 }  # fmt: skip
 
 
@@ -75,3 +76,19 @@ def test_pages_work_without_javascript(browser, site, data, email):
         for form in page.locator("main form").all():
             assert (form.get_attribute("method") or "get").lower() in ("get", "post"), path
     context.close()
+
+
+SEARCHES = {STAFF: "/", LIAISON: "/queue/", SECRETARIAT: "/"}
+
+
+@pytest.mark.parametrize("email", list(SEARCHES), ids=["staff", "liaison", "secretariat"])
+def test_search_results_are_accessible(open_as, data, email):
+    """A keyword's results, ranked with their highlighted passages (the texts were built on commit)."""
+    from urllib.parse import urlencode
+
+    users, routed = data
+    page = open_as(users[email], SEARCHES[email] + "?" + urlencode({"q": "ドローン 補助", "status": "all"}))
+    assert page.locator("main mark").count() >= 1
+    assert routed.reference in page.locator("main").inner_text()
+    check_page(page, f"{email.split('@')[0]}-search")
+    page.context.close()
