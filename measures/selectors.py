@@ -10,6 +10,8 @@ from django.http import Http404
 from django.utils.translation import gettext as _
 
 from accounts.models import Role
+from routing.engine.rules import fold
+from routing.models import PolicyArea
 
 from . import windows as window_rules
 from .models import Follow, Introduction, Kpi, Measure, Milestone, Window
@@ -18,13 +20,36 @@ from .models import Follow, Introduction, Kpi, Measure, Milestone, Window
 def _with_details(queryset: QuerySet[Measure], day: datetime.date) -> QuerySet[Measure]:
     return (
         queryset.select_related("ministry", "office")
+        .defer("search_text")
         .prefetch_related(
-            "policy_areas",
+            Prefetch(
+                "policy_areas", queryset=PolicyArea.objects.only("id", "slug", "name_ja", "name_en", "sort_order")
+            ),
             Prefetch("windows", queryset=Window.objects.order_by("opens_on", "id")),
             Prefetch("kpis", queryset=Kpi.objects.order_by("position", "id")),
         )
         .annotate(is_open=window_rules.open_exists(day))
     )
+
+
+def _filtered(
+    *, q: str, policy_area: str, ministry: str, kind: str, open_only: bool, day: datetime.date, include_inactive: bool
+) -> QuerySet[Measure]:
+    queryset = Measure.objects.all() if include_inactive else Measure.objects.filter(is_active=True)
+    if policy_area:
+        queryset = queryset.filter(policy_areas__slug=policy_area)
+    if ministry:
+        queryset = queryset.filter(Q(ministry__slug=ministry) | Q(ministry__parent__slug=ministry))
+    if kind:
+        queryset = queryset.filter(kind=kind)
+    for word in q.split()[:8]:
+        queryset = queryset.filter(search_text__contains=fold(word))
+    if open_only:
+        queryset = queryset.filter(window_rules.open_exists(day))
+    return queryset
+
+
+ORDER = ("-is_open", "name", "id")
 
 
 def catalogue(
@@ -42,18 +67,39 @@ def catalogue(
     ``ministry`` matches the ministry in charge or its parent (``meti`` includes
     中小企業庁); ``q`` each word in the name, summary, eligibility or ministry name."""
     day = day or window_rules.today()
-    queryset = Measure.objects.all() if include_inactive else Measure.objects.filter(is_active=True)
-    if policy_area:
-        queryset = queryset.filter(policy_areas__slug=policy_area)
-    if ministry:
-        queryset = queryset.filter(Q(ministry__slug=ministry) | Q(ministry__parent__slug=ministry))
-    if kind:
-        queryset = queryset.filter(kind=kind)
-    for word in q.split()[:8]:
-        queryset = queryset.filter(search_text__icontains=word)
-    if open_only:
-        queryset = queryset.filter(window_rules.open_exists(day))
-    return _with_details(queryset, day).order_by("-is_open", "name", "id")
+    filtered = _filtered(q=q, policy_area=policy_area, ministry=ministry, kind=kind, open_only=open_only, day=day,
+                         include_inactive=include_inactive)  # fmt: skip
+    return _with_details(filtered, day).order_by(*ORDER)
+
+
+def catalogue_ids(
+    *,
+    q: str = "",
+    policy_area: str = "",
+    ministry: str = "",
+    kind: str = "",
+    open_only: bool = False,
+    day: datetime.date | None = None,
+    include_inactive: bool = False,
+) -> QuerySet:
+    """The ids of :func:`catalogue`, in its order: what a paginated list slices.
+
+    Sorting thousands of narrow rows and then reading the 30 or 50 of the page
+    (:func:`in_order`) is cheaper than sorting the joined, full rows."""
+    day = day or window_rules.today()
+    filtered = _filtered(q=q, policy_area=policy_area, ministry=ministry, kind=kind, open_only=open_only, day=day,
+                         include_inactive=include_inactive)  # fmt: skip
+    return filtered.annotate(is_open=window_rules.open_exists(day)).order_by(*ORDER).values_list("pk", flat=True)
+
+
+def in_order(ids, *, day: datetime.date | None = None) -> list[Measure]:
+    """The measures of a page of :func:`catalogue_ids`, with their details, in that order."""
+    ids = list(ids)
+    found = {
+        measure.pk: measure
+        for measure in _with_details(Measure.objects.filter(pk__in=ids), day or window_rules.today())
+    }
+    return [found[pk] for pk in ids if pk in found]
 
 
 def access_measure(user, pk) -> Measure:

@@ -8,7 +8,6 @@ import datetime
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -17,6 +16,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from accounts.models import Role
+from config.api import CachedCountPaginator
 from consult import selectors as consult_selectors
 from frontend.views.common import page_for
 from routing.models import Ministry, PolicyArea
@@ -45,8 +45,8 @@ def _filters(request) -> dict:
 @require_GET
 def catalogue(request):
     filters = _filters(request)
-    page = Paginator(selectors.catalogue(**filters), PAGE_SIZE).get_page(request.GET.get("page"))
-    rows = list(page.object_list)
+    page = CachedCountPaginator(selectors.catalogue_ids(**filters), PAGE_SIZE).get_page(request.GET.get("page"))
+    rows = selectors.in_order(page.object_list)
     query = {k: v for k, v in request.GET.items() if k != "page" and v}
     context = {
         "filters": filters,
