@@ -5,16 +5,18 @@ from __future__ import annotations
 
 import datetime
 
+from django.core.exceptions import FieldDoesNotExist
 from django.db.models import Count, Prefetch, Q, QuerySet
 from django.http import Http404
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 
 from accounts.models import Role
 from routing.engine.rules import fold
 from routing.models import PolicyArea
 
 from . import windows as window_rules
-from .models import Follow, Introduction, Kpi, Measure, Milestone, Window
+from .models import Follow, Introduction, Kpi, Measure, Milestone, Revision, Window
 
 
 def _with_details(queryset: QuerySet[Measure], day: datetime.date) -> QuerySet[Measure]:
@@ -217,3 +219,45 @@ def roadmap() -> QuerySet[Milestone]:
         .select_related("measure")
         .order_by("fiscal_year", "measure__name", "position")
     )
+
+
+# --- history -------------------------------------------------------------------------------
+
+ORIGINS = {"csv": _lazy("CSVの読み込み"), "page": _lazy("画面"), "admin": _lazy("管理画面")}
+CHANGE_LABELS = {
+    "created": _lazy("登録"),
+    "policy_areas": _lazy("施策分野"),
+    "window_added": _lazy("公募期間の追加"),
+    "window_changed": _lazy("公募期間の修正"),
+    "window_removed": _lazy("公募期間の削除"),
+    "kpi": _lazy("KPIの最新値"),
+    "kpi_added": _lazy("KPIの追加"),
+    "kpi_changed": _lazy("KPIの修正"),
+    "kpi_removed": _lazy("KPIの削除"),
+    "milestone_added": _lazy("工程表の追加"),
+    "milestone_changed": _lazy("工程表の修正"),
+    "milestone_removed": _lazy("工程表の削除"),
+}
+
+
+def _change_label(key: str):
+    base = key.split(":", 1)[0]
+    if base in CHANGE_LABELS:
+        return CHANGE_LABELS[base]
+    try:
+        return Measure._meta.get_field(base).verbose_name
+    except FieldDoesNotExist:
+        return key
+
+
+def history(measure: Measure, *, limit: int = 50) -> list[dict]:
+    """The measure's revisions, newest first: when, who, from where, and each change as before → after."""
+    rows = []
+    for revision in Revision.objects.filter(measure_id=measure.pk).select_related("actor")[:limit]:
+        changes = []
+        for key, value in revision.changes.items():
+            before, after = value if isinstance(value, list) and len(value) == 2 else (None, None)
+            changes.append({"label": _change_label(key), "before": before, "after": after})
+        rows.append({"at": revision.created_at, "actor": revision.actor, "origin": ORIGINS.get(revision.origin, revision.origin),
+                     "changes": changes})  # fmt: skip
+    return rows

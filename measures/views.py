@@ -9,7 +9,7 @@ import datetime
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
@@ -18,12 +18,13 @@ from django.views.decorators.http import require_GET, require_POST
 from accounts.models import Role
 from config.api import CachedCountPaginator
 from consult import selectors as consult_selectors
-from frontend.views.common import page_for
+from frontend.views.common import add_service_errors, page_for
 from routing.models import Ministry, PolicyArea
 
 from . import csv_export, selectors, services
 from . import windows as window_rules
-from .models import Kind
+from .forms import KpiForm, MeasureForm, MilestoneForm, WindowForm
+from .models import Kind, Kpi, Milestone, Window
 from .templatetags.measures_tags import area_measures
 
 PAGE_SIZE = 30
@@ -73,7 +74,9 @@ def _measure_context(request, pk) -> dict:
     }
     if request.user.role == Role.SECRETARIAT:
         context["usage"] = selectors.usage_by_fiscal_year(measure)
-        context["revisions"] = list(measure.revisions.select_related("actor")[:20])
+    if context["may_record_kpi"]:
+        # The secretariat and the ministry in charge see who changed what.
+        context["history"] = selectors.history(measure)
     return context
 
 
@@ -123,25 +126,145 @@ def record_kpi(request, pk: int, kpi_pk: int):
     return redirect(reverse("measure", args=[measure.pk]) + "#kpis")
 
 
+# --- the secretariat's edit page -----------------------------------------------------------
+
+
+def _edit_url(measure, anchor: str = "") -> str:
+    return reverse("measure-edit", args=[measure.pk]) + anchor
+
+
+def _edit_context(measure, form=None) -> dict:
+    return {
+        "measure": measure,
+        "form": form or MeasureForm.of(measure),
+        "windows": [
+            (window, WindowForm(prefix=f"window-{window.pk}",
+                                initial={"opens_on": window.opens_on, "closes_on": window.closes_on, "note": window.note}))
+            for window in measure.windows.all()
+        ],
+        "new_window": WindowForm(prefix="window-new"),
+        "kpis": [
+            (kpi, KpiForm(prefix=f"kpi-{kpi.pk}", initial={name: getattr(kpi, name) for name in services.KPI_FIELDS}))
+            for kpi in measure.kpis.all()
+        ],
+        "new_kpi": KpiForm(prefix="kpi-new"),
+        "milestones": [
+            (step, MilestoneForm(prefix=f"milestone-{step.pk}",
+                                 initial={"fiscal_year": step.fiscal_year, "description": step.description}))
+            for step in measure.milestones.all()
+        ],
+        "new_milestone": MilestoneForm(prefix="milestone-new"),
+        "history": selectors.history(measure),
+    }  # fmt: skip
+
+
+@page_for("secretariat")
+def edit(request, pk: int):
+    """The secretariat edits a measure: its text here, its windows, KPIs and roadmap below; every save is history."""
+    measure = selectors.access_measure(request.user, pk)
+    form = None
+    if request.method == "POST":
+        form = MeasureForm.of(measure, request.POST)
+        if form.is_valid():
+            try:
+                services.update_measure(actor=request.user, measure=measure, **form.cleaned_data)
+            except ValidationError as error:
+                add_service_errors(form, error)
+            else:
+                messages.success(request, _("施策を更新しました。"))
+                return redirect(_edit_url(measure))
+    return render(request, "measures/edit.html", _edit_context(measure, form))
+
+
+def _form_errors(form) -> str:
+    return " ".join(f"{form[name].label}: {' '.join(errors)}" for name, errors in form.errors.items())
+
+
+def _save_row(request, measure, form, write, done: str, anchor: str):
+    """A row form of the edit page: the service writes it, a message says how it went."""
+    if not form.is_valid():
+        messages.error(request, _form_errors(form))
+    else:
+        try:
+            write(form.cleaned_data)
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+        else:
+            messages.success(request, done)
+    return redirect(_edit_url(measure, anchor))
+
+
+def _removed(request, measure, remove, done: str, anchor: str):
+    remove()
+    messages.success(request, done)
+    return redirect(_edit_url(measure, anchor))
+
+
 @page_for("secretariat")
 @require_POST
 def add_window(request, pk: int):
     """The secretariat records an application window (公募期間) given by the ministry."""
     measure = selectors.access_measure(request.user, pk)
-    try:
-        opens_on = datetime.date.fromisoformat(request.POST.get("opens_on", ""))
-        closes = request.POST.get("closes_on", "")
-        closes_on = datetime.date.fromisoformat(closes) if closes else None
-        services.add_window(
-            actor=request.user, measure=measure, opens_on=opens_on, closes_on=closes_on,
-            note=request.POST.get("note", "")[:200],
-        )  # fmt: skip
-        messages.success(request, _("公募期間を登録しました。"))
-    except ValueError:
-        messages.error(request, _("日付を YYYY-MM-DD の形で入力してください。"))
-    except ValidationError as error:
-        messages.error(request, " ".join(error.messages))
-    return redirect(reverse("measure", args=[measure.pk]) + "#windows")
+    form = WindowForm(request.POST, prefix="window-new")
+    write = lambda data: services.add_window(actor=request.user, measure=measure, **data)  # noqa: E731
+    return _save_row(request, measure, form, write, _("公募期間を登録しました。"), "#windows")
+
+
+@page_for("secretariat")
+@require_POST
+def window(request, pk: int, window_pk: int):
+    measure = selectors.access_measure(request.user, pk)
+    row = get_object_or_404(Window, pk=window_pk, measure=measure)
+    if request.POST.get("delete"):
+        remove = lambda: services.remove_window(actor=request.user, window=row)  # noqa: E731
+        return _removed(request, measure, remove, _("公募期間を削除しました。"), "#windows")
+    form = WindowForm(request.POST, prefix=f"window-{row.pk}")
+    write = lambda data: services.update_window(actor=request.user, window=row, **data)  # noqa: E731
+    return _save_row(request, measure, form, write, _("公募期間を更新しました。"), "#windows")
+
+
+@page_for("secretariat")
+@require_POST
+def add_kpi(request, pk: int):
+    measure = selectors.access_measure(request.user, pk)
+    form = KpiForm(request.POST, prefix="kpi-new")
+    write = lambda data: services.add_kpi(actor=request.user, measure=measure, **data)  # noqa: E731
+    return _save_row(request, measure, form, write, _("KPIを追加しました。"), "#kpis")
+
+
+@page_for("secretariat")
+@require_POST
+def kpi(request, pk: int, kpi_pk: int):
+    measure = selectors.access_measure(request.user, pk)
+    row = get_object_or_404(Kpi, pk=kpi_pk, measure=measure)
+    if request.POST.get("delete"):
+        remove = lambda: services.remove_kpi(actor=request.user, kpi=row)  # noqa: E731
+        return _removed(request, measure, remove, _("KPIを削除しました。"), "#kpis")
+    form = KpiForm(request.POST, prefix=f"kpi-{row.pk}")
+    write = lambda data: services.update_kpi(actor=request.user, kpi=row, **data)  # noqa: E731
+    return _save_row(request, measure, form, write, _("KPIを更新しました。"), "#kpis")
+
+
+@page_for("secretariat")
+@require_POST
+def add_milestone(request, pk: int):
+    measure = selectors.access_measure(request.user, pk)
+    form = MilestoneForm(request.POST, prefix="milestone-new")
+    write = lambda data: services.add_milestone(actor=request.user, measure=measure, **data)  # noqa: E731
+    return _save_row(request, measure, form, write, _("工程表に追加しました。"), "#milestones")
+
+
+@page_for("secretariat")
+@require_POST
+def milestone(request, pk: int, milestone_pk: int):
+    measure = selectors.access_measure(request.user, pk)
+    row = get_object_or_404(Milestone, pk=milestone_pk, measure=measure)
+    if request.POST.get("delete"):
+        remove = lambda: services.remove_milestone(actor=request.user, milestone=row)  # noqa: E731
+        return _removed(request, measure, remove, _("工程表の項目を削除しました。"), "#milestones")
+    form = MilestoneForm(request.POST, prefix=f"milestone-{row.pk}")
+    write = lambda data: services.update_milestone(actor=request.user, milestone=row, **data)  # noqa: E731
+    return _save_row(request, measure, form, write, _("工程表の項目を更新しました。"), "#milestones")
 
 
 @page_for("staff", "secretariat")
