@@ -9,6 +9,7 @@ from collections.abc import Iterable
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -373,7 +374,10 @@ def notify_window(*, window_id: int, kind: str, now: datetime.datetime | None = 
     quiet_until = notifications.end_of_quiet_hours(now) if notifications.in_quiet_hours(now) else None
     closes = window.closes_on.isoformat() if window.closes_on else ""
     detail = f"{window.opens_on.isoformat()}〜{closes}" if kind == NoticeKind.OPENED else f"締切 {closes}"
-    data = {"title": window.measure.name, "detail": detail, "measure_id": window.measure_id, "window_id": window.pk}
+    data = {
+        "title": window.measure.name, "detail": detail, "measure_id": window.measure_id, "window_id": window.pk,
+        "path": reverse("measure", args=[window.measure_id]),  # the notice links to the measure's page
+    }  # fmt: skip
     rows = []
     for user_id in new:
         delivery = directory.preference(user_id, notification_kind) or Delivery.IMMEDIATE
