@@ -165,6 +165,12 @@ def test_the_secretariat_sees_usage_kpis_and_roadmap_and_takes_csv(people, clien
     assert "1,500" in client.get("/measures/figures/kpis.csv").content.decode("utf-8-sig")
     assert client.get("/measures/figures/other.csv").status_code == 404
     assert client_of(people["maff"]).get("/measures/figures/").status_code == 404
+    # The dashboard shows the same KPI table (with the latest value the ministry entered) and roadmap.
+    kpi = Kpi.objects.filter(measure__is_active=True).select_related("measure__ministry").first()
+    services.record_kpi_value(actor=people["secretariat"], kpi=kpi, value="42", as_of=datetime.date(2026, 11, 1))
+    dashboard = client.get("/dashboard/").content.decode()
+    assert "関連施策のKPI表" in dashboard and "関連施策の工程表" in dashboard
+    assert kpi.name in dashboard and "42" in dashboard and "少なくとも100か所" in dashboard
 
 
 @pytest.mark.parametrize("start", ["=", "+", "-", "@"])
