@@ -34,11 +34,12 @@ def data(site, django_user_model):
 
 PAGES = {
     None: ["/", "/accounts/login/", "/accounts/password/reset/"],
-    STAFF: ["/", "/consultations/new/", "/consultations/{pk}/", "/inbox/", "/inbox/preferences/"],
-    LIAISON: ["/queue/", "/consultations/{pk}/", "/inbox/", "/inbox/preferences/"],
+    STAFF: ["/", "/consultations/new/", "/consultations/{pk}/", "/inbox/", "/inbox/preferences/", "/measures/"],
+    LIAISON: ["/queue/", "/consultations/{pk}/", "/inbox/", "/inbox/preferences/", "/measures/"],
     LEAD: ["/queue/", "/consultations/{pk}/", "/inbox/"],
     SECRETARIAT: ["/", "/triage/", "/consultations/new/", "/consultations/{pk}/", "/dashboard/",
-                  "/routing/rules/", "/dashboard/reports/", "/inbox/", "/inbox/preferences/"],
+                  "/routing/rules/", "/dashboard/reports/", "/inbox/", "/inbox/preferences/", "/measures/",
+                  "/measures/figures/"],
 }  # fmt: skip
 
 
