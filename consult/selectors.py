@@ -12,24 +12,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from django.db import connection
-from django.db.models import (
-    BigIntegerField,
-    Case,
-    CharField,
-    IntegerField,
-    OuterRef,
-    Prefetch,
-    Q,
-    QuerySet,
-    Value,
-    When,
-)
+from django.db.models import BigIntegerField, CharField, IntegerField, Prefetch, Q, QuerySet
+from django.db.models.expressions import Case, OuterRef, Value, When
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import Role
 from accounts.selectors import office_ids_of
+from search.selectors import search_consultations as search_q  # what ``q`` finds, on every list
 
 from . import rules
 from .models import Attachment, CoFiler, Collaborator, Consultation, Event, Message, OfficeHandling
@@ -307,8 +298,9 @@ def page_of(user, ids: list[int]) -> list[ConsultationRow]:
 ORDERINGS = ("created_at", "updated_at", "first_response_due_at", "resolution_due_at", "reference", "status")
 # Further terms for the pages: ``id`` (the tie-break) and ``lateness`` (overdue
 # first, then due within half a business day, then the rest).
-_PAGE_ORDERINGS = ("id", "lateness")
+_PAGE_ORDERINGS = ("id", "lateness", "rank")
 NEWEST_FIRST = ("-id",)
+RANKED = ("-rank", "-id")  # best match first (``rank`` exists with ``q`` only; else ignored)
 
 
 @dataclass(frozen=True)
@@ -324,7 +316,7 @@ class ListFilters:
     prefecture: str = ""  # the filer's prefecture code
     overdue: bool | None = None  # only overdue (True) or only not overdue (False); consult.rules
     unassigned: bool = False  # only those nobody is assigned to
-    q: str = ""  # words in the reference, title or body (``search_q``)
+    q: str = ""  # words to search (``search_q``): ranked, with ordering RANKED
     ids: tuple[int, ...] | None = None  # only these consultations
     ordering: tuple[str, ...] = NEWEST_FIRST  # terms of ORDERINGS (or "id", "lateness"), "-" descending
 
@@ -332,17 +324,14 @@ class ListFilters:
         return self == ListFilters(ordering=self.ordering)
 
 
-def search_q(text: str) -> Q:
-    """What ``q`` finds, on every list: the words in the reference, title or body."""
-    return Q(reference__icontains=text) | Q(title__icontains=text) | Q(body__icontains=text)
-
-
-def _ordered(queryset: QuerySet, ordering: tuple[str, ...], now) -> QuerySet:
+def _ordered(queryset: QuerySet, ordering: tuple[str, ...], now, *, ranked: bool = False) -> QuerySet:
     terms = []
     for term in ordering:
         name = term.removeprefix("-")
         if name not in ORDERINGS and name not in _PAGE_ORDERINGS:
             raise ValueError(f"unknown ordering {term!r}")
+        if name == "rank" and not ranked:
+            continue
         if name == "lateness":
             from routing import selectors as routing_selectors
 
@@ -406,9 +395,10 @@ def consultation_list(user, filters: ListFilters, *, now=None):
         queryset = queryset.exclude(rules.overdue_q(now))
     if filters.unassigned:
         queryset = queryset.filter(assignee__isnull=True)
-    if filters.q.strip():
-        queryset = queryset.filter(search_q(filters.q.strip()))
-    return _ordered(queryset, filters.ordering, now).values_list("id", flat=True)
+    ranked = bool(filters.q.strip())
+    if ranked:
+        queryset = search_q(queryset, user, filters.q.strip())
+    return _ordered(queryset, filters.ordering, now, ranked=ranked).values_list("id", flat=True)
 
 
 def rows_in_order(user, ids: list[int]) -> list[ConsultationRow]:
@@ -454,6 +444,15 @@ def sees_internal(user, consultation: Consultation) -> bool | None:
     if offices.intersection(consultation.collaborator_office_ids):
         return True
     return None
+
+
+def sees_internal_q(user) -> Q:
+    """The queryset twin of ``sees_internal(...) is True`` (a former office's part left out)."""
+    if user.role == Role.SECRETARIAT:
+        return Q()
+    offices = _office_ids(user) if user.role == Role.LIAISON else []
+    collaborating = Collaborator.objects.filter(office_id__in=offices).order_by().values("consultation_id")
+    return Q(primary_office_id__in=offices) | Q(pk__in=collaborating) if offices else Q(pk__in=[])
 
 
 def internal_cutoff(user, consultation: Consultation):

@@ -133,3 +133,16 @@ def file():
 def committed_reference_data(transactional_db):
     """Transactional tests may start from an emptied database: load the reference data (idempotent)."""
     call_command("load_reference_data", verbosity=0)
+
+
+@pytest.fixture
+def search_texts(db):
+    """``search_texts()``: build every consultation's search text, as the task queued at
+    commit does (a test's transaction is rolled back, never committed)."""
+    from consult.models import Consultation
+    from search import services as search_services
+
+    def build():
+        return search_services.build_texts(consultation_ids=list(Consultation.objects.values_list("pk", flat=True)))
+
+    return build

@@ -424,7 +424,7 @@ def test_beat_schedule_is_declared_in_code(settings):
     assert schedule["auto-close-resolved"]["task"] == "consult.auto_close_resolved"
 
 
-def test_list_filters_and_ordering(api, people, file):
+def test_list_filters_and_ordering(api, people, file, search_texts):
     agri = file(people["matsumoto"], title="ドローンの件")
     sme = file(people["niigata"], policy_area="sme-dx", title="キャッシュレス")
     triage = file(people["niigata"], policy_area="other", title="分からない")
@@ -445,6 +445,7 @@ def test_list_filters_and_ordering(api, people, file):
     assert ids(prefecture="15") == [triage.pk, sme.pk]
     assert ids(overdue="true") == [overdue.pk]
     assert overdue.pk not in ids(overdue="false")
+    search_texts()
     assert ids(q="キャッシュ") == [sme.pk]
     assert ids(q=agri.reference) == [agri.pk]
     assert ids(ordering="created_at")[0] == overdue.pk

@@ -149,7 +149,7 @@ def test_queue_default_order_puts_overdue_first_and_marks_unassigned(client, peo
     assert re.search(r'aria-sort="ascending">\s*<a href="/queue/\?sort=due">初回回答期限', html)
 
 
-def test_queue_sort_orders(client, people, file):
+def test_queue_sort_orders(client, people, file, search_texts):
     first = file(people["matsumoto"], title="一番目", now=jst(2026, 10, 1, 10, 0))
     second = file(people["matsumoto"], title="二番目", now=jst(2026, 10, 2, 10, 0))
     third = file(people["matsumoto"], title="三番目")
@@ -161,13 +161,14 @@ def test_queue_sort_orders(client, people, file):
     assert row_ids(client.get("/queue/", {"sort": "created"})) == [first.pk, second.pk, third.pk]
     assert row_ids(client.get("/queue/", {"sort": "resolution"})) == [first.pk, second.pk, third.pk]
     # Sort links keep the filters.
+    search_texts()
     filtered = client.get("/queue/", {"q": "番目", "sort": "created"}).content.decode()
     assert 'href="/queue/?q=%E7%95%AA%E7%9B%AE&amp;sort=-created"' in filtered
     # A hand-edited sort falls back to the default.
     assert client.get("/queue/", {"sort": "nonsense"}).status_code == 200
 
 
-def test_queue_filters(client, people, file):
+def test_queue_filters(client, people, file, search_texts):
     maff = people["maff"]
     open_one = file(people["matsumoto"], title="ドローンの相談")
     overdue = file(people["matsumoto"], title="古い相談", now=jst(2025, 4, 1, 10, 0))
@@ -191,7 +192,9 @@ def test_queue_filters(client, people, file):
     assert ids(status="in_progress") == {accepted.pk}
     assert ids(overdue="on") == {overdue.pk}
     assert ids(unassigned="on") == {open_one.pk, overdue.pk, other_area.pk}
-    assert ids(q="ドローンの") == {open_one.pk}
+    search_texts()
+    assert ids(q="古いの") == {overdue.pk}  # a word of the title (the particle is none)
+    assert ids(q="分野 相談") == {other_area.pk}  # every word
     assert ids(q="農薬散布") == active  # the body too, as on the API (consult.selectors.search_q)
     assert ids(q=accepted.reference) == {accepted.pk}
     assert ids(policy_area="other") == {other_area.pk}
@@ -449,10 +452,11 @@ def test_secretariat_home_queries_do_not_grow_with_rows(client, people, file):
     assert count_queries(client, "/") == few
 
 
-def test_q_finds_the_same_on_the_queue_and_the_api(client, people, file, api):
+def test_q_finds_the_same_on_the_queue_and_the_api(client, people, file, api, search_texts):
     drone = file(people["matsumoto"], title="ドローンの相談", body="散布の補助について")
     cashless = file(people["matsumoto"], title="直売所の決済", body="キャッシュレス決済の導入")
     file(people["matsumoto"], title="別件", body="ほかのこと")
+    search_texts()
     client = signed_in(client, people["maff"])
     for text in ("ドローン", "キャッシュレス", "補助", cashless.reference, cashless.reference[-6:], "該当なし"):
         on_the_page = set(row_ids(client.get("/queue/", {"q": text, "status": "all"})))

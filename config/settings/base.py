@@ -108,6 +108,7 @@ INSTALLED_APPS = [
     "notifications",
     "metrics",
     "measures",
+    "search",
 ]
 
 MIDDLEWARE = [

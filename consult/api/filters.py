@@ -4,7 +4,7 @@ from rest_framework.exceptions import ValidationError
 
 from consult.lifecycle import Status
 from consult.models import Consultation
-from consult.selectors import NEWEST_FIRST, ORDERINGS, ListFilters
+from consult.selectors import NEWEST_FIRST, ORDERINGS, RANKED, ListFilters
 
 
 class ConsultationFilter(django_filters.FilterSet):
@@ -17,7 +17,9 @@ class ConsultationFilter(django_filters.FilterSet):
     policy_area = django_filters.CharFilter(field_name="policy_area__slug")
     prefecture = django_filters.CharFilter(field_name="filer__prefecture_id", help_text="提出団体の都道府県コード")
     overdue = django_filters.BooleanFilter(method="parsed", help_text="期限切れのみ（true）／除く（false）")
-    q = django_filters.CharFilter(method="parsed", help_text="件名・本文・受付番号")
+    q = django_filters.CharFilter(
+        method="parsed", help_text="検索語（件名・本文・受付番号・やり取り・添付ファイル）。関連度順"
+    )
     ordering = django_filters.OrderingFilter(fields=[(name, name) for name in ORDERINGS])
 
     class Meta:
@@ -45,5 +47,6 @@ class ConsultationFilter(django_filters.FilterSet):
             prefecture=data.get("prefecture") or "",
             overdue=data.get("overdue"),
             q=(data.get("q") or "").strip(),
-            ordering=tuple(data.get("ordering") or ()) or NEWEST_FIRST,
+            # With q and no ordering asked for, the best match first.
+            ordering=tuple(data.get("ordering") or ()) or (RANKED if (data.get("q") or "").strip() else NEWEST_FIRST),
         )

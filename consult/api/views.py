@@ -14,6 +14,7 @@ from config.api import CachedCountPagination
 from consult import selectors, services
 from consult.models import Consultation, Event
 from routing import selectors as routing_selectors
+from search import selectors as search_selectors
 
 from .filters import ConsultationFilter
 from .serializers import (
@@ -92,7 +93,13 @@ class ConsultationListCreate(generics.ListAPIView):
         page_ids = list(self.paginate_queryset(ids))
         rows = selectors.page_of(request.user, page_ids)
         maps = routing_selectors.reference_maps()
-        return self.get_paginated_response([consultation_row(row, maps, now) for row in rows])
+        results = [consultation_row(row, maps, now) for row in rows]
+        if filters.q:
+            # The matching passage, from what the caller may read only (search.selectors).
+            marks = search_selectors.highlights(request.user, rows, filters.q)
+            for row, result in zip(rows, results, strict=True):
+                result["highlight"] = marks.get(row.pk, "")
+        return self.get_paginated_response(results)
 
     @extend_schema(
         request={"application/json": FileRequestSerializer, "multipart/form-data": FileRequestSerializer},

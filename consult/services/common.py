@@ -11,6 +11,7 @@ from routing import decisions
 from routing import selectors as routing_selectors
 from routing.business_time import DEFAULT_CALENDAR
 from routing.models import SlaPolicy
+from search import services as search_services
 
 from .. import selectors
 from ..models import DEADLINE_EVENTS, DEADLINES, Consultation, Event, Message, deadlines_record
@@ -70,6 +71,11 @@ def _record(consultation, kind, *, actor=None, now, from_status="", to_status=""
 def _schedule(consultation: Consultation, *, new: bool = False) -> None:
     """Re-arm the deadline alarms after a change that may move a deadline."""
     notifications.schedule_alarms(consultation=consultation, calendar=calendar_of(consultation), new=new)
+
+
+def _search_text(consultation: Consultation) -> None:
+    """The consultation's text changed: its search text is rebuilt after commit (search.tasks)."""
+    search_services.queue_consultation_text(consultation_id=consultation.pk)
 
 
 def _locked(consultation: Consultation) -> Consultation:

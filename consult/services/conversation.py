@@ -20,7 +20,7 @@ from ..attachments import AttachmentRefused, check_upload, max_files, too_many_f
 from ..lifecycle import IllegalTransition, Status
 from ..models import Attachment, Consultation, Message, MessageKind
 from ..permissions import office_of, require
-from .common import MAX_BODY, Result, Upload, _locked, _record, _schedule
+from .common import MAX_BODY, Result, Upload, _locked, _record, _schedule, _search_text
 from .lifecycle import transition
 
 MENTION = re.compile(r"@([\w.+-]+@[\w-]+(?:\.[\w-]+)+|[a-z0-9][a-z0-9-]+)")
@@ -78,6 +78,7 @@ def post_message(*, actor: User, consultation: Consultation, body: str, internal
     _record(consultation, "note_added" if internal else "replied", actor=actor, now=now, internal=internal,
             data={"message": message.pk, "mentions": message.mentions, "by": sorted(standing)})  # fmt: skip
     errors = _store_attachments(consultation, message, actor, attachments, internal=internal, now=now)
+    _search_text(consultation)
     result = Result(consultation=consultation, message=message, attachment_errors=errors)
     if not internal and "filer" in standing and consultation.status == Status.AWAITING_FILER:
         transition(actor=actor, consultation=consultation, action="resume", now=now, via_reply=True)

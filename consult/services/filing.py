@@ -29,7 +29,7 @@ from ..models import (
     Urgency,
     deadlines_record,
 )
-from .common import MAX_BODY, MAX_CO_FILERS, MAX_TITLE, Result, Upload, _schedule
+from .common import MAX_BODY, MAX_CO_FILERS, MAX_TITLE, Result, Upload, _schedule, _search_text
 from .conversation import _record_attachments, _save_attachments
 
 
@@ -228,4 +228,5 @@ def file_consultation(
     _record_attachments(consultation, stored, actor=actor, now=now)
     notifications.notify(consultation=consultation, event=routed, new=True)
     _schedule(consultation, new=True)
+    _search_text(consultation)
     return Result(consultation=consultation, attachment_errors=errors)

@@ -18,7 +18,7 @@ from ..lifecycle import IllegalTransition, Status, next_status
 from ..models import Consultation, Event, Message, MessageKind
 from ..permissions import office_of, parties, require
 from ..rules import RATABLE
-from .common import Result, _locked, _record, _schedule, _target_seconds, calendar_of
+from .common import Result, _locked, _record, _schedule, _search_text, _target_seconds, calendar_of
 
 AUTO_CLOSE_BUSINESS_DAYS = 5
 
@@ -115,6 +115,8 @@ def transition(
     _record(consultation, kinds[action], actor=actor, now=now, from_status=before, to_status=after,
             reason=comment, data=data)  # fmt: skip
     _schedule(consultation)
+    if message is not None:
+        _search_text(consultation)
     return Result(consultation=consultation, message=message)
 
 

@@ -39,7 +39,9 @@ class QueueFilterForm(forms.Form):
     status = forms.ChoiceField(label=_("状態"), required=False)
     office = forms.ChoiceField(label=_("部局"), required=False)
     policy_area = forms.ChoiceField(label=_("施策分野"), required=False)
-    q = forms.CharField(label=_("キーワード（件名・本文・受付番号）"), required=False, max_length=200)
+    q = forms.CharField(
+        label=_("キーワード（件名・本文・やり取り・添付ファイル・受付番号）"), required=False, max_length=200
+    )
     overdue = forms.BooleanField(label=_("期限超過のみ"), required=False)
     unassigned = forms.BooleanField(label=_("未割当のみ"), required=False)
     sort = forms.ChoiceField(choices=[(s, s) for s in SORTS], required=False, widget=forms.HiddenInput)
@@ -68,6 +70,8 @@ class QueueFilterForm(forms.Form):
             "overdue": bool(data.get("overdue")),
             "unassigned": bool(data.get("unassigned")),
             "sort": data.get("sort") or SORT_DUE,
+            # With a keyword and no sort chosen, the best match comes first.
+            "ranked": bool((data.get("q") or "").strip()) and not data.get("sort"),
         }
 
 

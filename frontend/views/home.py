@@ -12,12 +12,14 @@ from django.utils import timezone
 from consult import selectors
 from consult.lifecycle import Status
 
-from .listing import Names, named, page_of_ids, query_without
+from .listing import Names, named, page_of_ids, query_without, with_highlights
 
 WAITING_PER_PAGE = 50
 ACTIVE_PER_PAGE = 50
 FINISHED_PER_PAGE = 10  # only the recent ones; older ones a page further
 SECRETARIAT_NEWEST = 10
+RESULTS_PER_PAGE = 50
+MAX_QUERY = 200
 
 WAITING = (Status.AWAITING_FILER,)
 ACTIVE = (Status.OPEN, Status.IN_PROGRESS, Status.TRIAGE)
@@ -25,6 +27,18 @@ FINISHED = (Status.RESOLVED, Status.CLOSED, Status.WITHDRAWN)
 
 
 # --- the pages ---------------------------------------------------------------------------------
+
+
+def _search(request) -> dict | None:
+    """With ``q``, the consultations found, best match first, a page of them with highlights
+    (consult.selectors.consultation_list, as on the queue and the API)."""
+    q = (request.GET.get("q") or "").strip()[:MAX_QUERY]
+    if not q:
+        return None
+    ids = selectors.consultation_list(request.user, selectors.ListFilters(q=q, ordering=selectors.RANKED))
+    page = page_of_ids(ids, RESULTS_PER_PAGE, request.GET.get("page"))
+    rows = with_highlights(request.user, named(selectors.page_of(request.user, page.ids)), q)
+    return {"q": q, "page": page, "rows": rows, "query": query_without(request, "page")}
 
 
 def home(request):
@@ -41,8 +55,20 @@ def home(request):
 
 
 def staff_home(request):
-    """The local government's consultations (as filer or co-filer), in three groups."""
+    """The local government's consultations (as filer or co-filer), in three groups; with
+    a keyword, those found instead."""
     user = request.user
+    search = _search(request)
+    if search is not None:
+        return render(
+            request,
+            "frontend/home/staff.html",
+            {
+                "local_government": Names().local_government(user.local_government_id),
+                "search": search,
+                "now": timezone.now(),
+            },
+        )
     sections = []
     for key, statuses, order, per_page in (
         # Longest waiting first: the filer is the one holding things up.
@@ -72,8 +98,10 @@ def staff_home(request):
 
 
 def secretariat_home(request):
-    """How many wait for routing, the counts by status and the newest consultations."""
+    """How many wait for routing, the counts by status and the newest consultations
+    (with a keyword, those found)."""
     user = request.user
+    search = _search(request)
     visible = selectors.visible_consultations(user)
     counts = dict(visible.order_by().values_list("status").annotate(n=Count("id")))
     by_status = [{"status": status, "label": label, "count": counts.get(status, 0)} for status, label in Status.CHOICES]
@@ -85,6 +113,7 @@ def secretariat_home(request):
             "triage_count": counts.get(Status.TRIAGE, 0),
             "by_status": by_status,
             "rows": named(selectors.page_of(user, newest)),
+            "search": search,
             "now": timezone.now(),
         },
     )

@@ -6,6 +6,7 @@ from __future__ import annotations
 from django.core.paginator import Paginator
 
 from routing import selectors as routing_selectors
+from search import selectors as search_selectors
 
 
 class Names:
@@ -55,3 +56,13 @@ def query_without(request, *names: str) -> str:
         query.pop(name, None)
     encoded = query.urlencode()
     return f"{encoded}&" if encoded else ""
+
+
+def with_highlights(user, rows: list, q: str) -> list:
+    """With a keyword, each row's matching passage as ``row.highlight`` (escaped, matches
+    marked, from what ``user`` may read: search.selectors)."""
+    if q:
+        marks = search_selectors.highlights(user, rows, q)
+        for row in rows:
+            row.highlight = marks.get(row.pk, "")
+    return rows

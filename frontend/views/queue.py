@@ -29,7 +29,7 @@ from frontend.forms.lists import (
 )
 
 from .common import page_for
-from .listing import Names, named, page_of_ids, query_without
+from .listing import Names, named, page_of_ids, query_without, with_highlights
 
 PER_PAGE = 50
 WORKING = (Status.OPEN, Status.IN_PROGRESS, Status.AWAITING_FILER)
@@ -63,7 +63,7 @@ def list_filters(offices: list[int], filters: dict) -> selectors.ListFilters:
         overdue=True if filters["overdue"] else None,
         unassigned=filters["unassigned"],
         q=filters["q"],
-        ordering=ORDERINGS.get(filters["sort"], ORDERINGS[SORT_DUE]),
+        ordering=selectors.RANKED if filters.get("ranked") else ORDERINGS.get(filters["sort"], ORDERINGS[SORT_DUE]),
     )
 
 
@@ -98,7 +98,7 @@ def queue(request):
     now = timezone.now()
     ids = selectors.consultation_list(user, list_filters(offices, filters), now=now)
     page = page_of_ids(ids, PER_PAGE, request.GET.get("page"))
-    rows = named(selectors.page_of(user, page.ids), names)
+    rows = with_highlights(user, named(selectors.page_of(user, page.ids), names), filters["q"])
     holding = set(offices)
     for row in rows:
         # Only the holding office accepts, and only what waits to be accepted.
