@@ -10,7 +10,8 @@ from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
 
-from routing.engine.rules import fold
+from search.analyzer import document_terms
+from search.backend import TermsVectorField, vector_literal
 
 
 class Kind(models.TextChoices):
@@ -22,11 +23,14 @@ class Kind(models.TextChoices):
     OTHER = "other", "その他の支援（制度・情報提供）"
 
 
-def search_text_of(*parts: str) -> str:
-    """What the catalogue's keyword search reads: one column, already width- and
-    case-folded so that the search is a plain LIKE (UPPER() on every row of
-    Japanese text cost more than the rest of the query), trigram-indexed on PostgreSQL."""
-    return fold("\n".join(part for part in parts if part))
+def search_vector_of(*, name: str, summary: str, eligibility: str, ministry: str) -> str:
+    """What the catalogue's keyword search reads (the Japanese analyzer of ``search``):
+    the name weighs most, then the summary and who may apply, then the ministry."""
+    return vector_literal([
+        (document_terms(name), "A"),
+        (document_terms(f"{summary}\n{eligibility}"), "B"),
+        (document_terms(ministry), "C"),
+    ])  # fmt: skip
 
 
 SEARCHED_FIELDS = {"name", "summary", "eligibility", "ministry", "ministry_id"}
@@ -49,7 +53,7 @@ class Measure(models.Model):
     url = models.URLField("公式ページ", max_length=500, blank=True)
     source = models.TextField("出典", help_text="資料名と頁、または公式URL")
     is_active = models.BooleanField("掲載中", default=True)
-    search_text = models.TextField(editable=False, blank=True, default="")
+    search_vector = TermsVectorField()
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -63,10 +67,12 @@ class Measure(models.Model):
         return self.name
 
     def save(self, *args, **kwargs):
-        self.search_text = search_text_of(self.name, self.summary, self.eligibility, self.ministry.name)
+        self.search_vector = search_vector_of(
+            name=self.name, summary=self.summary, eligibility=self.eligibility, ministry=self.ministry.name
+        )
         fields = kwargs.get("update_fields")
         if fields is not None and SEARCHED_FIELDS & set(fields):
-            kwargs["update_fields"] = [*fields, "search_text"]
+            kwargs["update_fields"] = [*fields, "search_vector"]
         super().save(*args, **kwargs)
 
 

@@ -6,14 +6,15 @@ from __future__ import annotations
 import datetime
 
 from django.core.exceptions import FieldDoesNotExist
-from django.db.models import Count, Prefetch, Q, QuerySet
+from django.db.models import Count, F, Prefetch, Q, QuerySet
 from django.http import Http404
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 
 from accounts.models import Role
-from routing.engine.rules import fold
 from routing.models import PolicyArea
+from search.backend import Query as SearchQuery
+from search.backend import backend as search_backend
 
 from . import windows as window_rules
 from .models import Follow, Introduction, Kpi, Measure, Milestone, Revision, Window
@@ -22,7 +23,7 @@ from .models import Follow, Introduction, Kpi, Measure, Milestone, Revision, Win
 def _with_details(queryset: QuerySet[Measure], day: datetime.date) -> QuerySet[Measure]:
     return (
         queryset.select_related("ministry", "office")
-        .defer("search_text")
+        .defer("search_vector")
         .prefetch_related(
             Prefetch(
                 "policy_areas", queryset=PolicyArea.objects.only("id", "slug", "name_ja", "name_en", "sort_order")
@@ -44,14 +45,26 @@ def _filtered(
         queryset = queryset.filter(Q(ministry__slug=ministry) | Q(ministry__parent__slug=ministry))
     if kind:
         queryset = queryset.filter(kind=kind)
-    for word in q.split()[:8]:
-        queryset = queryset.filter(search_text__contains=fold(word))
     if open_only:
         queryset = queryset.filter(window_rules.open_exists(day))
+    if q.strip():
+        # The Japanese search of the consultations (search.backend): words, their
+        # readings' folding, synonyms and bigrams; best matches first after open windows.
+        query = SearchQuery(q)
+        if not query:
+            return queryset.none()
+        engine = search_backend()
+        vector = F("search_vector")
+        queryset = queryset.filter(engine.matches(vector, query)).annotate(rank=engine.rank(vector, query))
     return queryset
 
 
-ORDER = ("-is_open", "name", "id")
+def _ordered(queryset: QuerySet[Measure], day: datetime.date) -> QuerySet[Measure]:
+    if "is_open" not in queryset.query.annotations:
+        queryset = queryset.annotate(is_open=window_rules.open_exists(day))
+    if "rank" in queryset.query.annotations:
+        return queryset.order_by("-is_open", "-rank", "name", "id")
+    return queryset.order_by("-is_open", "name", "id")
 
 
 def catalogue(
@@ -67,11 +80,12 @@ def catalogue(
     """The measures matching the filters, open windows first, then by name.
 
     ``ministry`` matches the ministry in charge or its parent (``meti`` includes
-    中小企業庁); ``q`` each word in the name, summary, eligibility or ministry name."""
+    中小企業庁); ``q`` words of the name, summary, eligibility or ministry name
+    (the Japanese search; the best matches first after the open windows)."""
     day = day or window_rules.today()
     filtered = _filtered(q=q, policy_area=policy_area, ministry=ministry, kind=kind, open_only=open_only, day=day,
                          include_inactive=include_inactive)  # fmt: skip
-    return _with_details(filtered, day).order_by(*ORDER)
+    return _ordered(_with_details(filtered, day), day)
 
 
 def catalogue_ids(
@@ -91,7 +105,7 @@ def catalogue_ids(
     day = day or window_rules.today()
     filtered = _filtered(q=q, policy_area=policy_area, ministry=ministry, kind=kind, open_only=open_only, day=day,
                          include_inactive=include_inactive)  # fmt: skip
-    return filtered.annotate(is_open=window_rules.open_exists(day)).order_by(*ORDER).values_list("pk", flat=True)
+    return _ordered(filtered, day).values_list("pk", flat=True)
 
 
 def in_order(ids, *, day: datetime.date | None = None) -> list[Measure]:
