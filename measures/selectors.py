@@ -36,8 +36,16 @@ def _with_details(queryset: QuerySet[Measure], day: datetime.date) -> QuerySet[M
 
 
 def _filtered(
-    *, q: str, policy_area: str, ministry: str, kind: str, open_only: bool, day: datetime.date, include_inactive: bool
-) -> QuerySet[Measure]:
+    *,
+    q: str = "",
+    policy_area: str = "",
+    ministry: str = "",
+    kind: str = "",
+    open_only: bool = False,
+    day: datetime.date | None = None,
+    include_inactive: bool = False,
+) -> tuple[QuerySet[Measure], datetime.date]:
+    day = day or window_rules.today()
     queryset = Measure.objects.all() if include_inactive else Measure.objects.filter(is_active=True)
     if policy_area:
         queryset = queryset.filter(policy_areas__slug=policy_area)
@@ -52,11 +60,11 @@ def _filtered(
         # readings' folding, synonyms and bigrams; best matches first after open windows.
         query = SearchQuery(q)
         if not query:
-            return queryset.none()
+            return queryset.none(), day
         engine = search_backend()
         vector = F("search_vector")
         queryset = queryset.filter(engine.matches(vector, query)).annotate(rank=engine.rank(vector, query))
-    return queryset
+    return queryset, day
 
 
 def _ordered(queryset: QuerySet[Measure], day: datetime.date) -> QuerySet[Measure]:
@@ -67,45 +75,23 @@ def _ordered(queryset: QuerySet[Measure], day: datetime.date) -> QuerySet[Measur
     return queryset.order_by("-is_open", "name", "id")
 
 
-def catalogue(
-    *,
-    q: str = "",
-    policy_area: str = "",
-    ministry: str = "",
-    kind: str = "",
-    open_only: bool = False,
-    day: datetime.date | None = None,
-    include_inactive: bool = False,
-) -> QuerySet[Measure]:
-    """The measures matching the filters, open windows first, then by name.
+def catalogue(**filters) -> QuerySet[Measure]:
+    """The measures matching the filters (those of :func:`_filtered`), open windows first, then by name.
 
     ``ministry`` matches the ministry in charge or its parent (``meti`` includes
     中小企業庁); ``q`` words of the name, summary, eligibility or ministry name
     (the Japanese search; the best matches first after the open windows)."""
-    day = day or window_rules.today()
-    filtered = _filtered(q=q, policy_area=policy_area, ministry=ministry, kind=kind, open_only=open_only, day=day,
-                         include_inactive=include_inactive)  # fmt: skip
-    return _ordered(_with_details(filtered, day), day)
+    queryset, day = _filtered(**filters)
+    return _ordered(_with_details(queryset, day), day)
 
 
-def catalogue_ids(
-    *,
-    q: str = "",
-    policy_area: str = "",
-    ministry: str = "",
-    kind: str = "",
-    open_only: bool = False,
-    day: datetime.date | None = None,
-    include_inactive: bool = False,
-) -> QuerySet:
+def catalogue_ids(**filters) -> QuerySet:
     """The ids of :func:`catalogue`, in its order: what a paginated list slices.
 
     Sorting thousands of narrow rows and then reading the 30 or 50 of the page
     (:func:`in_order`) is cheaper than sorting the joined, full rows."""
-    day = day or window_rules.today()
-    filtered = _filtered(q=q, policy_area=policy_area, ministry=ministry, kind=kind, open_only=open_only, day=day,
-                         include_inactive=include_inactive)  # fmt: skip
-    return _ordered(filtered, day).values_list("pk", flat=True)
+    queryset, day = _filtered(**filters)
+    return _ordered(queryset, day).values_list("pk", flat=True)
 
 
 def in_order(ids, *, day: datetime.date | None = None) -> list[Measure]:

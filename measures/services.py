@@ -204,6 +204,11 @@ def remove_window(*, actor: User, window: Window, now=None) -> None:
 KPI_FIELDS = ("name", "target", "unit", "target_year", "source")
 
 
+def _next_position(rows) -> int:
+    """After the last of ``rows`` (a measure's KPIs, or its roadmap steps of one year)."""
+    return (rows.order_by("-position").values_list("position", flat=True).first() or 0) + 1
+
+
 def _kpi_text(kpi: Kpi) -> str:
     year = f"（{kpi.target_year}年度）" if kpi.target_year else ""
     return f"{kpi.name}: {kpi.target or '—'} {kpi.unit}{year}".strip()
@@ -214,8 +219,7 @@ def add_kpi(*, actor: User, measure: Measure, name: str, target: str = "", unit:
             target_year: int | None = None, source: str = "", now=None) -> Kpi:  # fmt: skip
     _require_secretariat(actor)
     Measure.objects.select_for_update().filter(pk=measure.pk).first()  # positions are taken in turn
-    last = Kpi.objects.filter(measure_id=measure.pk).order_by("-position").values_list("position", flat=True).first()
-    kpi = Kpi(measure_id=measure.pk, position=(last or 0) + 1, name=name, target=target, unit=unit,
+    kpi = Kpi(measure_id=measure.pk, position=_next_position(Kpi.objects.filter(measure_id=measure.pk)), name=name, target=target, unit=unit,
               target_year=target_year, source=source)  # fmt: skip
     kpi.full_clean(exclude=["measure", "latest_by"])
     kpi.save()
@@ -260,13 +264,8 @@ def _milestone_text(milestone: Milestone) -> str:
 def add_milestone(*, actor: User, measure: Measure, fiscal_year: int, description: str, now=None) -> Milestone:
     _require_secretariat(actor)
     Measure.objects.select_for_update().filter(pk=measure.pk).first()  # positions are taken in turn
-    last = (
-        Milestone.objects.filter(measure_id=measure.pk, fiscal_year=fiscal_year)
-        .order_by("-position")
-        .values_list("position", flat=True)
-        .first()
-    )
-    milestone = Milestone(measure_id=measure.pk, fiscal_year=fiscal_year, position=(last or 0) + 1,
+    steps = Milestone.objects.filter(measure_id=measure.pk, fiscal_year=fiscal_year)
+    milestone = Milestone(measure_id=measure.pk, fiscal_year=fiscal_year, position=_next_position(steps),
                           description=description)  # fmt: skip
     milestone.full_clean(exclude=["measure"])
     milestone.save()
@@ -285,13 +284,8 @@ def update_milestone(*, actor: User, milestone: Milestone, fiscal_year: int, des
     fields = ["description"]
     if milestone.fiscal_year != fiscal_year:
         # Moving to another year puts it last there (positions are unique per year).
-        last = (
-            Milestone.objects.filter(measure_id=milestone.measure_id, fiscal_year=fiscal_year)
-            .order_by("-position")
-            .values_list("position", flat=True)
-            .first()
-        )
-        milestone.fiscal_year, milestone.position = fiscal_year, (last or 0) + 1
+        steps = Milestone.objects.filter(measure_id=milestone.measure_id, fiscal_year=fiscal_year)
+        milestone.fiscal_year, milestone.position = fiscal_year, _next_position(steps)
         fields += ["fiscal_year", "position"]
     milestone.description = description
     milestone.full_clean(exclude=["measure"])

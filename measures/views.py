@@ -13,6 +13,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
 from accounts.models import Role
@@ -194,77 +195,54 @@ def _save_row(request, measure, form, write, done: str, anchor: str):
     return redirect(_edit_url(measure, anchor))
 
 
-def _removed(request, measure, remove, done: str, anchor: str):
-    remove()
-    messages.success(request, done)
-    return redirect(_edit_url(measure, anchor))
+# The rows of a measure that its edit page adds, corrects and removes: one table, one pair of views.
+ROWS = {
+    "window": {
+        "model": Window, "form": WindowForm, "anchor": "#windows",
+        "add": services.add_window, "update": services.update_window, "remove": services.remove_window,
+        "added": gettext_lazy("公募期間を登録しました。"), "updated": gettext_lazy("公募期間を更新しました。"),
+        "removed": gettext_lazy("公募期間を削除しました。"),
+    },
+    "kpi": {
+        "model": Kpi, "form": KpiForm, "anchor": "#kpis",
+        "add": services.add_kpi, "update": services.update_kpi, "remove": services.remove_kpi,
+        "added": gettext_lazy("KPIを追加しました。"), "updated": gettext_lazy("KPIを更新しました。"),
+        "removed": gettext_lazy("KPIを削除しました。"),
+    },
+    "milestone": {
+        "model": Milestone, "form": MilestoneForm, "anchor": "#milestones",
+        "add": services.add_milestone, "update": services.update_milestone, "remove": services.remove_milestone,
+        "added": gettext_lazy("工程表に追加しました。"), "updated": gettext_lazy("工程表の項目を更新しました。"),
+        "removed": gettext_lazy("工程表の項目を削除しました。"),
+    },
+}  # fmt: skip
 
 
 @page_for("secretariat")
 @require_POST
-def add_window(request, pk: int):
-    """The secretariat records an application window (公募期間) given by the ministry."""
+def add_row(request, pk: int, kind: str):
+    """The secretariat adds a window (公募期間 given by the ministry), a KPI or a roadmap step."""
+    row = ROWS[kind]
     measure = selectors.access_measure(request.user, pk)
-    form = WindowForm(request.POST, prefix="window-new")
-    write = lambda data: services.add_window(actor=request.user, measure=measure, **data)  # noqa: E731
-    return _save_row(request, measure, form, write, _("公募期間を登録しました。"), "#windows")
+    form = row["form"](request.POST, prefix=f"{kind}-new")
+    write = lambda data: row["add"](actor=request.user, measure=measure, **data)  # noqa: E731
+    return _save_row(request, measure, form, write, row["added"], row["anchor"])
 
 
 @page_for("secretariat")
 @require_POST
-def window(request, pk: int, window_pk: int):
+def edit_row(request, pk: int, kind: str, row_pk: int):
+    """Correct one window, KPI or roadmap step of the measure, or remove it (the "delete" button)."""
+    row = ROWS[kind]
     measure = selectors.access_measure(request.user, pk)
-    row = get_object_or_404(Window, pk=window_pk, measure=measure)
+    instance = get_object_or_404(row["model"], pk=row_pk, measure=measure)
     if request.POST.get("delete"):
-        remove = lambda: services.remove_window(actor=request.user, window=row)  # noqa: E731
-        return _removed(request, measure, remove, _("公募期間を削除しました。"), "#windows")
-    form = WindowForm(request.POST, prefix=f"window-{row.pk}")
-    write = lambda data: services.update_window(actor=request.user, window=row, **data)  # noqa: E731
-    return _save_row(request, measure, form, write, _("公募期間を更新しました。"), "#windows")
-
-
-@page_for("secretariat")
-@require_POST
-def add_kpi(request, pk: int):
-    measure = selectors.access_measure(request.user, pk)
-    form = KpiForm(request.POST, prefix="kpi-new")
-    write = lambda data: services.add_kpi(actor=request.user, measure=measure, **data)  # noqa: E731
-    return _save_row(request, measure, form, write, _("KPIを追加しました。"), "#kpis")
-
-
-@page_for("secretariat")
-@require_POST
-def kpi(request, pk: int, kpi_pk: int):
-    measure = selectors.access_measure(request.user, pk)
-    row = get_object_or_404(Kpi, pk=kpi_pk, measure=measure)
-    if request.POST.get("delete"):
-        remove = lambda: services.remove_kpi(actor=request.user, kpi=row)  # noqa: E731
-        return _removed(request, measure, remove, _("KPIを削除しました。"), "#kpis")
-    form = KpiForm(request.POST, prefix=f"kpi-{row.pk}")
-    write = lambda data: services.update_kpi(actor=request.user, kpi=row, **data)  # noqa: E731
-    return _save_row(request, measure, form, write, _("KPIを更新しました。"), "#kpis")
-
-
-@page_for("secretariat")
-@require_POST
-def add_milestone(request, pk: int):
-    measure = selectors.access_measure(request.user, pk)
-    form = MilestoneForm(request.POST, prefix="milestone-new")
-    write = lambda data: services.add_milestone(actor=request.user, measure=measure, **data)  # noqa: E731
-    return _save_row(request, measure, form, write, _("工程表に追加しました。"), "#milestones")
-
-
-@page_for("secretariat")
-@require_POST
-def milestone(request, pk: int, milestone_pk: int):
-    measure = selectors.access_measure(request.user, pk)
-    row = get_object_or_404(Milestone, pk=milestone_pk, measure=measure)
-    if request.POST.get("delete"):
-        remove = lambda: services.remove_milestone(actor=request.user, milestone=row)  # noqa: E731
-        return _removed(request, measure, remove, _("工程表の項目を削除しました。"), "#milestones")
-    form = MilestoneForm(request.POST, prefix=f"milestone-{row.pk}")
-    write = lambda data: services.update_milestone(actor=request.user, milestone=row, **data)  # noqa: E731
-    return _save_row(request, measure, form, write, _("工程表の項目を更新しました。"), "#milestones")
+        row["remove"](actor=request.user, **{kind: instance})
+        messages.success(request, row["removed"])
+        return redirect(_edit_url(measure, row["anchor"]))
+    form = row["form"](request.POST, prefix=f"{kind}-{instance.pk}")
+    write = lambda data: row["update"](actor=request.user, **{kind: instance}, **data)  # noqa: E731
+    return _save_row(request, measure, form, write, row["updated"], row["anchor"])
 
 
 @page_for("staff", "secretariat")
