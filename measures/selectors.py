@@ -6,13 +6,13 @@ from __future__ import annotations
 import datetime
 
 from django.core.exceptions import FieldDoesNotExist
-from django.db.models import Count, F, Prefetch, Q, QuerySet
+from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q, QuerySet
 from django.http import Http404
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 
 from accounts.models import Role
-from routing.models import PolicyArea
+from routing.models import Ministry, PolicyArea
 from search.backend import Query as SearchQuery
 from search.backend import backend as search_backend
 
@@ -102,6 +102,13 @@ def in_order(ids, *, day: datetime.date | None = None) -> list[Measure]:
         for measure in _with_details(Measure.objects.filter(pk__in=ids), day or window_rules.today())
     }
     return [found[pk] for pk in ids if pk in found]
+
+
+def ministries_in_charge() -> QuerySet[Ministry]:
+    """The ministries with a measure, for the catalogue's filter (a semi-join: cheaper than DISTINCT over a join)."""
+    return Ministry.objects.filter(Exists(Measure.objects.filter(ministry=OuterRef("pk")))).order_by(
+        "sort_order", "slug"
+    )
 
 
 def access_measure(user, pk) -> Measure:

@@ -20,7 +20,7 @@ from accounts.models import Role
 from config.api import CachedCountPaginator
 from consult import selectors as consult_selectors
 from frontend.views.common import add_service_errors, page_for
-from routing.models import Ministry, PolicyArea
+from routing.models import PolicyArea
 
 from . import csv_export, selectors, services
 from . import windows as window_rules
@@ -56,7 +56,7 @@ def catalogue(request):
         "rows": rows,
         "followed": selectors.followed_ids(request.user, [m.pk for m in rows]),
         "query": urlencode(query) + "&" if query else "",
-        "ministries": Ministry.objects.filter(measures__isnull=False).distinct().order_by("sort_order", "slug"),
+        "ministries": selectors.ministries_in_charge(),
         "policy_areas": PolicyArea.objects.order_by("sort_order"),
         "kinds": Kind.choices,
         "today": window_rules.today(),
