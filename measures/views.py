@@ -14,7 +14,7 @@ from django.urls import reverse
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.models import Role
 from config.api import CachedCountPaginator
@@ -160,6 +160,7 @@ def _edit_context(measure, form=None) -> dict:
 
 
 @page_for("secretariat")
+@require_http_methods(["GET", "POST"])
 def edit(request, pk: int):
     """The secretariat edits a measure: its text here, its windows, KPIs and roadmap below; every save is history."""
     measure = selectors.access_measure(request.user, pk)

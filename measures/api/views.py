@@ -21,7 +21,11 @@ from .serializers import (
 )
 
 LIST_PARAMETERS = [
-    OpenApiParameter("q", OpenApiTypes.STR, description="words in the name, summary, eligibility or ministry"),
+    OpenApiParameter(
+        "q",
+        OpenApiTypes.STR,
+        description="Japanese full-text search of the name, summary, eligibility and ministry (best matches first after open windows)",
+    ),
     OpenApiParameter("policy_area", OpenApiTypes.STR, description="policy area slug"),
     OpenApiParameter("ministry", OpenApiTypes.STR, description="ministry slug (its agencies included)"),
     OpenApiParameter(
