@@ -325,3 +325,29 @@ def test_the_ministry_in_charge_sees_the_history_of_its_kpi_values(people, clien
     for outsider in ("matsumoto", "meti"):
         other = client_of(people[outsider]).get(f"/measures/{measure.pk}/").content.decode()
         assert "変更履歴" not in other and f"/kpis/{kpi.pk}/" not in other
+
+
+def test_the_edit_page_does_not_grow_queries_with_its_rows(people, client_of, catalogue):
+    from measures.models import Milestone
+
+    measure = catalogue["regional-university-grant"]
+    client = client_of(people["secretariat"])
+    url = f"/measures/{measure.pk}/edit/"
+
+    def add(n):
+        for i in range(n):
+            start = datetime.date(2030 + len(measure.windows.all()) + i, 4, 1)
+            services.add_window(actor=people["secretariat"], measure=measure, opens_on=start, closes_on=None)
+            services.add_kpi(actor=people["secretariat"], measure=measure, name=f"指標{i}")
+            Milestone.objects.create(measure=measure, fiscal_year=2030, position=100 + Milestone.objects.count(),
+                                     description=f"工程{i}")  # fmt: skip
+
+    add(1)
+    client.get(url)
+    with CaptureQueriesContext(connection) as few:
+        assert client.get(url).status_code == 200
+    add(5)
+    with CaptureQueriesContext(connection) as many:
+        page = client.get(url).content.decode()
+    assert page.count('name="delete"') >= 18
+    assert len(many) == len(few)
