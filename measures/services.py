@@ -141,6 +141,12 @@ def update_measure(*, actor: User, measure: Measure, origin: str = "page", now=N
     return measure
 
 
+def _remove(row, *, actor: User, now, key: str, text: str) -> None:
+    """Delete a window, KPI or roadmap step of a measure (locked by the caller), kept in its history."""
+    record_revision(measure=row.measure, actor=actor, origin="page", now=now, changes={key: [text, None]})
+    row.delete()
+
+
 def _window_text(opens_on, closes_on, note="") -> str:
     text = f"{opens_on}〜{closes_on or ''}"
     return f"{text}（{note}）" if note else text
@@ -194,11 +200,8 @@ def update_window(*, actor: User, window: Window, opens_on: datetime.date, close
 def remove_window(*, actor: User, window: Window, now=None) -> None:
     _require_secretariat(actor)
     window = Window.objects.select_for_update().select_related("measure").get(pk=window.pk)
-    record_revision(
-        measure=window.measure, actor=actor, origin="page", now=now,
-        changes={"window_removed": [_window_text(window.opens_on, window.closes_on, window.note), None]},
-    )  # fmt: skip
-    window.delete()
+    _remove(window, actor=actor, now=now, key="window_removed",
+            text=_window_text(window.opens_on, window.closes_on, window.note))  # fmt: skip
 
 
 KPI_FIELDS = ("name", "target", "unit", "target_year", "source")
@@ -251,9 +254,7 @@ def update_kpi(*, actor: User, kpi: Kpi, now=None, **values) -> Kpi:
 def remove_kpi(*, actor: User, kpi: Kpi, now=None) -> None:
     _require_secretariat(actor)
     kpi = Kpi.objects.select_for_update().select_related("measure").get(pk=kpi.pk)
-    record_revision(measure=kpi.measure, actor=actor, origin="page", now=now,
-                    changes={f"kpi_removed:{kpi.position}": [_kpi_text(kpi), None]})  # fmt: skip
-    kpi.delete()
+    _remove(kpi, actor=actor, now=now, key=f"kpi_removed:{kpi.position}", text=_kpi_text(kpi))
 
 
 def _milestone_text(milestone: Milestone) -> str:
@@ -299,9 +300,7 @@ def update_milestone(*, actor: User, milestone: Milestone, fiscal_year: int, des
 def remove_milestone(*, actor: User, milestone: Milestone, now=None) -> None:
     _require_secretariat(actor)
     milestone = Milestone.objects.select_for_update().select_related("measure").get(pk=milestone.pk)
-    record_revision(measure=milestone.measure, actor=actor, origin="page", now=now,
-                    changes={"milestone_removed": [_milestone_text(milestone), None]})  # fmt: skip
-    milestone.delete()
+    _remove(milestone, actor=actor, now=now, key="milestone_removed", text=_milestone_text(milestone))
 
 
 def may_record_kpi(user: User, measure: Measure) -> bool:
