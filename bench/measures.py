@@ -19,7 +19,7 @@ def _generate() -> int:
     from django.db import transaction
 
     from measures import windows as window_rules
-    from measures.models import Kind, Kpi, Measure, Window, search_text_of
+    from measures.models import Kind, Kpi, Measure, Window, search_vector_of
     from routing.models import Ministry, PolicyArea
 
     have = Measure.objects.filter(slug__startswith="bench-").count()
@@ -39,7 +39,7 @@ def _generate() -> int:
             rows.append(
                 Measure(
                     slug=f"bench-{n:05d}", name=name, summary=summary, kind=rng.choice(kinds), ministry_id=ministry,
-                    source="benchmark", search_text=search_text_of(name, summary, ministries[ministry]),
+                    source="benchmark", search_vector=search_vector_of(name=name, summary=summary, eligibility="", ministry=ministries[ministry]),
                 )
             )  # fmt: skip
         created = Measure.objects.bulk_create(rows, batch_size=1000)

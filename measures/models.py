@@ -10,6 +10,9 @@ from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
 
+from search.analyzer import document_terms
+from search.backend import TermsVectorField, vector_literal
+
 
 class Kind(models.TextChoices):
     GRANT = "grant", "交付金"
@@ -20,9 +23,14 @@ class Kind(models.TextChoices):
     OTHER = "other", "その他の支援（制度・情報提供）"
 
 
-def search_text_of(*parts: str) -> str:
-    """What the catalogue's keyword search reads: one column, trigram-indexed on PostgreSQL."""
-    return "\n".join(part for part in parts if part)
+def search_vector_of(*, name: str, summary: str, eligibility: str, ministry: str) -> str:
+    """What the catalogue's keyword search reads (the Japanese analyzer of ``search``):
+    the name weighs most, then the summary and who may apply, then the ministry."""
+    return vector_literal([
+        (document_terms(name), "A"),
+        (document_terms(f"{summary}\n{eligibility}"), "B"),
+        (document_terms(ministry), "C"),
+    ])  # fmt: skip
 
 
 SEARCHED_FIELDS = {"name", "summary", "eligibility", "ministry", "ministry_id"}
@@ -45,7 +53,7 @@ class Measure(models.Model):
     url = models.URLField("公式ページ", max_length=500, blank=True)
     source = models.TextField("出典", help_text="資料名と頁、または公式URL")
     is_active = models.BooleanField("掲載中", default=True)
-    search_text = models.TextField(editable=False, blank=True, default="")
+    search_vector = TermsVectorField()
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -59,10 +67,12 @@ class Measure(models.Model):
         return self.name
 
     def save(self, *args, **kwargs):
-        self.search_text = search_text_of(self.name, self.summary, self.eligibility, self.ministry.name)
+        self.search_vector = search_vector_of(
+            name=self.name, summary=self.summary, eligibility=self.eligibility, ministry=self.ministry.name
+        )
         fields = kwargs.get("update_fields")
         if fields is not None and SEARCHED_FIELDS & set(fields):
-            kwargs["update_fields"] = [*fields, "search_text"]
+            kwargs["update_fields"] = [*fields, "search_vector"]
         super().save(*args, **kwargs)
 
 

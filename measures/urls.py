@@ -3,9 +3,11 @@
 from django.urls import path
 
 from .views import (
-    add_window,
+    add_row,
     area_panel,
     catalogue,
+    edit,
+    edit_row,
     figures,
     figures_csv,
     follow,
@@ -24,6 +26,12 @@ urlpatterns = [
     path("measures/<int:pk>/print/", measure_print, name="measure-print"),
     path("measures/<int:pk>/follow/", follow, name="measure-follow-page"),
     path("measures/<int:pk>/kpis/<int:kpi_pk>/", record_kpi, name="measure-kpi"),
-    path("measures/<int:pk>/windows/", add_window, name="measure-add-window"),
+    path("measures/<int:pk>/edit/", edit, name="measure-edit"),
+    path("measures/<int:pk>/windows/", add_row, {"kind": "window"}, name="measure-add-window"),
+    path("measures/<int:pk>/windows/<int:row_pk>/", edit_row, {"kind": "window"}, name="measure-window"),
+    path("measures/<int:pk>/kpis/new/", add_row, {"kind": "kpi"}, name="measure-add-kpi"),
+    path("measures/<int:pk>/kpis/<int:row_pk>/edit/", edit_row, {"kind": "kpi"}, name="measure-kpi-edit"),
+    path("measures/<int:pk>/milestones/", add_row, {"kind": "milestone"}, name="measure-add-milestone"),
+    path("measures/<int:pk>/milestones/<int:row_pk>/", edit_row, {"kind": "milestone"}, name="measure-milestone"),
     path("consultations/<int:pk>/measures/", introduce, name="consultation-introduce-measures"),
 ]

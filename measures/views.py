@@ -8,22 +8,24 @@ import datetime
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET, require_POST
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.models import Role
+from config.api import CachedCountPaginator
 from consult import selectors as consult_selectors
-from frontend.views.common import page_for
-from routing.models import Ministry, PolicyArea
+from frontend.views.common import add_service_errors, page_for
+from routing.models import PolicyArea
 
 from . import csv_export, selectors, services
 from . import windows as window_rules
-from .models import Kind
+from .forms import KpiForm, MeasureForm, MilestoneForm, WindowForm
+from .models import Kind, Kpi, Milestone, Window
 from .templatetags.measures_tags import area_measures
 
 PAGE_SIZE = 30
@@ -45,8 +47,8 @@ def _filters(request) -> dict:
 @require_GET
 def catalogue(request):
     filters = _filters(request)
-    page = Paginator(selectors.catalogue(**filters), PAGE_SIZE).get_page(request.GET.get("page"))
-    rows = list(page.object_list)
+    page = CachedCountPaginator(selectors.catalogue_ids(**filters), PAGE_SIZE).get_page(request.GET.get("page"))
+    rows = selectors.in_order(page.object_list)
     query = {k: v for k, v in request.GET.items() if k != "page" and v}
     context = {
         "filters": filters,
@@ -54,7 +56,7 @@ def catalogue(request):
         "rows": rows,
         "followed": selectors.followed_ids(request.user, [m.pk for m in rows]),
         "query": urlencode(query) + "&" if query else "",
-        "ministries": Ministry.objects.filter(measures__isnull=False).distinct().order_by("sort_order", "slug"),
+        "ministries": selectors.ministries_in_charge(),
         "policy_areas": PolicyArea.objects.order_by("sort_order"),
         "kinds": Kind.choices,
         "today": window_rules.today(),
@@ -73,7 +75,9 @@ def _measure_context(request, pk) -> dict:
     }
     if request.user.role == Role.SECRETARIAT:
         context["usage"] = selectors.usage_by_fiscal_year(measure)
-        context["revisions"] = list(measure.revisions.select_related("actor")[:20])
+    if context["may_record_kpi"]:
+        # The secretariat and the ministry in charge see who changed what.
+        context["history"] = selectors.history(measure)
     return context
 
 
@@ -123,25 +127,123 @@ def record_kpi(request, pk: int, kpi_pk: int):
     return redirect(reverse("measure", args=[measure.pk]) + "#kpis")
 
 
+# --- the secretariat's edit page -----------------------------------------------------------
+
+
+def _edit_url(measure, anchor: str = "") -> str:
+    return reverse("measure-edit", args=[measure.pk]) + anchor
+
+
+def _edit_context(measure, form=None) -> dict:
+    return {
+        "measure": measure,
+        "form": form or MeasureForm.of(measure),
+        "windows": [
+            (window, WindowForm(prefix=f"window-{window.pk}",
+                                initial={"opens_on": window.opens_on, "closes_on": window.closes_on, "note": window.note}))
+            for window in measure.windows.all()
+        ],
+        "new_window": WindowForm(prefix="window-new"),
+        "kpis": [
+            (kpi, KpiForm(prefix=f"kpi-{kpi.pk}", initial={name: getattr(kpi, name) for name in services.KPI_FIELDS}))
+            for kpi in measure.kpis.all()
+        ],
+        "new_kpi": KpiForm(prefix="kpi-new"),
+        "milestones": [
+            (step, MilestoneForm(prefix=f"milestone-{step.pk}",
+                                 initial={"fiscal_year": step.fiscal_year, "description": step.description}))
+            for step in measure.milestones.all()
+        ],
+        "new_milestone": MilestoneForm(prefix="milestone-new"),
+        "history": selectors.history(measure),
+    }  # fmt: skip
+
+
+@page_for("secretariat")
+@require_http_methods(["GET", "POST"])
+def edit(request, pk: int):
+    """The secretariat edits a measure: its text here, its windows, KPIs and roadmap below; every save is history."""
+    measure = selectors.access_measure(request.user, pk)
+    form = None
+    if request.method == "POST":
+        form = MeasureForm.of(measure, request.POST)
+        if form.is_valid():
+            try:
+                services.update_measure(actor=request.user, measure=measure, **form.cleaned_data)
+            except ValidationError as error:
+                add_service_errors(form, error)
+            else:
+                messages.success(request, _("施策を更新しました。"))
+                return redirect(_edit_url(measure))
+    return render(request, "measures/edit.html", _edit_context(measure, form))
+
+
+def _form_errors(form) -> str:
+    return " ".join(f"{form[name].label}: {' '.join(errors)}" for name, errors in form.errors.items())
+
+
+def _save_row(request, measure, form, write, done: str, anchor: str):
+    """A row form of the edit page: the service writes it, a message says how it went."""
+    if not form.is_valid():
+        messages.error(request, _form_errors(form))
+    else:
+        try:
+            write(form.cleaned_data)
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+        else:
+            messages.success(request, done)
+    return redirect(_edit_url(measure, anchor))
+
+
+# The rows of a measure that its edit page adds, corrects and removes: one table, one pair of views.
+ROWS = {
+    "window": {
+        "model": Window, "form": WindowForm, "anchor": "#windows",
+        "add": services.add_window, "update": services.update_window, "remove": services.remove_window,
+        "added": gettext_lazy("公募期間を登録しました。"), "updated": gettext_lazy("公募期間を更新しました。"),
+        "removed": gettext_lazy("公募期間を削除しました。"),
+    },
+    "kpi": {
+        "model": Kpi, "form": KpiForm, "anchor": "#kpis",
+        "add": services.add_kpi, "update": services.update_kpi, "remove": services.remove_kpi,
+        "added": gettext_lazy("KPIを追加しました。"), "updated": gettext_lazy("KPIを更新しました。"),
+        "removed": gettext_lazy("KPIを削除しました。"),
+    },
+    "milestone": {
+        "model": Milestone, "form": MilestoneForm, "anchor": "#milestones",
+        "add": services.add_milestone, "update": services.update_milestone, "remove": services.remove_milestone,
+        "added": gettext_lazy("工程表に追加しました。"), "updated": gettext_lazy("工程表の項目を更新しました。"),
+        "removed": gettext_lazy("工程表の項目を削除しました。"),
+    },
+}  # fmt: skip
+
+
 @page_for("secretariat")
 @require_POST
-def add_window(request, pk: int):
-    """The secretariat records an application window (公募期間) given by the ministry."""
+def add_row(request, pk: int, kind: str):
+    """The secretariat adds a window (公募期間 given by the ministry), a KPI or a roadmap step."""
+    row = ROWS[kind]
     measure = selectors.access_measure(request.user, pk)
-    try:
-        opens_on = datetime.date.fromisoformat(request.POST.get("opens_on", ""))
-        closes = request.POST.get("closes_on", "")
-        closes_on = datetime.date.fromisoformat(closes) if closes else None
-        services.add_window(
-            actor=request.user, measure=measure, opens_on=opens_on, closes_on=closes_on,
-            note=request.POST.get("note", "")[:200],
-        )  # fmt: skip
-        messages.success(request, _("公募期間を登録しました。"))
-    except ValueError:
-        messages.error(request, _("日付を YYYY-MM-DD の形で入力してください。"))
-    except ValidationError as error:
-        messages.error(request, " ".join(error.messages))
-    return redirect(reverse("measure", args=[measure.pk]) + "#windows")
+    form = row["form"](request.POST, prefix=f"{kind}-new")
+    write = lambda data: row["add"](actor=request.user, measure=measure, **data)  # noqa: E731
+    return _save_row(request, measure, form, write, row["added"], row["anchor"])
+
+
+@page_for("secretariat")
+@require_POST
+def edit_row(request, pk: int, kind: str, row_pk: int):
+    """Correct one window, KPI or roadmap step of the measure, or remove it (the "delete" button)."""
+    row = ROWS[kind]
+    measure = selectors.access_measure(request.user, pk)
+    instance = get_object_or_404(row["model"], pk=row_pk, measure=measure)
+    if request.POST.get("delete"):
+        row["remove"](actor=request.user, **{kind: instance})
+        messages.success(request, row["removed"])
+        return redirect(_edit_url(measure, row["anchor"]))
+    form = row["form"](request.POST, prefix=f"{kind}-{instance.pk}")
+    write = lambda data: row["update"](actor=request.user, **{kind: instance}, **data)  # noqa: E731
+    return _save_row(request, measure, form, write, row["updated"], row["anchor"])
 
 
 @page_for("staff", "secretariat")

@@ -30,6 +30,21 @@ def consultation_url(consultation_id: int | None) -> str:
     return f"{base}/consultations/{consultation_id}/" if consultation_id else f"{base}/"
 
 
+def notification_path(notification) -> str:
+    """The page a notification without a consultation leads to (a followed measure's),
+    as the writer recorded it in ``data["path"]``; a site path only."""
+    path = (notification.data or {}).get("path", "")
+    if notification.consultation_id or not isinstance(path, str):
+        return ""
+    return path if path.startswith("/") and not path.startswith("//") and "\\" not in path else ""
+
+
+def notification_url(notification) -> str:
+    """Where a notification leads: its consultation, else the page it names, else the site."""
+    path = notification_path(notification)
+    return settings.SITE_URL.rstrip("/") + path if path else consultation_url(notification.consultation_id)
+
+
 def snapshot(consultation, event) -> dict:
     """The facts a notification shows, frozen at the event (names may change later)."""
     from routing import selectors as routing_selectors
@@ -56,6 +71,8 @@ def summary(notification) -> str:
     data = notification.data or {}
     kind = label(notification.kind)
     subject = f"{data.get('reference', '')}「{data.get('title', '')}」" if data.get("reference") else ""
+    if not subject and data.get("title") and notification_path(notification):
+        subject = f"「{data['title']}」"  # the measure a followed-measure notice is about
     parts = [subject, kind] if subject else [kind]
     if data.get("deadline_kind") in DEADLINE_NAMES:
         parts.append(str(DEADLINE_NAMES[data["deadline_kind"]]))
@@ -118,7 +135,8 @@ def email_for(notification, *, language: str) -> EmailMultiAlternatives:
             "kind": label(notification.kind),
             "summary": summary(notification),
             "data": notification.data or {},
-            "url": consultation_url(notification.consultation_id),
+            "url": notification_url(notification),
+            "opens_page": bool(notification_path(notification)),
             "created": local_time(notification.created_at),
             "recipient": notification.recipient,
             "preferences_url": f"{settings.SITE_URL.rstrip('/')}/inbox/preferences/",
@@ -151,7 +169,7 @@ def digest_email(user, notifications: list, *, language: str, key: str) -> Email
         items = [
             {
                 "summary": summary(n),
-                "url": consultation_url(n.consultation_id),
+                "url": notification_url(n),
                 "created": local_time(n.created_at),
             }
             for n in notifications

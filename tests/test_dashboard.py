@@ -254,7 +254,7 @@ def test_the_page_is_a_fixed_number_of_queries(secretariat_client, data_set, peo
         response = secretariat_client.get(PAGE, PERIOD)
     assert response.content.decode().count("/escalate/") == 15  # 12 more overdue rows, no more queries
     assert len(many) == len(few), [q["sql"][:120] for q in many.captured_queries]
-    assert len(many) <= 21
+    assert len(many) <= 23  # 21, and the related measures' KPI table and roadmap (two queries)
     with CaptureQueriesContext(connection) as warm:  # until the next refresh: no grouping of the rollup again
         secretariat_client.get(PAGE, PERIOD)
     assert not [q for q in warm.captured_queries if "metrics_consultationfigures" in q["sql"]]

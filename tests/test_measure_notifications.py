@@ -98,3 +98,40 @@ def test_the_beat_task_runs_the_sweep(people, measure, monkeypatch):
     assert tasks.sweep_windows.apply().get() == 1
     assert tasks.sweep_windows.apply().get() == 0
     assert Notification.objects.filter(kind=Kind.MEASURE_WINDOW_OPENED).count() == 1
+
+
+def test_the_notice_links_to_the_measure_in_the_inbox_the_api_and_the_email(people, measure, settings):
+    from django.test import Client
+
+    from notifications import texts
+
+    settings.SITE_URL = "https://banso.example.go.jp"
+    _follow(people["matsumoto"], measure)
+    Window.objects.create(measure=measure, fiscal_year=2026, opens_on=datetime.date(2026, 4, 1))
+    assert _sweep(_at("2026-04-01")) == 1
+    notice = Notification.objects.get(kind=Kind.MEASURE_WINDOW_OPENED)
+    page = f"/measures/{measure.pk}/"
+    assert notice.data["path"] == page
+    assert texts.notification_url(notice) == f"https://banso.example.go.jp{page}"
+    assert measure.name in texts.summary(notice)
+    email = texts.email_for(notice, language="ja")
+    assert f"ページを開く: https://banso.example.go.jp{page}" in email.body and "相談を開く" not in email.body
+    client = Client()
+    client.force_login(people["matsumoto"])
+    inbox = client.get("/inbox/").content.decode()
+    assert f'<a href="{page}">{measure.name}</a>' in inbox
+    from rest_framework.test import APIClient
+
+    api = APIClient()
+    api.force_authenticate(people["matsumoto"])
+    rows = api.get("/api/v1/notifications/").json()["results"]
+    assert [row["url"] for row in rows] == [f"https://banso.example.go.jp{page}"]
+
+
+@pytest.mark.parametrize("path", ["//evil.example/", "https://evil.example/", "/\\evil.example"])
+def test_a_notice_path_leads_only_within_the_site(people, path, settings):
+    from notifications import texts
+
+    settings.SITE_URL = "https://banso.example.go.jp"
+    notice = Notification(recipient=people["matsumoto"], kind=Kind.MEASURE_WINDOW_OPENED, data={"path": path})
+    assert texts.notification_url(notice) == "https://banso.example.go.jp/"

@@ -253,6 +253,36 @@ def test_filters_search_and_open(api, people, catalogue):
     assert client.get("/api/v1/measures/", {"kind": "bribe"}).status_code == 400
 
 
+def test_search_folds_width_and_case_and_pages_keep_the_order(api, people, catalogue):
+    client = api(people["maff"])
+    names = lambda **params: [r["id"] for r in client.get("/api/v1/measures/", params).json()["results"]]  # noqa: E731
+    giga = catalogue["giga-school"].pk
+    # Full-width and lower-case letters find the same measure as "GIGA".
+    assert giga in names(q="ｇｉｇａ") and names(q="ｇｉｇａ") == names(q="GIGA")
+    # An edit refreshes the folded column.
+    services.update_measure(actor=people["secretariat"], measure=catalogue["giga-school"], summary="ＢＡＮＳＯ検証用")
+    assert names(q="banso検証") == [giga]
+    # Page by page, the list is the catalogue's order (open windows first, then by name).
+    _window(catalogue["midori-grant"], datetime.date(2020, 4, 1))
+    expected = list(selectors.catalogue().values_list("pk", flat=True))
+    paged = names(page_size=10) + names(page_size=10, page=2)
+    assert paged == expected[:20] and paged[0] == catalogue["midori-grant"].pk
+
+
+def test_the_catalogue_uses_the_japanese_search(api, people, catalogue):
+    client = api(people["matsumoto"])
+    names = lambda q: [r["id"] for r in client.get("/api/v1/measures/", {"q": q}).json()["results"]]  # noqa: E731
+    telework = catalogue["dden-grant-telework"].pk
+    # A synonym (リモートワーク → テレワーク) and katakana typed as hiragana both find it.
+    assert telework in names("リモートワーク") and telework in names("てれわーく")
+    # The name weighs more than the summary: a measure named with the word comes first.
+    named = set(Measure.objects.filter(name__contains="テレワーク").values_list("pk", flat=True))
+    found = names("テレワーク")
+    assert set(found[: len(named)]) == named and len(found) > len(named)
+    # Nothing but punctuation finds nothing; an unknown word neither.
+    assert names("、。") == [] and names("存在しない語彙ぽぽぽ") == []
+
+
 def test_the_list_does_not_grow_queries_with_its_length(api, people, catalogue):
     client = api(people["matsumoto"])
     client.get("/api/v1/measures/", {"page_size": 5})

@@ -14,7 +14,7 @@ from django.views.decorators.http import require_POST
 
 from notifications import selectors, services
 from notifications.kinds import label
-from notifications.texts import DEADLINE_NAMES
+from notifications.texts import DEADLINE_NAMES, notification_path
 
 from ..forms.inbox import PreferencesForm
 from .common import add_service_errors, page_for
@@ -43,6 +43,7 @@ def _row(notification) -> dict:
         "reference": data.get("reference", ""),
         "title": data.get("title", ""),
         "reason": data.get("reason", ""),
+        "path": notification_path(notification),
         "unread": notification.read_at is None,
     }
 

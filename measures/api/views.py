@@ -6,7 +6,7 @@ from rest_framework import generics
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from config.api import Pagination
+from config.api import CachedCountPagination
 from consult import selectors as consult_selectors
 from measures import selectors, services
 
@@ -21,7 +21,11 @@ from .serializers import (
 )
 
 LIST_PARAMETERS = [
-    OpenApiParameter("q", OpenApiTypes.STR, description="words in the name, summary, eligibility or ministry"),
+    OpenApiParameter(
+        "q",
+        OpenApiTypes.STR,
+        description="Japanese full-text search of the name, summary, eligibility and ministry (best matches first after open windows)",
+    ),
     OpenApiParameter("policy_area", OpenApiTypes.STR, description="policy area slug"),
     OpenApiParameter("ministry", OpenApiTypes.STR, description="ministry slug (its agencies included)"),
     OpenApiParameter(
@@ -34,19 +38,25 @@ LIST_PARAMETERS = [
 @extend_schema(tags=["measures"], parameters=LIST_PARAMETERS)
 class MeasureList(generics.ListAPIView):
     serializer_class = MeasureSerializer
-    pagination_class = Pagination
+    pagination_class = CachedCountPagination
 
     def get_queryset(self):
+        """The ids in the catalogue's order; list() reads the page's measures."""
         query = CatalogueQuery(data=self.request.query_params)
         query.is_valid(raise_exception=True)
         values = query.validated_data
-        return selectors.catalogue(
+        return selectors.catalogue_ids(
             q=values["q"],
             policy_area=values["policy_area"],
             ministry=values["ministry"],
             kind=values["kind"],
             open_only=values["open"],
         )
+
+    def list(self, request, *args, **kwargs):
+        ids = self.paginate_queryset(self.get_queryset())
+        rows = selectors.in_order(ids)
+        return self.get_paginated_response(self.get_serializer(rows, many=True).data)
 
 
 @extend_schema(tags=["measures"])

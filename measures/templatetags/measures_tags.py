@@ -1,6 +1,6 @@
-"""Measures shown inside other apps' pages: the filing form's panel and the
-consultation page's introduced measures (template tags, so that those pages'
-views need not import this app)."""
+"""Measures shown inside other apps' pages: the filing form's panel, the
+consultation page's introduced measures and the dashboard's KPI table and
+roadmap (template tags, so that those pages' views need not import this app)."""
 
 from django import template
 
@@ -43,3 +43,9 @@ def consultation_measures(context, consultation):
         "choices": choices,
         "csrf_token": context.get("csrf_token"),
     }
+
+
+@register.inclusion_tag("measures/_kpis_and_roadmap.html")
+def measure_kpis_and_roadmap():
+    """The dashboard's KPI table and roadmap timeline, as on the measures' figures page (two queries)."""
+    return {"kpis": list(selectors.kpi_table()), "milestones": list(selectors.roadmap())}

@@ -1,11 +1,12 @@
 from rest_framework import serializers
 
 from ..kinds import Delivery, Kind, label
-from ..texts import consultation_url, summary
+from ..texts import notification_url, summary
 
 
 class NotificationSerializer(serializers.Serializer):
-    """One inbox item: it names the event, the actor and the time, and links to the consultation."""
+    """One inbox item: it names the event, the actor and the time, and links to the
+    consultation (or, for a followed measure's notice, to the measure)."""
 
     id = serializers.IntegerField()
     kind = serializers.ChoiceField(choices=Kind.choices)
@@ -37,7 +38,7 @@ class NotificationSerializer(serializers.Serializer):
         return {"id": obj.actor_id, "display_name": obj.actor.display_name}
 
     def get_url(self, obj) -> str:
-        return consultation_url(obj.consultation_id)
+        return notification_url(obj)
 
     def get_read(self, obj) -> bool:
         return obj.read_at is not None

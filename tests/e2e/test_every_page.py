@@ -34,12 +34,13 @@ def data(site, django_user_model):
 
 PAGES = {
     None: ["/", "/accounts/login/", "/accounts/password/reset/"],
-    STAFF: ["/", "/consultations/new/", "/consultations/{pk}/", "/inbox/", "/inbox/preferences/", "/library/"],
-    LIAISON: ["/queue/", "/consultations/{pk}/", "/inbox/", "/inbox/preferences/", "/library/"],
+    STAFF: ["/", "/consultations/new/", "/consultations/{pk}/", "/inbox/", "/inbox/preferences/", "/library/",
+            "/measures/"],
+    LIAISON: ["/queue/", "/consultations/{pk}/", "/inbox/", "/inbox/preferences/", "/library/", "/measures/"],
     LEAD: ["/queue/", "/consultations/{pk}/", "/inbox/"],
     SECRETARIAT: ["/", "/triage/", "/consultations/new/", "/consultations/{pk}/", "/dashboard/",
                   "/routing/rules/", "/dashboard/reports/", "/inbox/", "/inbox/preferences/", "/library/",
-                  "/library/review/"],
+                  "/library/review/", "/measures/", "/measures/figures/"],
 }  # fmt: skip
 
 

@@ -21,7 +21,7 @@ def data(site, django_user_model):
     from consult import services as consult_services
     from measures import services
     from measures import windows as window_rules
-    from measures.models import Measure, Window
+    from measures.models import Kpi, Measure, Milestone, Window
 
     call_command("load_measures", verbosity=0)
     users = {user.email: user for user in django_user_model.objects.all()}
@@ -36,6 +36,8 @@ def data(site, django_user_model):
         policy_area="smart-agri",
     ).consultation  # fmt: skip
     services.set_introduced_measures(actor=users[LIAISON], consultation=consultation, measure_ids=[measure.pk])
+    Kpi.objects.create(measure=measure, position=1, name="試験の指標", target="10", unit="件", source="test")
+    Milestone.objects.create(measure=measure, fiscal_year=2027, position=1, description="試験の工程")
     return users, consultation, measure
 
 
@@ -45,7 +47,7 @@ def test_the_measure_pages_are_accessible(open_as, data):
         STAFF: ["/measures/", "/measures/?policy_area=smart-agri&open=1", f"/measures/{measure.pk}/",
                 f"/measures/{measure.pk}/print/", f"/consultations/{consultation.pk}/"],
         LIAISON: [f"/consultations/{consultation.pk}/", f"/measures/{measure.pk}/"],
-        SECRETARIAT: ["/measures/figures/", f"/measures/{measure.pk}/"],
+        SECRETARIAT: ["/measures/figures/", f"/measures/{measure.pk}/", f"/measures/{measure.pk}/edit/"],
     }  # fmt: skip
     for email, paths in pages.items():
         for path in paths:
@@ -73,3 +75,27 @@ def test_the_filing_panel_follows_the_chosen_area(open_as, data):
         "() => document.querySelector('#area-measures').innerText.includes('オンライン診療の適切な実施に関する指針')"
     )
     check_page(page, "measures-filing-panel")
+
+
+def test_the_secretariat_edits_a_measure_and_the_ministry_records_a_kpi(open_as, data):
+    users, _, measure = data
+    page = open_as(users[SECRETARIAT], f"/measures/{measure.pk}/edit/")
+    page.get_by_label("問い合わせ先").fill("農林水産省 農産局 試験係")
+    page.get_by_role("button", name="施策の内容を保存する").click()
+    page.wait_for_url(f"**/measures/{measure.pk}/edit/")
+    history = page.locator("#history ~ ol").inner_text()
+    assert "問い合わせ先" in history and "農林水産省 農産局 試験係" in history
+    page.locator("#id_milestone-new-fiscal_year").fill("2027")
+    page.locator("#id_milestone-new-description").fill("本格実施")
+    page.locator("form[action$='/milestones/'] button").click()
+    page.wait_for_url("**#milestones")
+    assert "工程表に追加しました。" in page.locator("body").inner_text()
+    check_page(page, "measures-edit-after-save")
+    page.context.close()
+    liaison = open_as(users[LIAISON], f"/measures/{measure.pk}/")
+    liaison.get_by_label("最新値").fill("7")
+    liaison.get_by_label("時点（YYYY-MM-DD）").fill("2026-11-30")
+    liaison.get_by_role("button", name="記録する").click()
+    liaison.wait_for_url(f"**/measures/{measure.pk}/#kpis")
+    assert "7 (2026-11-30)" in liaison.locator("#history ~ ol").inner_text()
+    liaison.context.close()
