@@ -32,7 +32,8 @@ def queue_consultation_text(*, consultation_id: int) -> None:
 
     def publish():
         try:
-            tasks.build_consultation_text.delay(consultation_id)
+            # No publish retries: with the broker away the request must not wait on it.
+            tasks.build_consultation_text.apply_async((consultation_id,), retry=False)
         except Exception:  # the change is committed: never fail it now
             logger.exception("could not queue the search text of %s; the sweep will build it", consultation_id)
 

@@ -320,7 +320,7 @@ def test_filing_never_fails_when_the_task_cannot_be_queued(
     def broker_away(*args, **kwargs):
         raise ConnectionRefusedError("broker away")
 
-    monkeypatch.setattr(tasks.build_consultation_text, "delay", broker_away)
+    monkeypatch.setattr(tasks.build_consultation_text, "apply_async", broker_away)
     with django_capture_on_commit_callbacks(execute=True):
         consultation = file(people["matsumoto"], title="ブローカー停止中の相談")
     assert not ConsultationText.objects.filter(pk=consultation.pk).exists()
