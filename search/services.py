@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import datetime
 import logging
 from collections import defaultdict
 
 from django.db import transaction
-from django.db.models import Count, Max
+from django.db.models import Count, F, Max, Q
 from django.utils import timezone
 
 from consult.models import Attachment, Consultation, Message
@@ -25,10 +26,38 @@ MAX_TEXT_CHARS = 300_000
 
 
 def queue_consultation_text(*, consultation_id: int) -> None:
-    """Rebuild the consultation's search text after the current transaction commits."""
+    """Rebuild the consultation's search text after the current transaction commits. Never
+    fails the caller: with the broker away, ``sweep_stale_texts`` builds it later."""
     from . import tasks
 
-    transaction.on_commit(lambda: tasks.build_consultation_text.delay(consultation_id))
+    def publish():
+        try:
+            # No publish retries: with the broker away the request must not wait on it.
+            tasks.build_consultation_text.apply_async((consultation_id,), retry=False)
+        except Exception:  # the change is committed: never fail it now
+            logger.exception("could not queue the search text of %s; the sweep will build it", consultation_id)
+
+    transaction.on_commit(publish)
+
+
+# The sweep looks this far back for consultations whose text is missing or older than them.
+SWEEP_WINDOW = datetime.timedelta(days=2)
+SWEEP_BATCH = 500
+
+
+def sweep_stale_texts(*, now: datetime.datetime | None = None, limit: int = 5000) -> int:
+    """Build the texts a lost task left missing or stale (changed in ``SWEEP_WINDOW``)."""
+    now = now or timezone.now()
+    stale = (
+        Consultation.objects.filter(updated_at__gte=now - SWEEP_WINDOW)
+        .filter(Q(search_text__isnull=True) | Q(search_text__built_at__lt=F("updated_at")))
+        .order_by("pk")
+        .values_list("pk", flat=True)[:limit]
+    )
+    ids = list(stale)
+    return sum(
+        build_texts(consultation_ids=ids[start : start + SWEEP_BATCH]) for start in range(0, len(ids), SWEEP_BATCH)
+    )
 
 
 def _counted(model, consultation_ids: list[int]) -> dict[int, tuple[int, int]]:

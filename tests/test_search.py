@@ -310,3 +310,21 @@ def test_pages_show_the_same_and_hide_the_same(client, people, secret_case):
     client.force_login(people["secretariat"])
     page = client.get("/", {"q": "ため池"})
     assert {row.pk for row in page.context["search"]["rows"]} == {consultation.pk, other_town.pk}
+
+
+def test_filing_never_fails_when_the_task_cannot_be_queued(
+    people, file, monkeypatch, django_capture_on_commit_callbacks
+):
+    from search import tasks
+
+    def broker_away(*args, **kwargs):
+        raise ConnectionRefusedError("broker away")
+
+    monkeypatch.setattr(tasks.build_consultation_text, "apply_async", broker_away)
+    with django_capture_on_commit_callbacks(execute=True):
+        consultation = file(people["matsumoto"], title="ブローカー停止中の相談")
+    assert not ConsultationText.objects.filter(pk=consultation.pk).exists()
+    # The sweep finds it, and a second sweep has nothing left to do.
+    assert tasks.sweep_stale_texts.apply().get() >= 1
+    assert ConsultationText.objects.filter(pk=consultation.pk).exists()
+    assert search_services.sweep_stale_texts() == 0

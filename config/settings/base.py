@@ -240,6 +240,8 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": env("BANSO_DEADLINE_SWEEP_SECONDS"),
     },
     "metrics-refresh": {"task": "metrics.refresh_figures", "schedule": 60.0},
+    # Search texts whose task was lost (the broker away when the change committed).
+    "search-sweep": {"task": "search.sweep_stale_texts", "schedule": 5 * 60},
     # Window notices of followed measures (each person once per window and kind).
     "measures-windows": {"task": "measures.sweep_windows", "schedule": 15 * 60},
     # The dashboard and the metrics API read figures published this often (their staleness).
