@@ -20,9 +20,8 @@ from django.utils.translation import gettext as _
 
 from accounts.models import Role
 from accounts.selectors import office_ids_of
-from search.selectors import search_consultations as search_q  # what ``q`` finds, on every list
 
-from . import rules
+from . import rules, text_search
 from .models import Attachment, CoFiler, Collaborator, Consultation, Event, Message, OfficeHandling
 
 
@@ -316,7 +315,7 @@ class ListFilters:
     prefecture: str = ""  # the filer's prefecture code
     overdue: bool | None = None  # only overdue (True) or only not overdue (False); consult.rules
     unassigned: bool = False  # only those nobody is assigned to
-    q: str = ""  # words to search (``search_q``): ranked, with ordering RANKED
+    q: str = ""  # words to search (``text_search.matching``): ranked, with ordering RANKED
     ids: tuple[int, ...] | None = None  # only these consultations
     ordering: tuple[str, ...] = NEWEST_FIRST  # terms of ORDERINGS (or "id", "lateness"), "-" descending
 
@@ -397,7 +396,7 @@ def consultation_list(user, filters: ListFilters, *, now=None):
         queryset = queryset.filter(assignee__isnull=True)
     ranked = bool(filters.q.strip())
     if ranked:
-        queryset = search_q(queryset, user, filters.q.strip())
+        queryset = text_search.matching(queryset, user, filters.q.strip())
     return _ordered(queryset, filters.ordering, now, ranked=ranked).values_list("id", flat=True)
 
 

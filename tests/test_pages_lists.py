@@ -195,7 +195,7 @@ def test_queue_filters(client, people, file, search_texts):
     search_texts()
     assert ids(q="古いの") == {overdue.pk}  # a word of the title (the particle is none)
     assert ids(q="分野 相談") == {other_area.pk}  # every word
-    assert ids(q="農薬散布") == active  # the body too, as on the API (consult.selectors.search_q)
+    assert ids(q="農薬散布") == active  # the body too, as on the API (consult.text_search.matching)
     assert ids(q=accepted.reference) == {accepted.pk}
     assert ids(policy_area="other") == {other_area.pk}
     assert ids(policy_area="smart-agri", unassigned="on", overdue="on") == {overdue.pk}

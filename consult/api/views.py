@@ -11,10 +11,9 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from config.api import CachedCountPagination
-from consult import selectors, services
+from consult import selectors, services, text_search
 from consult.models import Consultation, Event
 from routing import selectors as routing_selectors
-from search import selectors as search_selectors
 
 from .filters import ConsultationFilter
 from .serializers import (
@@ -95,8 +94,8 @@ class ConsultationListCreate(generics.ListAPIView):
         maps = routing_selectors.reference_maps()
         results = [consultation_row(row, maps, now) for row in rows]
         if filters.q:
-            # The matching passage, from what the caller may read only (search.selectors).
-            marks = search_selectors.highlights(request.user, rows, filters.q)
+            # The matching passage, from what the caller may read only (consult.text_search).
+            marks = text_search.highlights(request.user, rows, filters.q)
             for row, result in zip(rows, results, strict=True):
                 result["highlight"] = marks.get(row.pk, "")
         return self.get_paginated_response(results)

@@ -11,9 +11,8 @@ from routing import decisions
 from routing import selectors as routing_selectors
 from routing.business_time import DEFAULT_CALENDAR
 from routing.models import SlaPolicy
-from search import services as search_services
 
-from .. import selectors
+from .. import selectors, text_search
 from ..models import DEADLINE_EVENTS, DEADLINES, Consultation, Event, Message, deadlines_record
 
 MAX_TITLE = 200
@@ -75,7 +74,7 @@ def _schedule(consultation: Consultation, *, new: bool = False) -> None:
 
 def _search_text(consultation: Consultation) -> None:
     """The consultation's text changed: its search text is rebuilt after commit (search.tasks)."""
-    search_services.queue_consultation_text(consultation_id=consultation.pk)
+    text_search.text_changed(consultation_id=consultation.pk)
 
 
 def _locked(consultation: Consultation) -> Consultation:
