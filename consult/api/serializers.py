@@ -154,6 +154,19 @@ def consultation_row(obj, maps, now) -> dict:
     }
 
 
+class ConsultationListItemSerializer(ConsultationSerializer):
+    """A row of the list, with the passage matching ``q`` (HTML-escaped, matches in ``<mark>``; empty without ``q``)."""
+
+    highlight = serializers.CharField(
+        read_only=True,
+        required=False,
+        help_text="q に一致した箇所（エスケープ済み、一致部分は <mark>）。q がなければ空",
+    )
+
+    class Meta(ConsultationSerializer.Meta):
+        fields = [*ConsultationSerializer.Meta.fields, "highlight"]
+
+
 class AttachmentSerializer(serializers.ModelSerializer):
     url = serializers.SerializerMethodField()
 

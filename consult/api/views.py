@@ -19,7 +19,7 @@ from .filters import ConsultationFilter
 from .serializers import (
     ActionRequestSerializer,
     ConsultationDetailSerializer,
-    ConsultationSerializer,
+    ConsultationListItemSerializer,
     EventSerializer,
     FileRequestSerializer,
     InviteRequestSerializer,
@@ -66,7 +66,7 @@ def detail_response(request, pk: int, *, code=status.HTTP_200_OK, extra=None):
 
 @extend_schema(tags=["consultations"])
 class ConsultationListCreate(generics.ListAPIView):
-    serializer_class = ConsultationSerializer
+    serializer_class = ConsultationListItemSerializer
     filterset_class = ConsultationFilter
     parser_classes = [JSONParser, MultiPartParser, FormParser]
 
@@ -93,11 +93,11 @@ class ConsultationListCreate(generics.ListAPIView):
         rows = selectors.page_of(request.user, page_ids)
         maps = routing_selectors.reference_maps()
         results = [consultation_row(row, maps, now) for row in rows]
-        if filters.q:
-            # The matching passage, from what the caller may read only (consult.text_search).
-            marks = text_search.highlights(request.user, rows, filters.q)
-            for row, result in zip(rows, results, strict=True):
-                result["highlight"] = marks.get(row.pk, "")
+        # The matching passage, from what the caller may read only (consult.text_search);
+        # empty without q, so that every row has the same fields.
+        marks = text_search.highlights(request.user, rows, filters.q) if filters.q else {}
+        for row, result in zip(rows, results, strict=True):
+            result["highlight"] = marks.get(row.pk, "")
         return self.get_paginated_response(results)
 
     @extend_schema(
