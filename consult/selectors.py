@@ -9,6 +9,7 @@ Outside it a consultation does not exist: ``access_consultation`` raises Http404
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
 from django.db import connection
@@ -529,6 +530,37 @@ def access_attachment(user, consultation_pk, attachment_pk) -> Attachment:
 
 # --- who may see it now (notifications) ----------------------------------------------------
 
+# Stand-ins for the consultation's id and the profile's number in a compiled
+# check (ids are positive), replaced by the real ones at each check.
+_PK = object()
+_PROFILE = object()
+_PK_PLACEHOLDER = -(2**62)
+_PROFILE_PLACEHOLDER = -(2**62) + 1
+
+
+@functools.lru_cache(maxsize=4096)
+def _visibility_check(key: tuple) -> tuple[str, tuple] | None:
+    """The visibility rule narrowed to one consultation, compiled by the ORM once
+    per kind of person (``key``: role, local government, offices) rather than on
+    every event: the SQL and its parameters, with ``_PK`` and ``_PROFILE`` where
+    the consultation's id and the profile's number go. None: the rule lets this
+    kind of person see nothing. Building the query costs far more than running it
+    (a few ms per event, a fifth of a filing)."""
+    from accounts.models import User
+    from accounts.selectors import OFFICE_IDS_ATTRIBUTE
+
+    role, local_government, offices = key
+    person = User(role=role, local_government_id=local_government, is_active=True)
+    setattr(person, OFFICE_IDS_ATTRIBUTE, list(offices))
+    visible = visible_consultations(person, pk=_PK_PLACEHOLDER)
+    if visible.query.is_empty():
+        return None
+    profile = Value(_PROFILE_PLACEHOLDER, output_field=BigIntegerField())
+    sql, params = visible.order_by().annotate(profile=profile).values_list("profile").query.sql_with_params()
+    # The profile's number comes typed (psycopg's Int8), the id as a plain int.
+    stand_ins = {_PK_PLACEHOLDER: _PK, _PROFILE_PLACEHOLDER: _PROFILE}
+    return sql, tuple(stand_ins.get(int(p), p) if isinstance(p, int) else p for p in params)
+
 
 def who_sees(consultation: Consultation, user_ids, *, internal_at=None) -> set[int]:
     """Of ``user_ids``, the active people whom the visibility rule above lets see
@@ -571,17 +603,21 @@ def who_sees(consultation: Consultation, user_ids, *, internal_at=None) -> set[i
             setattr(user, OFFICE_IDS_ATTRIBUTE, sorted(offices[user.pk]))
         key = (user.role, user.local_government_id, tuple(getattr(user, OFFICE_IDS_ATTRIBUTE, ())))
         profiles.setdefault(key, []).append(user)
-    branches = []
-    for index, people in enumerate(profiles.values()):
-        visible = visible_consultations(people[0], pk=consultation.pk)
-        if visible.query.is_empty():
-            continue  # the rule lets this kind of person see nothing
-        profile = Value(index, output_field=BigIntegerField())
-        branches.append(visible.order_by().annotate(profile=profile).values_list("profile", flat=True))
-    if not branches:
-        return set()
-    seen = set(branches[0].union(*branches[1:], all=True)) if len(branches) > 1 else set(branches[0])
     groups = list(profiles.values())
+    parts, params = [], []
+    for index, key in enumerate(profiles):
+        check = _visibility_check(key)
+        if check is None:
+            continue  # the rule lets this kind of person see nothing
+        sql, template = check
+        parts.append(sql)
+        params += [consultation.pk if p is _PK else index if p is _PROFILE else p for p in template]
+    if not parts:
+        return set()
+    compound = "({})" if connection.features.supports_parentheses_in_compound else "{}"
+    with connection.cursor() as cursor:
+        cursor.execute(" UNION ALL ".join(compound.format(sql) for sql in parts), params)
+        seen = {row[0] for row in cursor.fetchall()}
     allowed = [people for index, people in enumerate(groups) if index in seen]
     if internal_at is None:
         return {user.pk for people in allowed for user in people}

@@ -140,7 +140,7 @@ def file_consultation(
     facts = decisions.consultation_facts(
         local_government=filer_lg,
         policy_area=area,
-        co_filers=[lg.code for lg in others],
+        co_filers=others,
         urgency=urgency,
         title=title,
         body=body,
