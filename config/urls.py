@@ -4,14 +4,12 @@ from drf_spectacular.views import SpectacularAPIView
 
 from config.api_docs import APIDocsView
 from measures.api.urls import consultation_urlpatterns as consultation_measure_urls
-from notifications.api.urls import consultation_urlpatterns as consultation_follow_urls
 
 api_v1 = [
     path("auth/", include("accounts.api.urls")),
     path("reference/", include("routing.api.urls")),
     path("routing/", include("routing.api.routing_urls")),
     path("consultations/", include("consult.api.urls")),
-    path("consultations/", include(consultation_follow_urls)),
     path("consultations/", include(consultation_measure_urls)),
     path("notifications/", include("notifications.api.urls")),
     path("metrics/", include("metrics.api.urls")),

@@ -17,10 +17,9 @@ from django.utils.translation import gettext as _
 
 from accounts.models import OfficeMembership, Role, User
 from config import memo
-from consult import selectors as consult_selectors
 from routing import selectors as routing_selectors
 
-from . import directory, texts
+from . import audience, directory, texts
 from .kinds import MANDATORY, Delivery, Kind
 from .models import (
     Alarm,
@@ -112,7 +111,7 @@ def notify(*, consultation, event, new: bool = False) -> list[Notification]:
     # still see it: a transfer, a membership ended or an account closed since
     # changes that. One batched check by the visibility rule (and, for an
     # internal event, the rule for internal notes) at the moment of the event.
-    allowed = consult_selectors.who_sees(consultation, told, internal_at=event.created_at if event.internal else None)
+    allowed = audience.who_sees(consultation, told, internal_at=event.created_at if event.internal else None)
     told = {person: kind for person, kind in told.items() if person in allowed}
     # Escalations reach office leads and the secretariat whatever they chose.
     protected = parties.office_leads | parties.secretariat

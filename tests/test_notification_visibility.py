@@ -237,7 +237,8 @@ def test_the_recipient_check_answers_as_the_visibility_rule_for_each_consultatio
     with different parties, one after the other, it still lets through exactly
     the people ``visible_consultations`` lets see each one (another office's
     liaison and another town's staff never)."""
-    from consult.selectors import visible_consultations, who_sees
+    from consult.selectors import visible_consultations
+    from notifications.audience import who_sees
 
     maff_only = file(people["matsumoto"], now=DAY)
     co_filed = file(people["niigata"], co_filers=["221007"], policy_area="sme-dx", now=DAY)
