@@ -17,6 +17,8 @@ from . import core
 
 # "all": one row for the whole desk (headline figures, the monthly report).
 GROUPS = ("ministry", "office", "policy_area", "prefecture", "month", "all")
+# Also for the dashboard (not the API): "week", the ISO week of filing (JST) keyed by its Monday.
+DASHBOARD_GROUPS = ("week",)
 # Open consultations by business days since filing (the government calendar):
 # under 2, 2 to under 5, 5 to under 10, 10 and more.
 AGING = (("open_under_2_days", 2), ("open_2_to_5_days", 5), ("open_5_to_10_days", 10), ("open_10_days_or_more", None))
@@ -60,6 +62,10 @@ def _key_sql(group_by: str, office_column: str) -> str:
         if connection.vendor != "postgresql":  # the embedded default: UTC text, and Japan keeps no summer time
             return "strftime('%%Y-%%m', f.filed_at, '+9 hours')"
         return "to_char(f.filed_at AT TIME ZONE 'Asia/Tokyo', 'YYYY-MM')"
+    if group_by == "week":
+        if connection.vendor != "postgresql":  # the Sunday on or after the day, less six days
+            return "date(f.filed_at, '+9 hours', 'weekday 0', '-6 days')"
+        return "to_char(date_trunc('week', f.filed_at AT TIME ZONE 'Asia/Tokyo'), 'YYYY-MM-DD')"
     return "f.prefecture_code"
 
 
@@ -86,7 +92,7 @@ def rollup_response_times(*, group_by: str, start: datetime.date, end: datetime.
     as its last refresh (``rollup_refreshed_at``)."""
     from django.db import transaction
 
-    if group_by not in GROUPS:
+    if group_by not in GROUPS and group_by not in DASHBOARD_GROUPS:
         raise ValueError(group_by)
     now = now or timezone.now()
     low, high = _bounds(start, end)
@@ -102,7 +108,7 @@ def rollup_response_times(*, group_by: str, start: datetime.date, end: datetime.
     # Stretches carry their filing instant; the rollup row is joined only for its grouping columns.
     stretch_join = (
         " JOIN metrics_consultationfigures f ON f.consultation_id = s.figures_id"
-        if group_by in ("policy_area", "prefecture", "month")
+        if group_by in ("policy_area", "prefecture", "month", "week")
         else ""
     )
     queries = {
@@ -191,6 +197,7 @@ def rollup_response_times(*, group_by: str, start: datetime.date, end: datetime.
                 "p90_first_response_hours": one_decimal(p90),
                 "median_resolution_hours": one_decimal(resolution),
                 "p90_resolution_hours": one_decimal(resolution_p90),
+                "judged": judged,
                 "sla_met_ratio": round(met / judged, 3) if judged else None,
                 "resolution_sla_met_ratio": round(resolution_met / resolution_judged, 3) if resolution_judged else None,
                 "open": open_count,
@@ -218,9 +225,9 @@ def _history_figures(filed: int, transfers: int, ever_resolved: int, reopened: i
 
 
 def _ordered(table: list[dict], group_by: str) -> list[dict]:
-    """Ranked by median first response (the minimum sample applied); months in order."""
+    """Ranked by median first response (the minimum sample applied); months and weeks in order."""
     rows = core.ranked(table, by="median_first_response_hours")
-    return sorted(rows, key=lambda row: row["key"]) if group_by == "month" else rows
+    return sorted(rows, key=lambda row: row["key"]) if group_by in ("month", "week") else rows
 
 
 def _labels(group_by: str):
@@ -239,7 +246,7 @@ def _labels(group_by: str):
         return lambda key: maps.policy_areas[key]
     if group_by == "all":
         return lambda key: ("all", "全体")
-    if group_by == "month":
+    if group_by in ("month", "week"):
         return lambda key: (key, key)
     prefectures = dict(Prefecture.objects.values_list("code", "name"))
     return lambda key: (key, prefectures[key])

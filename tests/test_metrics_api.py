@@ -136,7 +136,7 @@ def test_the_json_the_csv_and_the_schema_have_the_registrys_columns(api, people,
     assert Row.child.fields["open"].help_text and Row.child.fields["satisfaction"].allow_null
 
 
-@pytest.mark.parametrize("group_by", ["office", "ministry", "policy_area", "prefecture", "month", "all"])
+@pytest.mark.parametrize("group_by", ["office", "ministry", "policy_area", "prefecture", "month", "week", "all"])
 def test_the_rollup_gives_the_same_table_as_the_history(people, data_set, group_by):
     from metrics import selectors, services
 
