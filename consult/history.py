@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from routing import engine
+from routing import decisions, engine
 from routing.models import LocalGovernment
 from routing.replay import PastConsultation
 
@@ -15,17 +15,7 @@ from .models import CoFiler, Consultation
 
 def past_consultations(*, limit: int | None = None, chunk: int = 5000) -> Iterable[PastConsultation]:
     """The most recent consultations (all, or ``limit``) as plain facts, read in chunks."""
-    filers = {
-        lg.code: engine.FilerFacts(
-            code=lg.code,
-            name=lg.name,
-            prefecture=lg.prefecture_id,
-            prefecture_name=lg.prefecture.name,
-            prefecture_name_en=lg.prefecture.name_en,
-            kind=lg.kind,
-        )
-        for lg in LocalGovernment.objects.select_related("prefecture")
-    }
+    filers = {lg.code: decisions.filer_facts(lg) for lg in LocalGovernment.objects.select_related("prefecture")}
     rows = Consultation.objects.order_by("-created_at", "-id").values_list(
         "id", "reference", "policy_area__slug", "filer_id", "urgency", "title", "body", "routed_office__slug"
     )

@@ -31,13 +31,10 @@ from .models import (
     WebhookDelivery,
     WebhookEndpoint,
 )
-from .recipients import EVENT_KINDS, EventFacts, Parties, recipients
+from .recipients import EVENT_KINDS, SECRETARIAT_EVENTS, EventFacts, Parties, recipients
 
 log = logging.getLogger(__name__)
 JST = datetime.timezone(datetime.timedelta(hours=9))
-
-# Secretariat-facing events: the only ones that need the list of secretariat members.
-_SECRETARIAT_EVENTS = {"triaged", "ping_pong_flagged", "escalated"}
 
 
 # --- the outbox ---------------------------------------------------------------------------------
@@ -64,7 +61,7 @@ def _parties(consultation, event, *, new: bool) -> Parties:
     leads = {u for u, lead in members.get(primary, ()) if lead}
     collaborator_liaisons = {u for office in collaborating for u, _ in members[office]}
     invited_liaisons = {u for u, _ in members.get(invited, ())}
-    secretariat = directory.secretariat() if event.kind in _SECRETARIAT_EVENTS else frozenset()
+    secretariat = directory.secretariat() if event.kind in SECRETARIAT_EVENTS else frozenset()
     candidates = set(mentioned.get("users") or ()) | {
         u for o in mentioned_offices for u, _ in directory.office_members(o)
     }
