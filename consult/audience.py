@@ -11,7 +11,9 @@ from collections.abc import Iterable
 from django.db import connection
 from django.db.models import BigIntegerField, Value
 
-from accounts.models import Role
+from accounts.models import OfficeMembership, Role, User
+from accounts.selectors import OFFICE_IDS_ATTRIBUTE
+from notifications import directory
 
 from .models import Consultation
 from .selectors import attach_parties, internal_cutoff, sees_internal, visible_consultations
@@ -32,9 +34,6 @@ def _visibility_check(key: tuple) -> tuple[str, tuple] | None:
     the consultation's id and the profile's number go. None: the rule lets this
     kind of person see nothing. Building the query costs far more than running it
     (a few ms per event, a fifth of a filing)."""
-    from accounts.models import User
-    from accounts.selectors import OFFICE_IDS_ATTRIBUTE
-
     role, local_government, offices = key
     person = User(role=role, local_government_id=local_government, is_active=True)
     setattr(person, OFFICE_IDS_ATTRIBUTE, list(offices))
@@ -49,17 +48,13 @@ def _visibility_check(key: tuple) -> tuple[str, tuple] | None:
 
 
 def who_sees(consultation: Consultation, user_ids, *, internal_at=None) -> set[int]:
-    """Of ``user_ids``, the active people whom the visibility rule above lets see
+    """Of ``user_ids``, the active people whom the visibility rule lets see
     ``consultation`` now; with ``internal_at``, only those who also see an internal
     note or event written at that instant (``sees_internal`` / ``internal_cutoff``).
 
     The rule itself is not restated: ``visible_to`` is asked once for each
     distinct set of inputs it reads (role, local government, offices), all in one
     UNION query, so the queries stay constant however many people are asked."""
-    from accounts.models import OfficeMembership, User
-    from accounts.selectors import OFFICE_IDS_ATTRIBUTE
-    from notifications import directory
-
     ids = {pk for pk in user_ids if pk is not None}
     if not ids:
         return set()
