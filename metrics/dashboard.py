@@ -170,10 +170,9 @@ def iso_monday(day: datetime.date) -> datetime.date:
 
 def weekly_trend(*, start: datetime.date, end: datetime.date, now: datetime.datetime | None = None) -> list[dict]:
     """Filed, answered and first-response attainment per ISO week of filing (JST),
-    every week of the period listed (weeks cut by the period count its days only):
-    the response-time table grouped by week, as published."""
-    rows, _as_of = selectors.response_time_table(group_by="week", start=start, end=end, as_of=now or timezone.now())
-    found = {row["key"]: row for row in rows}
+    every week of the period listed (weeks cut by the period count its days only),
+    counted as the response-time table counts them (``selectors.attainment_counts``)."""
+    found = selectors.attainment_counts(group_by="week", start=start, end=end, now=now)
     weeks = []
     monday = iso_monday(start)
     while monday <= end:
@@ -211,14 +210,11 @@ def band(ratio: float | None) -> tuple[str, str]:
 def prefecture_attainment(*, start: datetime.date, end: datetime.date, now: datetime.datetime | None = None) -> list:
     """All 47 prefectures in JIS order (those without data too), each with filed,
     answered, judged and first-response attainment of consultations its
-    local governments filed (the response-time table grouped by prefecture, as
-    published), its band, and its region."""
+    local governments filed (counted as the response-time table counts them,
+    ``selectors.attainment_counts``), its band, and its region."""
     from routing.models import Prefecture
 
-    rows, _as_of = selectors.response_time_table(
-        group_by="prefecture", start=start, end=end, as_of=now or timezone.now()
-    )
-    found = {row["key"]: row for row in rows}
+    found = selectors.attainment_counts(group_by="prefecture", start=start, end=end, now=now)
     empty = {"filed": 0, "answered": 0, "judged": 0, "sla_met_ratio": None, "meets_minimum_sample": False}
     result = []
     for code, name, name_en in Prefecture.objects.order_by("code").values_list("code", "name", "name_en"):

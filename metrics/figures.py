@@ -60,7 +60,6 @@ TABLE: tuple[Figure, ...] = (
     Figure("median_resolution_hours", _("解決 中央値（時間）"), HOURS, drill="resolved", page=True,
            report=(5, _("解決までの時間（中央値）"))),
     Figure("p90_resolution_hours", _("解決 90パーセンタイル（時間）"), HOURS),
-    Figure("judged", _("SLA判定対象"), COUNT, "Answered, or past the first-response deadline", api=False),
     Figure("sla_met_ratio", _("SLA達成率"), RATIO, drill="judged", page=True, headline=_("SLA達成率（初回回答）"),
            report=(4, _("期限内の初回回答の割合")), report_column=_("期限内の割合")),
     Figure("resolution_sla_met_ratio", _("SLA達成率（解決）"), RATIO),

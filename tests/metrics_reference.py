@@ -12,7 +12,7 @@ from consult.models import Consultation
 from metrics import core, history
 from metrics.selectors import (
     AGING,
-    DASHBOARD_GROUPS,
+    COUNT_GROUPS,
     GROUPS,
     _bounds,
     _history_figures,
@@ -38,7 +38,7 @@ def response_times(*, group_by: str, start: datetime.date, end: datetime.date, n
     """One row per group: filed, answered, median and p90 first response, median
     resolution (business hours), first-response SLA met ratio, open, overdue.
     Computed from the history directly."""
-    if group_by not in GROUPS and group_by not in DASHBOARD_GROUPS:
+    if group_by not in GROUPS and group_by not in COUNT_GROUPS:
         raise ValueError(group_by)
     now = now or timezone.now()
     low, high = _bounds(start, end)
@@ -133,7 +133,6 @@ def response_times(*, group_by: str, start: datetime.date, end: datetime.date, n
             "p90_first_response_hours": one_decimal(core.nearest_rank(g["first"], 0.9)),
             "median_resolution_hours": one_decimal(core.nearest_rank(g["resolution"], 0.5)),
             "p90_resolution_hours": one_decimal(core.nearest_rank(g["resolution"], 0.9)),
-            "judged": sum(1 for hours, _target, passed in g["sla"] if hours is not None or passed),
             "sla_met_ratio": None if (ratio := core.attainment(g["sla"])) is None else round(ratio, 3),
             "resolution_sla_met_ratio": (
                 None if (ratio := core.attainment(g["resolution_sla"])) is None else round(ratio, 3)

@@ -70,8 +70,7 @@ def test_other_periods_are_computed_on_request_and_kept_until_the_next_publicati
     metrics_services.refresh_changed(now=jst(2026, 12, 1, 9, 1))
     metrics_services.publish_figures(now=jst(2026, 12, 1, 9, 2))
     secretariat = api(people["secretariat"])
-    # Not one of the dashboard's one-click periods (this month's prefecture table is published with its tiles).
-    december = {"group_by": "prefecture", "from": "2026-12-01", "to": "2026-12-15"}
+    december = {"group_by": "prefecture", "from": "2026-12-01", "to": "2026-12-31"}
     with CaptureQueriesContext(connection) as queries:
         assert secretariat.get(URL, december).json()[0]["filed"] == 1
     assert rollup_reads(queries.captured_queries)  # not published: grouped now

@@ -17,8 +17,6 @@ from routing.business_time import outside_calendar_message, within_calendar
 from .. import core, figures, selectors
 from .renderers import MetricsCSVRenderer
 
-API_FIGURES = frozenset(figures.api_keys())
-
 
 def _field(figure: figures.Figure) -> serializers.Field:
     kinds = {figures.TEXT: serializers.CharField, figures.COUNT: serializers.IntegerField,
@@ -83,8 +81,7 @@ class ResponseTimes(APIView):
             raise ValidationError(errors)
         # The figures as of their last publication (beat, every few minutes), from the cache.
         rows, as_of = selectors.response_time_table(group_by=group_by, start=start, end=end)
-        # The figures of the registry the API shows (the dashboard's own, such as "judged", left out).
-        response = Response([{name: value for name, value in row.items() if name in API_FIGURES} for row in rows])
+        response = Response(rows)
         response["X-Banso-Figures-As-Of"] = as_of.isoformat() if as_of else ""
         if getattr(request, "accepted_renderer", None) and request.accepted_renderer.format == "csv":
             name = f"response-times-{group_by}-{start}-{end}.csv"
