@@ -5,7 +5,6 @@ from drf_spectacular.views import SpectacularAPIView
 from config.api_docs import APIDocsView
 from library.api.urls import consultation_urlpatterns as consultation_library_urls
 from measures.api.urls import consultation_urlpatterns as consultation_measure_urls
-from notifications.api.urls import consultation_urlpatterns as consultation_follow_urls
 
 api_v1 = [
     path("auth/", include("accounts.api.urls")),
@@ -14,7 +13,6 @@ api_v1 = [
     # Before consult's own routes: "similar/" is not a consultation.
     path("consultations/", include(consultation_library_urls)),
     path("consultations/", include("consult.api.urls")),
-    path("consultations/", include(consultation_follow_urls)),
     path("consultations/", include(consultation_measure_urls)),
     path("notifications/", include("notifications.api.urls")),
     path("metrics/", include("metrics.api.urls")),

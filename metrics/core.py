@@ -215,10 +215,15 @@ def attainment(outcomes: Iterable[tuple[float | None, float, bool]]) -> float | 
     return met / counted if counted else None
 
 
+def meets_minimum_sample(answered: int) -> bool:
+    """Enough answers for a group's figures to be ranked (METRICS.md)."""
+    return answered >= MINIMUM_SAMPLE
+
+
 def ranked(groups: Iterable[dict], *, by: str, answered: str = "answered") -> list[dict]:
     """Groups ordered by ``by`` (smaller is better), those below the minimum sample
     after all that meet it (shown, never ranked above them); each marked."""
-    rows = [{**group, "meets_minimum_sample": group[answered] >= MINIMUM_SAMPLE} for group in groups]
+    rows = [{**group, "meets_minimum_sample": meets_minimum_sample(group[answered])} for group in groups]
     return sorted(
         rows,
         key=lambda g: (not g["meets_minimum_sample"], g[by] is None, g[by] if g[by] is not None else 0),

@@ -13,15 +13,13 @@ import datetime
 from dataclasses import dataclass
 
 from django.core.cache import cache
-from django.db.models import Count, F, OuterRef, Q, QuerySet, Subquery
-from django.db.models.functions import TruncWeek
+from django.db.models import F, OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from config import i18n
 from routing import selectors as routing_selectors
-from routing.business_time import JST
 
 from . import core, figures, selectors
 from .models import ConsultationFigures, OpenStretch
@@ -114,15 +112,6 @@ def conditions(now: datetime.datetime) -> dict[str, Q]:
     }
 
 
-def _counts(now, names=("filed", "answered", "judged", "met")) -> dict:
-    where = conditions(now)
-    return {name: Count("pk", filter=where[name]) if where[name] else Count("pk") for name in names}
-
-
-def _ratio(met: int, judged: int) -> float | None:
-    return round(met / judged, 3) if judged else None
-
-
 # --- headline ----------------------------------------------------------------------------------
 
 HEADLINE = tuple(figure.key for figure in figures.headline())
@@ -181,23 +170,13 @@ def iso_monday(day: datetime.date) -> datetime.date:
 
 def weekly_trend(*, start: datetime.date, end: datetime.date, now: datetime.datetime | None = None) -> list[dict]:
     """Filed, answered and first-response attainment per ISO week of filing (JST),
-    every week of the period listed (weeks cut by the period count its days only)."""
-    now = now or timezone.now()
-    grouped = (
-        _filed_between(start, end)
-        .annotate(week=TruncWeek("filed_at", tzinfo=JST))
-        .values("week")
-        .annotate(**_counts(now, ("filed", "answered", "judged", "met")))
-        .order_by()
-    )
-    found = {}
-    for row in grouped:
-        week = row["week"]
-        found[week.date() if isinstance(week, datetime.datetime) else week] = row
+    every week of the period listed (weeks cut by the period count its days only),
+    counted as the response-time table counts them (``selectors.attainment_counts``)."""
+    found = selectors.attainment_counts(group_by="week", start=start, end=end, now=now)
     weeks = []
     monday = iso_monday(start)
     while monday <= end:
-        row = found.get(monday, {"filed": 0, "answered": 0, "judged": 0, "met": 0})
+        row = found.get(monday.isoformat(), {"filed": 0, "answered": 0, "judged": 0, "sla_met_ratio": None})
         year, number, _day = monday.isocalendar()
         weeks.append(
             {
@@ -209,7 +188,7 @@ def weekly_trend(*, start: datetime.date, end: datetime.date, now: datetime.date
                 "filed": row["filed"],
                 "answered": row["answered"],
                 "judged": row["judged"],
-                "sla_met_ratio": _ratio(row["met"], row["judged"]),
+                "sla_met_ratio": row["sla_met_ratio"],
             }
         )
         monday += datetime.timedelta(days=7)
@@ -231,22 +210,16 @@ def band(ratio: float | None) -> tuple[str, str]:
 def prefecture_attainment(*, start: datetime.date, end: datetime.date, now: datetime.datetime | None = None) -> list:
     """All 47 prefectures in JIS order (those without data too), each with filed,
     answered, judged and first-response attainment of consultations its
-    local governments filed, its band, and its region."""
+    local governments filed (counted as the response-time table counts them,
+    ``selectors.attainment_counts``), its band, and its region."""
     from routing.models import Prefecture
 
-    now = now or timezone.now()
-    found = {
-        row["prefecture_code"]: row
-        for row in _filed_between(start, end)
-        .values("prefecture_code")
-        .annotate(**_counts(now, ("filed", "answered", "judged", "met")))
-        .order_by()
-    }
+    found = selectors.attainment_counts(group_by="prefecture", start=start, end=end, now=now)
+    empty = {"filed": 0, "answered": 0, "judged": 0, "sla_met_ratio": None, "meets_minimum_sample": False}
     result = []
     for code, name, name_en in Prefecture.objects.order_by("code").values_list("code", "name", "name_en"):
-        row = found.get(code, {"filed": 0, "answered": 0, "judged": 0, "met": 0})
-        ratio = _ratio(row["met"], row["judged"])
-        band_name, band_words = band(ratio)
+        row = found.get(code, empty)
+        band_name, band_words = band(row["sla_met_ratio"])
         region = next(label for label, (first, last) in REGIONS if first <= code <= last)
         result.append(
             {
@@ -256,8 +229,8 @@ def prefecture_attainment(*, start: datetime.date, end: datetime.date, now: date
                 "filed": row["filed"],
                 "answered": row["answered"],
                 "judged": row["judged"],
-                "sla_met_ratio": ratio,
-                "meets_minimum_sample": row["answered"] >= core.MINIMUM_SAMPLE,
+                "sla_met_ratio": row["sla_met_ratio"],
+                "meets_minimum_sample": row["meets_minimum_sample"],
                 "band": band_name,
                 "band_words": str(band_words),
             }

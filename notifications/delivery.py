@@ -15,6 +15,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from . import audience
 from .kinds import Kind
 from .models import (
     Alarm,
@@ -74,10 +75,7 @@ def still_allowed(ids: list[int]) -> set[int]:
     it, and its internal notes for an internal event. Between writing and sending
     (quiet hours, the digest, retries) an account may close, an office may hand
     the consultation on or a liaison may leave the office. One batched check per
-    consultation (``consult.selectors.who_sees``)."""
-    from consult.models import Consultation
-    from consult.selectors import who_sees
-
+    consultation (``audience.who_sees``)."""
     rows = list(
         Notification.objects.filter(pk__in=ids, recipient__is_active=True).values_list(
             "pk", "recipient_id", "consultation_id", "event__internal", "event__created_at"
@@ -88,12 +86,12 @@ def still_allowed(ids: list[int]) -> set[int]:
     for pk, user, consultation, internal, at in rows:
         if consultation is not None:
             asked.setdefault((consultation, at if internal else None), []).append((pk, user))
-    consultations = Consultation.objects.in_bulk({consultation for consultation, _at in asked})
+    consultations = audience.subjects({consultation for consultation, _at in asked})
     for (consultation_id, internal_at), people in asked.items():
         consultation = consultations.get(consultation_id)
         if consultation is None:
             continue
-        seeing = who_sees(consultation, {user for _pk, user in people}, internal_at=internal_at)
+        seeing = audience.who_sees(consultation, {user for _pk, user in people}, internal_at=internal_at)
         allowed.update(pk for pk, user in people if user in seeing)
     return allowed
 

@@ -40,6 +40,11 @@ EVENT_KINDS = frozenset({
 })  # fmt: skip
 
 
+# The events that tell the secretariat (``p.secretariat`` below): the only ones whose
+# loader needs the list of secretariat members.
+SECRETARIAT_EVENTS = frozenset({"triaged", "ping_pong_flagged", "escalated"})
+
+
 @dataclass(frozen=True)
 class EventFacts:
     kind: str  # consult.Event.kind

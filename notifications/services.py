@@ -17,14 +17,12 @@ from django.utils.translation import gettext as _
 
 from accounts.models import OfficeMembership, Role, User
 from config import memo
-from consult import selectors as consult_selectors
 from routing import selectors as routing_selectors
 
-from . import directory, texts
+from . import audience, directory, texts
 from .kinds import MANDATORY, Delivery, Kind
 from .models import (
     Alarm,
-    AlarmKind,
     EmailStatus,
     Follow,
     Notification,
@@ -33,13 +31,10 @@ from .models import (
     WebhookDelivery,
     WebhookEndpoint,
 )
-from .recipients import EVENT_KINDS, EventFacts, Parties, recipients
+from .recipients import EVENT_KINDS, SECRETARIAT_EVENTS, EventFacts, Parties, recipients
 
 log = logging.getLogger(__name__)
 JST = datetime.timezone(datetime.timedelta(hours=9))
-
-# Secretariat-facing events: the only ones that need the list of secretariat members.
-_SECRETARIAT_EVENTS = {"triaged", "ping_pong_flagged", "escalated"}
 
 
 # --- the outbox ---------------------------------------------------------------------------------
@@ -66,7 +61,7 @@ def _parties(consultation, event, *, new: bool) -> Parties:
     leads = {u for u, lead in members.get(primary, ()) if lead}
     collaborator_liaisons = {u for office in collaborating for u, _ in members[office]}
     invited_liaisons = {u for u, _ in members.get(invited, ())}
-    secretariat = directory.secretariat() if event.kind in _SECRETARIAT_EVENTS else frozenset()
+    secretariat = directory.secretariat() if event.kind in SECRETARIAT_EVENTS else frozenset()
     candidates = set(mentioned.get("users") or ()) | {
         u for o in mentioned_offices for u, _ in directory.office_members(o)
     }
@@ -112,7 +107,7 @@ def notify(*, consultation, event, new: bool = False) -> list[Notification]:
     # still see it: a transfer, a membership ended or an account closed since
     # changes that. One batched check by the visibility rule (and, for an
     # internal event, the rule for internal notes) at the moment of the event.
-    allowed = consult_selectors.who_sees(consultation, told, internal_at=event.created_at if event.internal else None)
+    allowed = audience.who_sees(consultation, told, internal_at=event.created_at if event.internal else None)
     told = {person: kind for person, kind in told.items() if person in allowed}
     # Escalations reach office leads and the secretariat whatever they chose.
     protected = parties.office_leads | parties.secretariat
@@ -264,47 +259,22 @@ def set_following(*, user: User, consultation, follow: bool, now=None) -> Follow
 
 # --- deadline alarms ------------------------------------------------------------------------------
 
-_FIRST = (AlarmKind.FIRST_RESPONSE_DUE_SOON, AlarmKind.FIRST_RESPONSE_OVERDUE, AlarmKind.FIRST_RESPONSE_ESCALATED)
-_RESOLUTION = (AlarmKind.RESOLUTION_DUE_SOON, AlarmKind.RESOLUTION_OVERDUE, AlarmKind.RESOLUTION_ESCALATED)
-ESCALATE_AFTER_DAYS = 2
-REMIND_FILER_AFTER_DAYS = 3
 
-
-def desired_alarms(consultation, calendar) -> dict[str, tuple[datetime.datetime, datetime.datetime]]:
-    """The alarms a consultation should have armed now: kind → (deadline, due at)."""
-    day = calendar.day_seconds
-    alarms: dict[str, tuple[datetime.datetime, datetime.datetime]] = {}
-
-    def around(deadline, kinds):
-        position = calendar.position(deadline)
-        alarms[kinds[0]] = (deadline, calendar.instant_at(max(0, position - day)))
-        alarms[kinds[1]] = (deadline, deadline)
-        alarms[kinds[2]] = (deadline, calendar.instant_at(position + ESCALATE_AFTER_DAYS * day))
-
-    status = consultation.status
-    if status in ("open", "in_progress"):
-        if consultation.first_responded_at is None and consultation.first_response_due_at:
-            around(consultation.first_response_due_at, _FIRST)
-        if consultation.resolution_due_at:
-            around(consultation.resolution_due_at, _RESOLUTION)
-    elif status == "awaiting_filer" and consultation.paused_since:
-        since = consultation.paused_since
-        alarms[AlarmKind.AWAITING_FILER] = (since, calendar.add(since, REMIND_FILER_AFTER_DAYS * day))
-    return alarms
-
-
-def schedule_alarms(*, consultation, calendar, new: bool = False) -> None:
-    """Arm, move or disarm the consultation's alarms after a change (inside the
-    caller's transaction, under its lock on the consultation). An alarm fires
-    once per deadline: one that already fired for the same deadline stays quiet."""
-    wanted = desired_alarms(consultation, calendar)
+def schedule_alarms(
+    *, consultation_id: int, wanted: dict[str, tuple[datetime.datetime, datetime.datetime]], new: bool = False
+) -> None:
+    """Arm, move or disarm a consultation's alarms after a change (inside the
+    caller's transaction, under its lock on the consultation): ``wanted`` is
+    kind → (deadline, due at), as consult decides them (``consult.alarms``); the
+    others are disarmed. An alarm fires once per deadline: one that already fired
+    for the same deadline stays quiet."""
     table = Alarm._meta.db_table
     if wanted:
         values = []
         params: list = []
         for kind, (deadline, due_at) in wanted.items():
             values.append("(%s, %s, %s, %s)")
-            params += [consultation.pk, kind, deadline, due_at]
+            params += [consultation_id, kind, deadline, due_at]
         if connection.vendor == "postgresql":
             sql = (
                 f'INSERT INTO "{table}" (consultation_id, kind, deadline, due_at) VALUES {", ".join(values)} '  # noqa: S608
@@ -316,13 +286,13 @@ def schedule_alarms(*, consultation, calendar, new: bool = False) -> None:
                 cursor.execute(sql, params)
         else:
             for kind, (deadline, due_at) in wanted.items():
-                alarm, _ = Alarm.objects.get_or_create(consultation_id=consultation.pk, kind=kind)
+                alarm, _ = Alarm.objects.get_or_create(consultation_id=consultation_id, kind=kind)
                 alarm.deadline = deadline
                 alarm.due_at = None if alarm.fired_for == deadline else due_at
                 alarm.claimed_at = None
                 alarm.save()
     if not new:
-        Alarm.objects.filter(consultation_id=consultation.pk, due_at__isnull=False).exclude(kind__in=wanted).update(
+        Alarm.objects.filter(consultation_id=consultation_id, due_at__isnull=False).exclude(kind__in=wanted).update(
             due_at=None, claimed_at=None
         )
 

@@ -53,7 +53,7 @@ def consultation_facts(
     *,
     local_government: str | LocalGovernment,
     policy_area: str | PolicyArea,
-    co_filers: list[str] | tuple = (),
+    co_filers: list[str] | list[LocalGovernment] | tuple = (),
     urgency: str = "normal",
     title: str = "",
     body: str = "",
@@ -62,8 +62,12 @@ def consultation_facts(
         filer = local_government
     else:
         (filer,) = _local_governments([local_government], "local_government")
-    co_filer_codes = [code for code in dict.fromkeys(co_filers) if code != filer.code]
-    others = _local_governments(co_filer_codes, "co_filers") if co_filer_codes else []
+    if co_filers and all(isinstance(lg, LocalGovernment) for lg in co_filers):
+        # Objects the caller has already checked (filing), as ``local_government``.
+        others = [lg for lg in {lg.code: lg for lg in co_filers}.values() if lg.code != filer.code]
+    else:
+        co_filer_codes = [code for code in dict.fromkeys(co_filers) if code != filer.code]
+        others = _local_governments(co_filer_codes, "co_filers") if co_filer_codes else []
     if not isinstance(policy_area, PolicyArea) and not PolicyArea.objects.filter(slug=policy_area).exists():
         raise RoutingInputError("policy_area", _("施策分野 %(slug)s はありません") % {"slug": repr(policy_area)})
     if urgency not in engine.types.URGENCIES:

@@ -7,6 +7,7 @@ and a routing decision must be explainable against the table of its day.
 
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import pgettext_lazy
 
 from .codes import normalise_kana
 
@@ -27,12 +28,12 @@ class Prefecture(models.Model):
 
 
 class LocalGovernmentKind(models.TextChoices):
-    PREFECTURE = "prefecture", "都道府県"
-    CITY = "city", "市"
-    TOWN = "town", "町"
-    VILLAGE = "village", "村"
-    SPECIAL_WARD = "special_ward", "特別区"
-    WARD = "ward", "行政区"
+    PREFECTURE = "prefecture", pgettext_lazy("local government kind", "都道府県")
+    CITY = "city", pgettext_lazy("local government kind", "市")
+    TOWN = "town", pgettext_lazy("local government kind", "町")
+    VILLAGE = "village", pgettext_lazy("local government kind", "村")
+    SPECIAL_WARD = "special_ward", pgettext_lazy("local government kind", "特別区")
+    WARD = "ward", pgettext_lazy("local government kind", "行政区")
 
 
 class LocalGovernment(models.Model):

@@ -1,15 +1,17 @@
 """Replay: run a draft rule set over past consultations and report which would
 be routed differently (old office → new office, with counts).
 
-The core (``replay``) is pure; ``replay_rule_set`` feeds it from the database
-in chunks, without loading the models of each consultation.
+The core (``replay``) is pure; ``replay_rule_set`` feeds it the past
+consultations read by consult (``consult.history``) in chunks.
 """
 
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+
+from django.core.exceptions import ImproperlyConfigured
 
 from . import engine
 
@@ -71,58 +73,22 @@ def replay(
     return report
 
 
-def past_consultations(*, limit: int | None = None, chunk: int = 5000) -> Iterable[PastConsultation]:
-    """The most recent consultations (all, or ``limit``) as plain facts, read in chunks."""
-    from consult.models import CoFiler, Consultation
-
-    from .models import LocalGovernment
-
-    filers = {
-        lg.code: engine.FilerFacts(
-            code=lg.code,
-            name=lg.name,
-            prefecture=lg.prefecture_id,
-            prefecture_name=lg.prefecture.name,
-            prefecture_name_en=lg.prefecture.name_en,
-            kind=lg.kind,
-        )
-        for lg in LocalGovernment.objects.select_related("prefecture")
-    }
-    rows = Consultation.objects.order_by("-created_at", "-id").values_list(
-        "id", "reference", "policy_area__slug", "filer_id", "urgency", "title", "body", "routed_office__slug"
-    )
-    if limit:
-        rows = rows[:limit]
-    batch: list[tuple] = []
-    for row in rows.iterator(chunk_size=chunk):
-        batch.append(row)
-        if len(batch) >= chunk:
-            yield from _with_co_filers(batch, filers, CoFiler)
-            batch = []
-    if batch:
-        yield from _with_co_filers(batch, filers, CoFiler)
+# The past consultations are kept by consult, which registers its reader here when
+# Django starts (ConsultConfig.ready): routing never imports consult.
+_history: dict[str, Callable[..., Iterable[PastConsultation]]] = {}
 
 
-def _with_co_filers(batch, filers, co_filer_model):
-    co_filers: dict[int, list[str]] = {}
-    for consultation_id, code in co_filer_model.objects.filter(
-        consultation_id__in=[row[0] for row in batch]
-    ).values_list("consultation_id", "local_government_id"):
-        co_filers.setdefault(consultation_id, []).append(code)
-    for pk, reference, area, filer, urgency, title, body, routed in batch:
-        yield PastConsultation(
-            id=pk,
-            reference=reference,
-            facts=engine.ConsultationFacts(
-                policy_area=area,
-                filer=filers[filer],
-                co_filers=tuple(filers[code] for code in co_filers.get(pk, ())),
-                urgency=urgency,
-                title=title,
-                body=body,
-            ),
-            routed_to=routed,
-        )
+def register_history(reader: Callable[..., Iterable[PastConsultation]]) -> None:
+    """``reader(limit=None)``: the most recent consultations (all, or ``limit``) as plain facts."""
+    _history["consultations"] = reader
+
+
+def past_consultations(*, limit: int | None = None) -> Iterable[PastConsultation]:
+    try:
+        reader = _history["consultations"]
+    except KeyError:
+        raise ImproperlyConfigured("No consultation history registered: install the consult app.") from None
+    return reader(limit=limit)
 
 
 def replay_rule_set(*, rule_set, limit: int | None = None) -> ReplayReport:

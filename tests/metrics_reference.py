@@ -10,7 +10,16 @@ from django.utils import timezone
 
 from consult.models import Consultation
 from metrics import core, history
-from metrics.selectors import AGING, GROUPS, _bounds, _history_figures, _ordered, _satisfaction, period_end
+from metrics.selectors import (
+    AGING,
+    COUNT_GROUPS,
+    GROUPS,
+    _bounds,
+    _history_figures,
+    _ordered,
+    _satisfaction,
+    period_end,
+)
 from routing import selectors as routing_selectors
 from routing.business_time import JST
 from routing.models import Ministry
@@ -29,7 +38,7 @@ def response_times(*, group_by: str, start: datetime.date, end: datetime.date, n
     """One row per group: filed, answered, median and p90 first response, median
     resolution (business hours), first-response SLA met ratio, open, overdue.
     Computed from the history directly."""
-    if group_by not in GROUPS:
+    if group_by not in GROUPS and group_by not in COUNT_GROUPS:
         raise ValueError(group_by)
     now = now or timezone.now()
     low, high = _bounds(start, end)
@@ -40,13 +49,15 @@ def response_times(*, group_by: str, start: datetime.date, end: datetime.date, n
     _, local_governments = routing_selectors.filing_references()
     ministries = dict(Ministry.objects.values_list("slug", "name"))
 
-    month = ""  # the filing month (JST) of the consultation being counted
+    month = week = ""  # the filing month and ISO week's Monday (JST) of the consultation being counted
 
     def keys_for(office_id, filer, area) -> list[tuple[str, str]]:
         if group_by == "all":
             return [("all", "全体")]
         if group_by == "month":
             return [(month, month)]
+        if group_by == "week":
+            return [(week, week)]
         if group_by in ("office", "ministry"):
             office = maps.offices.get(office_id)
             if office is None:
@@ -71,6 +82,8 @@ def response_times(*, group_by: str, start: datetime.date, end: datetime.date, n
         (_pk, created, routed, current, filer, area, _status, first_due, _first_at, resolution_due, _paused,
          policy, rating) = row  # fmt: skip
         month = created.astimezone(JST).strftime("%Y-%m")
+        day = created.astimezone(JST).date()
+        week = (day - datetime.timedelta(days=day.weekday())).isoformat()
         for key in keys_for(routed, filer, area):
             group(key)["filed"] += 1
             group(key)["transfers"] += result.transfers

@@ -9,7 +9,7 @@ that needs one without it marks itself ``@pytest.mark.without_second_factor``.
 
 import time
 
-from accounts.management.commands.seed_demo import DEMO_TOTP_SECRET
+from consult.management.commands.seed_demo import DEMO_TOTP_SECRET
 
 
 def with_totp(user, secret: str = DEMO_TOTP_SECRET):

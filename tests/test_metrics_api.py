@@ -149,6 +149,32 @@ def test_the_rollup_gives_the_same_table_as_the_history(people, data_set, group_
     assert actual == expected
 
 
+@pytest.mark.parametrize("group_by", ["prefecture", "week"])
+def test_the_dashboards_counts_are_the_tables(people, data_set, group_by):
+    """The trend (by week) and the prefecture tiles count filed, answered and
+    attainment as the table does: checked against the history's reference."""
+    from metrics import selectors, services
+
+    now = jst(2026, 12, 20, 10, 0)
+    services.refresh_changed(now=now)
+    year = {"start": datetime.date(2026, 4, 1), "end": datetime.date(2027, 3, 31)}
+    expected = {
+        row["key"]: {name: row[name] for name in ("filed", "answered", "sla_met_ratio", "meets_minimum_sample")}
+        for row in reference.response_times(group_by=group_by, now=now, **year)
+    }
+    counts = selectors.attainment_counts(group_by=group_by, now=now, **year)
+    assert (
+        expected and {key: {n: v for n, v in row.items() if n != "judged"} for key, row in counts.items()} == expected
+    )
+    if group_by == "week":
+        assert all(datetime.date.fromisoformat(key).weekday() == 0 for key in counts)  # keyed by Monday
+    if group_by == "prefecture":
+        table = selectors.rollup_response_times(group_by="prefecture", now=now, **year)
+        assert {row["key"]: row["sla_met_ratio"] for row in table} == {
+            key: row["sla_met_ratio"] for key, row in counts.items()
+        }
+
+
 def test_transfers_per_consultation_and_reopen_rate_by_hand(api, people, file, time_machine):
     from metrics import services as metrics_services
 

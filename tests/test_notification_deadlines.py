@@ -162,3 +162,45 @@ def test_the_beat_task_queues_what_is_due(people, file, time_machine):
     assert consult_tasks.sweep_deadlines() == 1  # claimed and queued; tasks run in-process in tests
     assert Event.objects.filter(consultation=consultation, kind="due_soon").count() == 1
     assert consult_tasks.sweep_deadlines() == 0
+
+
+@pytest.mark.parametrize(
+    ("status", "responded", "expected"),
+    [
+        ("triage", False, set()),  # the clock runs (overdue counts it) but nobody holds it to be told
+        ("open", False, {"first", "resolution"}),
+        ("in_progress", False, {"first", "resolution"}),
+        ("in_progress", True, {"resolution"}),  # answered: the first-response deadline no longer counts
+        ("awaiting_filer", False, {"awaiting_filer"}),  # the clock pauses: a reminder to the filer instead
+        ("resolved", True, set()),
+        ("closed", True, set()),
+        ("withdrawn", False, set()),
+    ],
+)
+def test_the_alarms_armed_follow_the_overdue_rule(status, responded, expected):
+    """Which alarms a consultation has is read from consult.rules (the deadlines
+    that count), not from a list of statuses of its own."""
+    from types import SimpleNamespace
+
+    from routing.business_time import DEFAULT_CALENDAR
+
+    consultation = SimpleNamespace(
+        status=status,
+        first_responded_at=DAY if responded else None,
+        first_response_due_at=jst(2026, 12, 3, 10, 0),
+        resolution_due_at=jst(2026, 12, 15, 10, 0),
+        paused_since=DAY if status == "awaiting_filer" else None,
+    )
+    wanted = alarms.desired_alarms(consultation, DEFAULT_CALENDAR)
+    groups = {
+        "first": {AlarmKind.FIRST_RESPONSE_DUE_SOON, AlarmKind.FIRST_RESPONSE_OVERDUE,
+                  AlarmKind.FIRST_RESPONSE_ESCALATED},
+        "resolution": {AlarmKind.RESOLUTION_DUE_SOON, AlarmKind.RESOLUTION_OVERDUE, AlarmKind.RESOLUTION_ESCALATED},
+        "awaiting_filer": {AlarmKind.AWAITING_FILER},
+    }  # fmt: skip
+    assert set(wanted) == set().union(*(groups[name] for name in expected))
+    if "first" in expected:
+        # Due soon a business day before, overdue at the deadline, escalated two business days after.
+        assert wanted[AlarmKind.FIRST_RESPONSE_OVERDUE] == (consultation.first_response_due_at,) * 2
+        assert wanted[AlarmKind.FIRST_RESPONSE_DUE_SOON][1] == jst(2026, 12, 2, 10, 0)
+        assert wanted[AlarmKind.FIRST_RESPONSE_ESCALATED][1] == jst(2026, 12, 7, 10, 0)

@@ -3,7 +3,7 @@
 import pytest
 
 from notifications.kinds import Kind
-from notifications.recipients import EventFacts, Parties, recipients
+from notifications.recipients import EVENT_KINDS, SECRETARIAT_EVENTS, EventFacts, Parties, recipients
 
 FILER, OTHER_STAFF, ASSIGNEE, OFFICE_A, OFFICE_B, LEAD, COLLAB, SECRETARIAT, FOLLOWING_LIAISON = range(1, 10)
 
@@ -117,3 +117,11 @@ def test_deadline_reminders_reach_the_whole_office_when_nobody_is_assigned():
 @pytest.mark.parametrize("kind", ["filed", "attachment_added", "unknown"])
 def test_events_that_tell_nobody(kind):
     assert told(kind, actor=FILER) == {}
+
+
+@pytest.mark.parametrize("kind", sorted(EVENT_KINDS))
+def test_only_the_secretariat_events_tell_the_secretariat(kind):
+    """The loader reads the secretariat's members only for SECRETARIAT_EVENTS: exactly the events the rule tells them of."""
+    secretariat = frozenset({900})
+    told = recipients(EventFacts(kind=kind, data={"by": ["office"]}), Parties(secretariat=secretariat))
+    assert (900 in told) == (kind in SECRETARIAT_EVENTS)

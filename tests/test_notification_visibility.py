@@ -230,3 +230,27 @@ def test_the_message_records_only_mentions_of_people_who_may_see_it(people, file
     note = services.post_message(actor=people["maff"], consultation=consultation, internal=True, now=DAY,
                                  body="@staff@matsumoto.example.lg.jp @lead@kanto.maff.example.go.jp")  # fmt: skip
     assert note.message.mentions["users"] == [people["maff_lead"].pk]  # the filer side never sees notes
+
+
+def test_the_recipient_check_answers_as_the_visibility_rule_for_each_consultation(people, file):
+    """The check is compiled once per kind of person and reused: for consultations
+    with different parties, one after the other, it still lets through exactly
+    the people ``visible_consultations`` lets see each one (another office's
+    liaison and another town's staff never)."""
+    from consult.selectors import visible_consultations
+    from notifications.audience import who_sees
+
+    maff_only = file(people["matsumoto"], now=DAY)
+    co_filed = file(people["niigata"], co_filers=["221007"], policy_area="sme-dx", now=DAY)
+    services.invite_collaborator(actor=people["secretariat"], consultation=co_filed, office="digital-hq", now=DAY)
+    everyone = {person.pk for person in people.values()}
+    for consultation in (maff_only, co_filed, maff_only):
+        expected = {
+            person.pk for person in people.values() if visible_consultations(person).filter(pk=consultation.pk).exists()
+        }
+        assert who_sees(consultation, everyone) == expected
+    assert who_sees(maff_only, everyone) == {
+        people[name].pk for name in ("matsumoto", "maff", "maff_lead", "secretariat")
+    }
+    assert who_sees(co_filed, everyone) >= {people["niigata"].pk, people["shizuoka"].pk, people["digital"].pk}
+    assert not who_sees(co_filed, everyone) & {people["matsumoto"].pk, people["maff"].pk}

@@ -3,6 +3,7 @@ validation, simulation, replay and publication; everyone else gets 404."""
 
 import pytest
 from django.urls import reverse
+from django.utils import translation
 
 from routing import selectors, services
 from routing.describe import describe_actions, describe_conditions
@@ -35,16 +36,37 @@ def test_the_rule_set_in_effect_reads_as_words(secretariat_client):
 
 def test_describe_is_readable_in_both_languages():
     reference = selectors.reference_snapshot()
-    conditions = {"policy_areas": ["smart-agri"], "prefectures": ["20"], "urgency": ["urgent"]}
-    assert describe_conditions(conditions, reference) == [
-        "施策分野: スマート農林水産業・食品産業",
-        "都道府県: 長野県",
-        "緊急度: 緊急",
-    ]
-    english = describe_conditions(conditions, reference, english=True)
-    assert english[1] == "Prefecture: 長野県" or english[1].startswith("Prefecture: ")
-    assert describe_actions({"route_to": {"triage": True}}, reference) == ["振り分け先: 事務局の振り分け待ち"]
-    assert describe_actions({"route_to": {"office": "kanto-maff"}}, reference, english=True)[0].startswith("Route to: ")
+    conditions = {"policy_areas": ["smart-agri"], "prefectures": ["20"], "urgency": ["urgent", "normal"],
+                  "kinds": ["city", "town"], "joint": True}  # fmt: skip
+    actions = {"route_to": {"triage": True}, "collaborators": [{"branch_of": "maff-rab"}], "joint_collaborators": False}
+    with translation.override("ja"):
+        assert describe_conditions(conditions, reference) == [
+            "施策分野: スマート農林水産業・食品産業",
+            "都道府県: 長野県",
+            "緊急度: 緊急、通常",
+            "団体の種別: 市、町",
+            "共同相談: はい",
+        ]
+        assert describe_actions(actions, reference) == [
+            "振り分け先: 事務局の振り分け待ち",
+            "協力部局: 管轄する地方農政局",
+            "共同提出団体を管轄する部局の協力: なし",
+        ]
+    with translation.override("en"):
+        english = describe_conditions(conditions, reference)
+        assert english[0] == f"Policy area: {reference.policy_areas['smart-agri'][1]}"
+        assert english[1:] == [
+            "Prefecture: 長野県",  # prefectures are named in Japanese only
+            "Urgency: Urgent; Normal",
+            "Kind of local government: City; Town",
+            "Joint: yes",
+        ]
+        system = reference.systems["maff-rab"].name_en
+        assert describe_actions(actions, reference) == [
+            "Route to: the secretariat's triage",
+            f"Collaborators: the {system} office whose jurisdiction covers the filer",
+            "Co-filers' own branch offices collaborate: no",
+        ]
 
 
 @pytest.mark.parametrize("who", ["matsumoto", "maff", "maff_lead"])

@@ -177,3 +177,31 @@ def test_a_staff_members_pages_are_the_visible_ids_newest_first(api, people, fil
     expected = list(visible_consultations(user).order_by("-id").values_list("id", flat=True))
     assert len(expected) == 7  # five filed, two co-filed
     _assert_pages_walk(api(user), expected)
+
+
+def _file_through_the_api(client, **fields):
+    body = {
+        "title": "ドローンの補助について",
+        "body": "散布の補助制度を伺います。",
+        "policy_area": "smart-agri",
+        **fields,
+    }
+    with CaptureQueriesContext(connection) as queries:
+        response = client.post("/api/v1/consultations/", body, format="json")
+    assert response.status_code == 201, response.content
+    return [q["sql"] for q in queries if not q["sql"].startswith(("SAVEPOINT", "RELEASE SAVEPOINT"))]
+
+
+def test_filing_takes_a_fixed_number_of_queries_with_one_visibility_check(api, people):
+    """Filing is the busiest write: the id, the handling, the two events, the
+    reference, the consultation row, one query that re-checks the recipients
+    against the visibility rule, the notifications and the alarms."""
+    client = api(people["matsumoto"])
+    _file_through_the_api(client)  # reference maps and directories load once per process
+    alone = _file_through_the_api(client)
+    assert len([sql for sql in alone if '"profile"' in sql]) == 1
+    assert len(alone) == 8, "\n".join(alone)
+    # A co-filer adds its row, not another check.
+    shared = _file_through_the_api(client, co_filers=["221007"], urgency="urgent")
+    assert len([sql for sql in shared if '"profile"' in sql]) == 1
+    assert len(shared) == len(alone) + 1, "\n".join(shared)

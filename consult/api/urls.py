@@ -11,6 +11,7 @@ urlpatterns = [
     path("<int:pk>/events/", views.ConsultationEvents.as_view(), name="consultation-events"),
     path("<int:pk>/transfer/", views.ConsultationTransfer.as_view(), name="consultation-transfer"),
     path("<int:pk>/rate/", views.ConsultationRate.as_view(), name="consultation-rate"),
+    path("<int:pk>/follow/", views.ConsultationFollow.as_view(), name="consultation-follow"),
     path("<int:pk>/collaborators/", views.ConsultationCollaborators.as_view(), name="consultation-collaborators"),
     path(
         "<int:pk>/attachments/<int:attachment_pk>/", views.AttachmentDownload.as_view(), name="consultation-attachment"

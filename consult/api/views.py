@@ -13,6 +13,8 @@ from rest_framework.views import APIView
 from config.api import CachedCountPagination
 from consult import selectors, services, text_search
 from consult.models import Consultation, Event
+from notifications import services as notification_services
+from notifications.api.serializers import FollowSerializer
 from routing import selectors as routing_selectors
 
 from .filters import ConsultationFilter
@@ -270,3 +272,20 @@ class AttachmentDownload(APIView):
         response["X-Content-Type-Options"] = "nosniff"
         response["Cache-Control"] = "private, no-store"
         return response
+
+
+@extend_schema(tags=["notifications"])
+class ConsultationFollow(APIView):
+    @extend_schema(request=None, responses={200: FollowSerializer, 404: OpenApiResponse(description="Not visible")})
+    def post(self, request, pk: int):
+        """Follow a consultation the caller may see."""
+        consultation = selectors.access_consultation(request.user, pk)
+        notification_services.set_following(user=request.user, consultation=consultation, follow=True)
+        return Response({"following": True})
+
+    @extend_schema(request=None, responses={200: FollowSerializer, 404: OpenApiResponse(description="Not visible")})
+    def delete(self, request, pk: int):
+        """Stop following (the filer too: they then get no notifications of it)."""
+        consultation = selectors.access_consultation(request.user, pk)
+        notification_services.set_following(user=request.user, consultation=consultation, follow=False)
+        return Response({"following": False}, status=status.HTTP_200_OK)

@@ -12,7 +12,7 @@ from routing import selectors as routing_selectors
 from routing.business_time import DEFAULT_CALENDAR
 from routing.models import SlaPolicy
 
-from .. import selectors, text_search
+from .. import alarms, selectors, text_search
 from ..models import DEADLINE_EVENTS, DEADLINES, Consultation, Event, Message, deadlines_record
 
 MAX_TITLE = 200
@@ -69,7 +69,8 @@ def _record(consultation, kind, *, actor=None, now, from_status="", to_status=""
 
 def _schedule(consultation: Consultation, *, new: bool = False) -> None:
     """Re-arm the deadline alarms after a change that may move a deadline."""
-    notifications.schedule_alarms(consultation=consultation, calendar=calendar_of(consultation), new=new)
+    wanted = alarms.desired_alarms(consultation, calendar_of(consultation))
+    notifications.schedule_alarms(consultation_id=consultation.pk, wanted=wanted, new=new)
 
 
 def _search_text(consultation: Consultation) -> None:

@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 from accounts.models import Role, User
 from routing.models import Office
 
-from .. import selectors
+from .. import audience
 from ..attachments import AttachmentRefused, check_upload, max_files, too_many_files_message
 from ..lifecycle import IllegalTransition, Status
 from ..models import Attachment, Consultation, Message, MessageKind
@@ -35,7 +35,7 @@ def _mentions(body: str, consultation: Consultation, *, internal_at=None) -> dic
     emails = [token.lower() for token in found if "@" in token]
     slugs = [token for token in found if "@" not in token]
     named = list(User.objects.filter(email__in=emails).values_list("pk", flat=True)) if emails else []
-    seeing = selectors.who_sees(consultation, named, internal_at=internal_at)
+    seeing = audience.who_sees(consultation, named, internal_at=internal_at)
     return {
         "users": [pk for pk in named if pk in seeing],
         "offices": list(Office.objects.filter(slug__in=slugs).values_list("slug", flat=True)) if slugs else [],

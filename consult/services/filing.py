@@ -140,7 +140,7 @@ def file_consultation(
     facts = decisions.consultation_facts(
         local_government=filer_lg,
         policy_area=area,
-        co_filers=[lg.code for lg in others],
+        co_filers=others,
         urgency=urgency,
         title=title,
         body=body,
@@ -218,6 +218,8 @@ def file_consultation(
         ]
     )  # fmt: skip
     stored, errors = _save_attachments(consultation, None, actor, attachments, internal=False, now=now)
+    # The alarms need no reference: armed before the year's counter is locked (until commit).
+    _schedule(consultation, new=True)
     _assign_reference(consultation, now)
     if written_last:
         consultation.save(force_insert=True)
@@ -227,6 +229,5 @@ def file_consultation(
     # the files are stored before, to keep the year's counter locked briefly.
     _record_attachments(consultation, stored, actor=actor, now=now)
     notifications.notify(consultation=consultation, event=routed, new=True)
-    _schedule(consultation, new=True)
     _search_text(consultation)
     return Result(consultation=consultation, attachment_errors=errors)

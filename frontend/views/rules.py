@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from accounts.models import Role
-from config.i18n import english, localised
+from config.i18n import localised
 from routing import decisions, engine, selectors, services
 from routing.describe import describe_actions, describe_conditions
 from routing.models import Rule, RuleSet, RuleSetStatus
@@ -26,12 +26,11 @@ REPLAY_LIMIT = 10_000
 
 def _rows(rule_set: RuleSet) -> list[dict]:
     reference = selectors.reference_snapshot()
-    in_english = english()
     return [
         {
             "rule": rule,
-            "conditions": describe_conditions(rule.conditions, reference, english=in_english),
-            "actions": describe_actions(rule.actions, reference, english=in_english),
+            "conditions": describe_conditions(rule.conditions, reference),
+            "actions": describe_actions(rule.actions, reference),
         }
         for rule in rule_set.rules.all()
     ]

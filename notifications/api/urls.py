@@ -8,7 +8,3 @@ urlpatterns = [
     path("read-all/", views.MarkAllRead.as_view(), name="notifications-read-all"),
     path("preferences/", views.Preferences.as_view(), name="notification-preferences"),
 ]
-
-consultation_urlpatterns = [
-    path("<int:pk>/follow/", views.Follow.as_view(), name="consultation-follow"),
-]

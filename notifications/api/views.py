@@ -1,16 +1,16 @@
-"""The inbox, preferences and following (API.md ``notifications/``). Thin:
-reads through the selectors, writes through the services."""
+"""The inbox and preferences (API.md ``notifications/``). Thin: reads through
+the selectors, writes through the services. Following a consultation is
+consult's view (``consultations/{id}/follow/``): it checks visibility first."""
 
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, inline_serializer
-from rest_framework import serializers, status
+from rest_framework import serializers
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from config.api import Pagination
-from consult import selectors as consult_selectors
 
 from .. import selectors, services
-from .serializers import FollowSerializer, NotificationSerializer, PreferencesSerializer, PreferencesUpdateSerializer
+from .serializers import NotificationSerializer, PreferencesSerializer, PreferencesUpdateSerializer
 
 
 class InboxPagination(Pagination):
@@ -77,20 +77,3 @@ class Preferences(APIView):
         return Response(selectors.preferences_of(request.user))
 
     patch = put
-
-
-@extend_schema(tags=["notifications"])
-class Follow(APIView):
-    @extend_schema(request=None, responses={200: FollowSerializer, 404: OpenApiResponse(description="Not visible")})
-    def post(self, request, pk: int):
-        """Follow a consultation the caller may see."""
-        consultation = consult_selectors.access_consultation(request.user, pk)
-        services.set_following(user=request.user, consultation=consultation, follow=True)
-        return Response({"following": True})
-
-    @extend_schema(request=None, responses={200: FollowSerializer, 404: OpenApiResponse(description="Not visible")})
-    def delete(self, request, pk: int):
-        """Stop following (the filer too: they then get no notifications of it)."""
-        consultation = consult_selectors.access_consultation(request.user, pk)
-        services.set_following(user=request.user, consultation=consultation, follow=False)
-        return Response({"following": False}, status=status.HTTP_200_OK)

@@ -8,7 +8,6 @@ from rest_framework.exceptions import PermissionDenied, ValidationError
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from accounts.models import Role
 from routing import decisions
 from routing.business_time import JST, outside_calendar_message, within_calendar
 from routing.engine.types import URGENCY_CHOICES
@@ -94,7 +93,7 @@ class SimulateRoutingView(APIView):
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
         user = request.user
-        if user.role == Role.STAFF and data["local_government"] != user.local_government_id:
+        if user.is_municipal_staff and data["local_government"] != user.local_government_id:
             raise PermissionDenied(_("自分の団体についてのみ試算できます。"))
         try:
             facts = decisions.consultation_facts(

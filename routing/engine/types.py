@@ -7,7 +7,10 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
 
-URGENCY_CHOICES = [("normal", "通常"), ("urgent", "緊急")]
+from django.utils.translation import gettext_noop
+
+# Labels marked for translation (English in locale/en), translated where shown.
+URGENCY_CHOICES = [("normal", gettext_noop("通常")), ("urgent", gettext_noop("緊急"))]
 URGENCIES = tuple(value for value, _label in URGENCY_CHOICES)
 PRIORITIES = ("low", "normal", "high")
 KINDS = ("prefecture", "city", "town", "village", "special_ward")

@@ -1,3 +1,7 @@
+"""The demo accounts and a few demo consultations. In consult because it files
+them through the consultation services (consult imports accounts, never the
+other way round)."""
+
 import datetime
 
 from django.core.management.base import BaseCommand, CommandError
