@@ -20,7 +20,7 @@ import threading
 import time
 from pathlib import Path
 
-from bench.support import percentile, report
+from bench.support import demo_callers, percentile, report, stop_group
 
 ROOT = Path(__file__).resolve().parent.parent
 PORT = int(os.environ.get("BENCH_PORT", "8765"))
@@ -50,11 +50,7 @@ def _start_server() -> subprocess.Popen:
 
 
 def _stop_server(server: subprocess.Popen) -> None:
-    os.killpg(server.pid, signal.SIGTERM)
-    try:
-        server.wait(30)
-    except subprocess.TimeoutExpired:
-        os.killpg(server.pid, signal.SIGKILL)
+    stop_group(server, signum=signal.SIGTERM)
 
 
 def _load(requests_for_client, duration: float) -> list[tuple[str, int, float]]:
@@ -125,21 +121,10 @@ def filing_clients(token: str, title, body: str = "ドローンとキャッシ�
 
 
 def run() -> None:
-    from django.core.management import call_command
-
-    from accounts.models import User
-    from accounts.services import issue_token
     from consult.models import Consultation
     from consult.selectors import visible_consultations
 
-    call_command("seed_demo", accounts_only=True, verbosity=0)
-    roles = {
-        "liaison": "liaison@kanto.maff.example.go.jp",
-        "staff": "staff@matsumoto.example.lg.jp",
-        "secretariat": "secretariat@cao.example.go.jp",
-    }
-    users = {role: User.objects.get(email=email) for role, email in roles.items()}
-    tokens = {role: issue_token(user=user).key for role, user in users.items()}
+    users, tokens = demo_callers()
     visible_ids = {
         role: list(visible_consultations(user).order_by("-created_at").values_list("id", flat=True)[:2000])
         for role, user in users.items()
@@ -149,7 +134,7 @@ def run() -> None:
 
     server = _start_server()
     try:
-        role_names = list(roles)
+        role_names = list(users)
 
         def lists(index):
             role = role_names[index % len(role_names)]

@@ -19,7 +19,7 @@ import time
 from urllib.parse import quote
 
 from bench.api_load import CLIENTS, DURATION, ROOT, _load, _start_server, _stop_server, _summarise, filing_clients
-from bench.support import report
+from bench.support import demo_callers, report, stop_group
 
 ONE_WORD = ["ドローン", "キャッシュレス", "移住", "子育て", "脱炭素", "補助金", "テレワーク", "防災", "ＤＸ", "5G"]
 TWO_WORDS = ["ドローン 補助金", "移住 子育て", "キャッシュレス 観光アプリ", "脱炭素 交付金", "防災 人材育成"]
@@ -34,31 +34,14 @@ def _start_worker() -> subprocess.Popen:
     )  # fmt: skip
 
 
-def _stop_worker(worker: subprocess.Popen) -> None:
-    os.killpg(worker.pid, signal.SIGTERM)
-    try:
-        worker.wait(30)
-    except subprocess.TimeoutExpired:
-        os.killpg(worker.pid, signal.SIGKILL)
-
-
 def run() -> None:
     from django.core.management import call_command
 
-    from accounts.models import User
-    from accounts.services import issue_token
     from consult.models import Consultation
     from consult.selectors import visible_consultations
     from search.models import ConsultationText
 
-    call_command("seed_demo", accounts_only=True, verbosity=0)
-    roles = {
-        "liaison": "liaison@kanto.maff.example.go.jp",
-        "staff": "staff@matsumoto.example.lg.jp",
-        "secretariat": "secretariat@cao.example.go.jp",
-    }
-    users = {role: User.objects.get(email=email) for role, email in roles.items()}
-    tokens = {role: issue_token(user=user).key for role, user in users.items()}
+    users, tokens = demo_callers()
     references = {
         role: list(visible_consultations(user).order_by("?").values_list("reference", flat=True)[:200])
         for role, user in users.items()
@@ -69,7 +52,7 @@ def run() -> None:
         print("  building the missing search texts first (manage.py build_search_text)")
         call_command("build_search_text", batch=1000)
 
-    role_names = list(roles)
+    role_names = list(users)
     # "no q": the first page without a keyword, the same load, for comparison on a busy machine.
     kinds = ["one-word", "two-word", "reference", "no q"]
 
@@ -130,4 +113,4 @@ def run() -> None:
         )  # fmt: skip
     finally:
         _stop_server(server)
-        _stop_worker(worker)
+        stop_group(worker, signum=signal.SIGTERM)

@@ -85,11 +85,9 @@ def run() -> None:
     from django.core.management import call_command
     from django.db import connection
 
-    from accounts.models import User
-    from accounts.services import issue_token
     from bench import api_load
     from bench.seed import seed
-    from bench.support import with_second_factor
+    from bench.support import demo_callers
     from consult.models import Consultation
 
     call_command("seed_demo", accounts_only=True, verbosity=0)
@@ -97,23 +95,17 @@ def run() -> None:
     if have < CONSULTATIONS:
         report("seeded consultations", seed(CONSULTATIONS - have, out=lambda *a, **k: None))
     report("consultations' search text", _search_texts())
-    roles = {
-        "staff": "staff@matsumoto.example.lg.jp",
-        "liaison": "liaison@kanto.maff.example.go.jp",
-        "secretariat": "secretariat@cao.example.go.jp",
-    }
-    users = {role: with_second_factor(User.objects.get(email=email)) for role, email in roles.items()}
+    users, tokens = demo_callers()
     report("library entries", {"created": _entries(users["secretariat"])})
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE")
-    tokens = {role: issue_token(user=user).key for role, user in users.items()}
     # Drafts people type: titles and beginnings of bodies of seeded consultations, a little changed.
     drafts = list(Consultation.objects.order_by("?").values_list("title", "body", "policy_area__slug")[:300])
     report("data", {"consultations": Consultation.objects.count(), "drafts": len(drafts)})
 
     server = api_load._start_server()
     try:
-        names = list(roles)
+        names = list(users)
 
         def similar(index):
             rng = random.Random(index)

@@ -77,6 +77,26 @@ def with_second_factor(user):
     return user
 
 
+# The demo accounts the load benchmarks call the API as, one per role.
+DEMO_CALLERS = {
+    "liaison": "liaison@kanto.maff.example.go.jp",
+    "staff": "staff@matsumoto.example.lg.jp",
+    "secretariat": "secretariat@cao.example.go.jp",
+}
+
+
+def demo_callers() -> tuple[dict, dict[str, str]]:
+    """The demo accounts (created if missing, with their second factor) by role, and an API token each."""
+    from django.core.management import call_command
+
+    from accounts.models import User
+    from accounts.services import issue_token
+
+    call_command("seed_demo", accounts_only=True, verbosity=0)
+    users = {role: with_second_factor(User.objects.get(email=email)) for role, email in DEMO_CALLERS.items()}
+    return users, {role: issue_token(user=user).key for role, user in users.items()}
+
+
 def purge_queues(queues=("celery", "notifications")) -> None:
     """Empty the Celery queues a benchmark uses (before it, and what it leaves behind)."""
     from config.celery import app
