@@ -4,6 +4,7 @@ import hashlib
 
 from django.conf import settings
 from django.core.cache import cache
+from django.core.exceptions import EmptyResultSet
 from django.core.paginator import Paginator as DjangoPaginator
 from django.utils.functional import cached_property
 from rest_framework import status
@@ -27,7 +28,10 @@ class CachedCountPaginator(DjangoPaginator):
         seconds = getattr(settings, "BANSO_LIST_COUNT_CACHE_SECONDS", 30)
         if not seconds or not hasattr(self.object_list, "query"):
             return super().count
-        sql, params = self.object_list.query.sql_with_params()
+        try:
+            sql, params = self.object_list.query.sql_with_params()
+        except EmptyResultSet:  # a queryset.none(): e.g. a `q` of punctuation only, which has no terms
+            return 0
         key = "list-count:" + hashlib.sha256(f"{sql}|{params!r}".encode()).hexdigest()
         cached = cache.get(key)
         if cached is None:

@@ -49,3 +49,14 @@ def test_a_nul_character_in_a_search_is_a_400(api, people, url):
 def test_a_nul_character_in_a_page_search_is_a_400(client, people):
     client.force_login(people["secretariat"])
     assert client.get("/queue/", {"q": "a\x00b"}).status_code == 400
+
+
+@pytest.mark.parametrize("url", ["/api/v1/consultations/", "/api/v1/measures/", "/api/v1/library/"])
+@pytest.mark.parametrize("q", ["!", "・・・", "?*"])
+def test_a_search_without_terms_finds_nothing_with_counts_cached(api, people, settings, url, q):
+    """A `q` of punctuation only has no terms: the list is empty, and the cached
+    count (on in production, off elsewhere in the tests) must not fail on it."""
+    settings.BANSO_LIST_COUNT_CACHE_SECONDS = 30
+    response = api(people["secretariat"]).get(url, {"q": q})
+    assert response.status_code == 200
+    assert response.json()["count"] == 0 and response.json()["results"] == []
