@@ -312,3 +312,46 @@ def reference_maps() -> ReferenceMaps:
         )
         snapshots[key] = maps
     return maps
+
+
+@dataclass(frozen=True)
+class MinistryRef:
+    pk: int
+    name: str
+    name_en: str
+
+
+@dataclass(frozen=True)
+class OfficeOption:
+    """An office as choice lists show it (no jurisdictions)."""
+
+    pk: int
+    slug: str
+    name: str
+    name_en: str
+    kind: str
+    ministry: MinistryRef
+
+
+def office_options(*, on: datetime.date | None = None) -> list[OfficeOption]:
+    """The offices of ``on`` (default: today) in ``offices()``'s order, kept in memory with
+    the reference revision: the triage rows and a liaison's transfer and invite forms
+    offer every office on every page."""
+    day = on or timezone.localdate()
+    snapshots = _reference.get()
+    key = ("office-options", day)
+    options = snapshots.get(key)
+    if options is None:
+        options = [
+            OfficeOption(
+                pk=office.pk,
+                slug=office.slug,
+                name=office.name,
+                name_en=office.name_en,
+                kind=office.kind,
+                ministry=MinistryRef(office.ministry.pk, office.ministry.name, office.ministry.name_en),
+            )
+            for office in Office.objects.filter(active_on(day)).select_related("ministry")
+        ]
+        snapshots[key] = options
+    return options

@@ -9,6 +9,8 @@ from django.utils.translation import gettext_lazy as _
 from config.i18n import localised
 from consult.services import MAX_BODY
 
+from .widgets import LongSelect
+
 
 class MultipleFileInput(forms.ClearableFileInput):
     allow_multiple_selected = True
@@ -137,7 +139,9 @@ def office_choices(offices, *, exclude: set[int] = frozenset()) -> list:
 
 
 class OfficeForm(ActionForm):
-    office = forms.ChoiceField(label=_("部局"), error_messages={"required": _("部局を選択してください")})
+    office = forms.ChoiceField(
+        label=_("部局"), widget=LongSelect, error_messages={"required": _("部局を選択してください")}
+    )
 
     def __init__(self, *args, choices=(), **kwargs):
         super().__init__(*args, **kwargs)

@@ -9,6 +9,8 @@ from django.utils.translation import gettext_lazy as _
 
 from consult.lifecycle import Status
 
+from .widgets import LongSelect, PreparedChoices
+
 # Queue orders: the default puts what is late or nearly late first.
 SORT_DUE = "due"
 SORT_NEWEST = "-created"
@@ -78,19 +80,24 @@ class QueueFilterForm(forms.Form):
 ROUTE_REASON_DEFAULT = _("事務局による振り分け")
 
 
+def route_choices(office_choices: list) -> PreparedChoices:
+    """The offices a triage row's form offers, prepared once for all the rows of a page."""
+    return PreparedChoices([("", _("選択してください")), *office_choices])
+
+
 class RouteForm(forms.Form):
     """Route one triage consultation to an office, with the reason kept in its
     history. Each row's form has its own prefix, so that ids stay unique on the page;
     the consultation's id travels beside it (a plain hidden input)."""
 
-    office = forms.ChoiceField(label=_("振り分け先の部局"))
+    office = forms.ChoiceField(label=_("振り分け先の部局"), widget=LongSelect)
     reason = forms.CharField(label=_("振り分けの理由"), max_length=2000)
 
-    def __init__(self, data=None, *, office_choices: list, consultation_id: int, suggested: str = ""):
+    def __init__(self, data=None, *, office_choices: PreparedChoices, consultation_id: int, suggested: str = ""):
         super().__init__(
             data,
             prefix=f"route-{consultation_id}",
             initial={"office": suggested, "reason": ROUTE_REASON_DEFAULT},
         )
-        self.fields["office"].choices = [("", _("選択してください")), *office_choices]
+        self.fields["office"].choices = office_choices
         self.fields["reason"].widget.attrs["class"] = "route-reason"

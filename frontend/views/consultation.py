@@ -174,7 +174,7 @@ def _blank_forms(consultation, actions, bound: dict) -> dict:
         form_class = forms.FORMS[action]
         if issubclass(form_class, forms.OfficeForm):
             if offices is None:
-                offices = list(routing_selectors.offices())
+                offices = routing_selectors.office_options()
             result[action] = form_class(choices=_office_choices(consultation, action, offices))
         else:
             result[action] = form_class()
@@ -272,7 +272,7 @@ def act(request, pk: int, action: str):
         return _render(request, consultation, status=403, problem=_("この操作を行う権限がありません。"))
     kwargs = {}
     if issubclass(form_class, forms.OfficeForm):
-        kwargs["choices"] = _office_choices(consultation, action, routing_selectors.offices())
+        kwargs["choices"] = _office_choices(consultation, action, routing_selectors.office_options())
     form = form_class(request.POST, request.FILES, **kwargs)
     if not form.is_valid():
         return _render(request, consultation, bound={action: form}, status=400)

@@ -15,7 +15,7 @@ from django.utils.translation import gettext_noop
 from config.i18n import localised
 from consult import selectors, services
 from consult.lifecycle import IllegalTransition, Status
-from frontend.forms.lists import RouteForm
+from frontend.forms.lists import RouteForm, route_choices
 from routing import selectors as routing_selectors
 from routing.models import OfficeKind
 
@@ -47,7 +47,7 @@ def office_choices() -> tuple[list, dict[int, str], dict[str, str]]:
     groups: dict[int, tuple[str, list]] = {}
     headquarters: dict[int, str] = {}
     names: dict[str, str] = {}
-    for office in routing_selectors.offices():
+    for office in routing_selectors.office_options():
         ministry = office.ministry
         label = localised(ministry.name, ministry.name_en)
         name = localised(office.name, office.name_en)
@@ -74,7 +74,8 @@ def suggestions(headquarters: dict[int, str]) -> dict[int, str]:
 @page_for("secretariat")
 def triage(request):
     user = request.user
-    choices, headquarters, office_names = office_choices()
+    office_groups, headquarters, office_names = office_choices()
+    choices = route_choices(office_groups)
     bound_id, bound_form, errors = None, None, []
     if request.method == "POST":
         consultation = selectors.access_consultation(user, request.POST.get("consultation"))
