@@ -37,6 +37,7 @@ reference-data: migrate
 
 demo-data: reference-data
 	$(BIN)/python manage.py seed_demo
+	$(BIN)/python manage.py seed_demo_year
 
 run: pdf-libraries demo-data
 	PORT=$(PORT) exec $(BIN)/honcho --procfile Procfile start

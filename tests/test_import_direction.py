@@ -19,6 +19,7 @@ APPS = (
     "search",
     "library",
     "inbound",
+    "demo",
 )
 
 

@@ -123,6 +123,7 @@ INSTALLED_APPS = [
     "inbound",
     "search",
     "library",
+    "demo",
 ]
 
 MIDDLEWARE = [
