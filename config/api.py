@@ -18,26 +18,35 @@ class Pagination(PageNumberPagination):
     max_page_size = 500
 
 
+def remembered(queryset, compute, *, empty=0):
+    """``compute()``, an aggregate of ``queryset``, remembered for a short while
+    (``BANSO_LIST_COUNT_CACHE_SECONDS``) under the queryset's SQL, so the same list seen by
+    the same visibility shares it: counting a million rows on every page would cost more
+    than the page. ``empty`` for a queryset that can match nothing."""
+    seconds = getattr(settings, "BANSO_LIST_COUNT_CACHE_SECONDS", 30)
+    if not seconds or not hasattr(queryset, "query"):
+        return compute()
+    try:
+        sql, params = queryset.query.sql_with_params()
+    except EmptyResultSet:  # a queryset.none(): e.g. a `q` of punctuation only, which has no terms
+        return empty
+    key = "list-count:" + hashlib.sha256(f"{sql}|{params!r}".encode()).hexdigest()
+    cached = cache.get(key)
+    if cached is None:
+        cached = compute()
+        cache.set(key, cached, seconds)
+    return cached
+
+
 class CachedCountPaginator(DjangoPaginator):
-    """Counts are remembered for a short while (``BANSO_LIST_COUNT_CACHE_SECONDS``):
-    counting a million visible rows on every page would cost more than the page.
-    Pages themselves are always read fresh."""
+    """Counts are remembered for a short while (``remembered``); pages themselves are
+    always read fresh."""
 
     @cached_property
     def count(self) -> int:
-        seconds = getattr(settings, "BANSO_LIST_COUNT_CACHE_SECONDS", 30)
-        if not seconds or not hasattr(self.object_list, "query"):
+        if not hasattr(self.object_list, "query"):
             return super().count
-        try:
-            sql, params = self.object_list.query.sql_with_params()
-        except EmptyResultSet:  # a queryset.none(): e.g. a `q` of punctuation only, which has no terms
-            return 0
-        key = "list-count:" + hashlib.sha256(f"{sql}|{params!r}".encode()).hexdigest()
-        cached = cache.get(key)
-        if cached is None:
-            cached = self.object_list.count()
-            cache.set(key, cached, seconds)
-        return cached
+        return remembered(self.object_list, self.object_list.count)
 
 
 class CachedCountPagination(Pagination):

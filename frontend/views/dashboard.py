@@ -14,7 +14,6 @@ from urllib.parse import urlencode
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.urls import path, reverse
@@ -25,6 +24,7 @@ from django.utils.translation import gettext_lazy, pgettext
 from django.views.decorators.http import require_POST
 
 from config import csv_export
+from config.api import CachedCountPaginator
 from config.i18n import localised
 from consult import rules
 from consult import selectors as consult_selectors
@@ -381,7 +381,7 @@ def cell_page(request):
         raise Http404
     if request.GET.get("format") == "csv":
         return _cell_csv(request.user, cell, rows, now)
-    paginator = Paginator(rows.values_list(*dashboard.LIST_FIGURES), PAGE_SIZE)
+    paginator = CachedCountPaginator(rows.values_list(*dashboard.LIST_FIGURES), PAGE_SIZE)
     page_obj = paginator.get_page(request.GET.get("page"))
     params = {k: v for k, v in request.GET.items() if k not in ("page", "format")}
     query = _query(**params)

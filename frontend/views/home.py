@@ -9,6 +9,7 @@ from django.shortcuts import redirect, render
 from django.urls import path
 from django.utils import timezone
 
+from config.api import remembered
 from consult import selectors
 from consult.lifecycle import Status
 
@@ -103,7 +104,8 @@ def secretariat_home(request):
     user = request.user
     search = _search(request)
     visible = selectors.visible_consultations(user)
-    counts = dict(visible.order_by().values_list("status").annotate(n=Count("id")))
+    by_status = visible.order_by().values_list("status").annotate(n=Count("id"))
+    counts = remembered(by_status, lambda: dict(by_status), empty={})
     by_status = [{"status": status, "label": label, "count": counts.get(status, 0)} for status, label in Status.CHOICES]
     newest = list(selectors.consultation_list(user, selectors.ListFilters())[:SECRETARIAT_NEWEST])
     return render(

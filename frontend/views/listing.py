@@ -3,8 +3,7 @@ reference maps, pages of ids, and query strings for page links."""
 
 from __future__ import annotations
 
-from django.core.paginator import Paginator
-
+from config.api import CachedCountPaginator
 from routing import selectors as routing_selectors
 from search import selectors as search_selectors
 
@@ -43,8 +42,9 @@ def named(rows, names: Names | None = None):
 
 
 def page_of_ids(ids, per_page: int, number):
-    """One page of an id query (a count and a slice: two queries whatever the length)."""
-    page = Paginator(ids, per_page).get_page(number)
+    """One page of an id query (a count and a slice: two queries whatever the length; the
+    count remembered for a moment, as on the API)."""
+    page = CachedCountPaginator(ids, per_page).get_page(number)
     page.ids = list(page.object_list)
     return page
 
