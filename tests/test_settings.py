@@ -55,7 +55,7 @@ def test_the_environment_switches_services_and_values(tmp_path):
         BANSO_QUIET_HOURS_START="21",
         BANSO_MEDIA_ROOT=str(tmp_path / "uploads"),
     )
-    assert found["engine"] == "django.db.backends.postgresql"
+    assert found["engine"] == "config.db.postgresql"  # Django's, with small bulk inserts as VALUES
     assert found["cache"] == "django_redis.cache.RedisCache" and found["broker"] == "redis://127.0.0.1:6379/9"
     assert found["hosts"] == ["banso.example.go.jp", "www.banso.example.go.jp"]
     assert found["debug"] is True and found["loopback"] is True  # follows DJANGO_DEBUG unless set

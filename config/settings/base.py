@@ -176,6 +176,9 @@ DATABASES = {
 }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 USES_POSTGRES = DATABASES["default"]["ENGINE"].endswith("postgresql")
+if USES_POSTGRES:
+    # Django's backend with small bulk inserts as VALUES (config/db/postgresql/compiler.py).
+    DATABASES["default"]["ENGINE"] = "config.db.postgresql"
 # SQLite (the embedded default) cannot enforce NULLS NOT DISTINCT; PostgreSQL does.
 SILENCED_SYSTEM_CHECKS = [] if USES_POSTGRES else ["models.W047"]
 

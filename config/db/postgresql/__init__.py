@@ -1,0 +1,1 @@
+"""Django's PostgreSQL backend, with small bulk inserts written as VALUES (``compiler``)."""
