@@ -5,12 +5,12 @@ against gunicorn on this machine, with each page's query count.
     .venv/bin/python -m bench.seed --count 1000000 && .venv/bin/python -m bench pages
 
 Target (issue 17): every page p95 < 150 ms at 8 clients with 1,000,000 consultations,
-with the same number of queries whatever the data.
+with the same number of queries whatever the data. Searching (``q``) is measured by
+``bench/search.py``, over consultations whose search text is built.
 """
 
 import os
 import random
-from urllib.parse import quote
 
 from bench.api_load import _load, _start_server, _stop_server, _summarise
 from bench.support import demo_callers, report
@@ -82,11 +82,9 @@ def run() -> None:
     )
     pages = [
         ("staff home", "staff", reverse("home")),
-        ("staff home, search 補助", "staff", reverse("home") + "?q=" + quote("補助")),
         ("secretariat home", "secretariat", reverse("home")),
         ("queue", "liaison", reverse("queue")),
         ("queue, overdue, newest", "liaison", reverse("queue") + "?overdue=on&sort=newest"),
-        ("queue, search 補助", "liaison", reverse("queue") + "?q=" + quote("補助")),
         ("triage", "secretariat", reverse("triage")),
         ("inbox (liaison)", "liaison", reverse("inbox")),
         ("inbox (staff)", "staff", reverse("inbox")),
