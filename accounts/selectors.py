@@ -12,7 +12,9 @@ def office_ids_of(user) -> list[int]:
     known = getattr(user, OFFICE_IDS_ATTRIBUTE, None)
     if known is not None:
         return list(known)
-    return list(OfficeMembership.objects.filter(user_id=user.pk).values_list("office_id", flat=True))
+    # Memberships in force today only: a person moved on 1 April no longer sees
+    # the old office's consultations from that day.
+    return list(OfficeMembership.objects.active().filter(user_id=user.pk).values_list("office_id", flat=True))
 
 
 def tokens_of(user):

@@ -24,6 +24,8 @@ class Parties:
     # Only for some events: the office invited, the people who may see and were mentioned.
     invited_liaisons: frozenset[int] = EMPTY
     mentioned: frozenset[int] = EMPTY
+    # People away today → their deputy (accounts.Absence): told whatever they are told.
+    deputies: dict[int, int] = field(default_factory=dict)
 
     @property
     def handlers(self) -> frozenset[int]:
@@ -120,4 +122,11 @@ def recipients(event: EventFacts, parties: Parties) -> dict[int, Kind]:
         for person in p.filer_followers:
             result.pop(person, None)
     result.pop(event.actor, None)
+    # The one place a deputy is added: every kind (new work, replies, reminders,
+    # escalations) meant for a person away reaches their deputy as well. Not for
+    # the person's own action, and not when the deputy acted.
+    for person, kind in list(result.items()):
+        deputy = p.deputies.get(person)
+        if deputy is not None and deputy != event.actor and deputy not in result:
+            result[deputy] = kind
     return result

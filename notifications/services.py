@@ -75,6 +75,7 @@ def _parties(consultation, event, *, new: bool) -> Parties:
         secretariat=frozenset(secretariat),
         invited_liaisons=frozenset(invited_liaisons),
         mentioned=frozenset(candidates),  # who may see it is decided with everyone else in notify()
+        deputies=directory.deputies(),
     )
 
 
@@ -187,7 +188,7 @@ def _publish(task, ids: list[int], *more) -> bool:
 
 def notify_office_lead(*, office_id: int, kind: Kind, data: dict, now: datetime.datetime) -> list[Notification]:
     """A notice to the leads of an office that is not about one consultation event."""
-    leads = OfficeMembership.objects.filter(office_id=office_id, is_lead=True, user__is_active=True)
+    leads = OfficeMembership.objects.active().filter(office_id=office_id, is_lead=True, user__is_active=True)
     rows = [
         Notification(recipient_id=user_id, kind=kind, data=data, created_at=now, email_status=EmailStatus.PENDING)
         for user_id in leads.values_list("user_id", flat=True)
@@ -220,7 +221,7 @@ def mark_read(*, user: User, notification_ids: Iterable[int] | None = None, now=
 
 def receives_escalations(user: User) -> bool:
     """Office leads and the secretariat: escalations reach them whatever they chose."""
-    return user.role == Role.SECRETARIAT or OfficeMembership.objects.filter(user=user, is_lead=True).exists()
+    return user.role == Role.SECRETARIAT or OfficeMembership.objects.active().filter(user=user, is_lead=True).exists()
 
 
 @transaction.atomic
