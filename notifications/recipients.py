@@ -38,7 +38,7 @@ class Parties:
 EVENT_KINDS = frozenset({
     "routed", "triaged", "routed_by_hand", "transferred", "accepted", "replied", "note_added", "info_requested",
     "resumed", "collaborator_invited", "resolved", "reopened", "closed", "withdrawn", "ping_pong_flagged",
-    "due_soon", "overdue", "escalated", "awaiting_filer_reminder",
+    "due_soon", "overdue", "escalated", "awaiting_filer_reminder", "assigned",
 })  # fmt: skip
 
 
@@ -107,6 +107,10 @@ def recipients(event: EventFacts, parties: Parties) -> dict[int, Kind]:
             told[Kind.OVERDUE] = p.handlers | p.office_leads
         case "escalated":
             told[Kind.ESCALATED] = p.handlers | p.office_leads | p.secretariat
+        case "assigned":
+            # The new assignee has new work; the previous one is told it left them.
+            people = {data.get("assignee"), data.get("previous_assignee")} - {None}
+            told[Kind.ASSIGNED] = frozenset(people)
         case "awaiting_filer_reminder":
             told[Kind.AWAITING_FILER] = p.filer_followers
 
