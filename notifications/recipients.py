@@ -126,11 +126,16 @@ def recipients(event: EventFacts, parties: Parties) -> dict[int, Kind]:
         for person in p.filer_followers:
             result.pop(person, None)
     result.pop(event.actor, None)
-    # The one place a deputy is added: every kind (new work, replies, reminders,
-    # escalations) meant for a person away reaches their deputy as well. Not for
-    # the person's own action, and not when the deputy acted.
-    for person, kind in list(result.items()):
-        deputy = p.deputies.get(person)
-        if deputy is not None and deputy != event.actor and deputy not in result:
+    return with_deputies(result, p.deputies, actor=event.actor)
+
+
+def with_deputies(told: dict[int, Kind], deputies: dict[int, int], *, actor: int | None = None) -> dict[int, Kind]:
+    """The one rule for deputies: whatever a person away is told (new work,
+    replies, reminders, escalations, notices to leads), their deputy is told as
+    well. Not of the person's own action (they are not told), nor of the deputy's."""
+    result = dict(told)
+    for person, kind in told.items():
+        deputy = deputies.get(person)
+        if deputy is not None and deputy != actor and deputy not in result:
             result[deputy] = kind
     return result

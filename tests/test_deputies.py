@@ -415,3 +415,21 @@ def test_the_absence_api(api, people, colleague, time_machine):
 def test_the_absence_api_is_in_the_schema(api, people):
     schema = api(people["maff"]).get("/api/schema/", {"format": "json"}).json()
     assert {"get", "put", "delete"} <= set(schema["paths"]["/api/v1/auth/me/absence/"])
+
+
+def test_the_deputy_rule_as_plain_data():
+    from notifications.recipients import with_deputies
+
+    told = {1: Kind.REPLIED, 2: Kind.OVERDUE}
+    assert with_deputies(told, {1: 3, 2: 1}) == {1: Kind.REPLIED, 2: Kind.OVERDUE, 3: Kind.REPLIED}
+    assert with_deputies(told, {1: 3}, actor=3) == told  # the deputy acted: not told of it
+    assert with_deputies({}, {1: 3}) == {}  # nobody told, nobody's deputy told
+
+
+def test_a_notice_to_the_leads_reaches_the_deputy_of_a_lead_away(people, colleague, moving, time_machine):
+    time_machine.move_to(MARCH_31)
+    account_services.set_absence(user=people["maff_lead"], starts_on=datetime.date(2027, 3, 31),
+                                 ends_on=datetime.date(2027, 4, 2), deputy=colleague)  # fmt: skip
+    time_machine.move_to(jst(2027, 4, 1, 0, 30))
+    assert services.notify_ownerless_work() == 1
+    assert {n.recipient for n in Notification.objects.filter(kind=Kind.HANDOVER)} == {people["maff_lead"], colleague}
