@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from accounts.models import OfficeMembership, Role, User
+from accounts.selectors import offices_led_by
 from notifications import services as notifications
 from notifications.kinds import Kind
 from routing.models import Office
@@ -148,8 +149,7 @@ def reassign_open_work(*, actor: User, from_user: User, to_user: User, office: O
     ``assign`` (its permission, its event), in its own transaction: one refused
     (changed meanwhile) leaves the others done and is reported."""
     now = now or timezone.now()
-    is_lead = OfficeMembership.objects.active().filter(user_id=actor.pk, office=office, is_lead=True).exists()
-    if not (is_lead and actor.is_active):
+    if not offices_led_by(actor).filter(pk=office.pk).exists():
         raise PermissionDenied(_("担当替えはその部局の所属長・責任者のみ行えます"))
     result = Reassigned()
     for consultation in open_work_of(actor, office_id=office.pk, assignee_id=from_user.pk):

@@ -52,6 +52,7 @@ KINDS_BY_ROLE = {
     ],
     Role.LIAISON: [
         Kind.ROUTED,
+        Kind.ASSIGNED,
         Kind.COLLABORATOR_INVITED,
         Kind.TRANSFERRED,
         Kind.REPLIED,
@@ -66,6 +67,7 @@ KINDS_BY_ROLE = {
         Kind.OVERDUE,
         Kind.ESCALATED,
         Kind.WEBHOOK_DISABLED,
+        Kind.HANDOVER,
     ],
 }
 
