@@ -433,3 +433,17 @@ def test_a_notice_to_the_leads_reaches_the_deputy_of_a_lead_away(people, colleag
     time_machine.move_to(jst(2027, 4, 1, 0, 30))
     assert services.notify_ownerless_work() == 1
     assert {n.recipient for n in Notification.objects.filter(kind=Kind.HANDOVER)} == {people["maff_lead"], colleague}
+
+
+def test_the_handover_notice_is_delivered_and_leads_to_the_page(
+    client_of, people, colleague, moving, time_machine, django_capture_on_commit_callbacks
+):
+    from django.core import mail
+
+    time_machine.move_to(jst(2027, 4, 1, 9, 0))
+    with django_capture_on_commit_callbacks(execute=True):
+        assert services.notify_ownerless_work() == 1
+    message = next(m for m in mail.outbox if m.to == [people["maff_lead"].email])
+    assert "/offices/handover/" in message.body and people["maff"].display_name in message.subject + message.body
+    inbox = client_of(people["maff_lead"]).get("/inbox/").content.decode()
+    assert 'href="/offices/handover/"' in inbox and "担当中の未完了の相談 2件" in inbox
