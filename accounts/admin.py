@@ -4,13 +4,14 @@ from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
 
 from . import services
-from .models import ApiToken, OfficeMembership, User
+from .models import Absence, ApiToken, OfficeMembership, User
 
 
 class MembershipInline(admin.TabularInline):
     model = OfficeMembership
     extra = 0
     autocomplete_fields = ["office"]
+    fields = ["office", "is_lead", "started_on", "ended_on"]
 
 
 class BansoUserCreationForm(AdminUserCreationForm):
@@ -78,3 +79,30 @@ class ApiTokenAdmin(admin.ModelAdmin):
     def delete_queryset(self, request, queryset):
         for token in queryset.select_related("user"):
             services.revoke_tokens(user=token.user, token_id=token.pk)
+
+
+@admin.register(Absence)
+class AbsenceAdmin(admin.ModelAdmin):
+    """Who is away and who stands in, for the secretariat to check. People set
+    their own (the absence page, ``me/absence/``): here they are only removed,
+    through the service."""
+
+    list_display = ["user", "starts_on", "ends_on", "deputy"]
+    list_select_related = ["user", "deputy"]
+    search_fields = ["user__email", "user__display_name", "deputy__display_name"]
+    list_filter = ["starts_on"]
+    fields = ["user", "starts_on", "ends_on", "deputy", "updated_at"]
+    readonly_fields = fields
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def delete_model(self, request, obj):
+        services.clear_absence(user=obj.user)
+
+    def delete_queryset(self, request, queryset):
+        for absence in queryset.select_related("user"):
+            services.clear_absence(user=absence.user)

@@ -49,7 +49,11 @@ class SecondFactorRequired(exceptions.APIException):
 
 
 def _cache_key(digest: str) -> str:
-    return "api-token:" + digest
+    # Keyed by the JST date too: the offices held with the token are today's
+    # memberships, and one that ends at midnight must not outlive it in the cache.
+    from .models import today
+
+    return f"api-token:{today().isoformat()}:{digest}"
 
 
 def _seconds() -> int:

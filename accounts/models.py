@@ -7,7 +7,7 @@ secretariat. The role decides what the user sees.
 
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
 from django.utils import timezone
 from knox.models import AbstractAuthToken
 
@@ -94,19 +94,71 @@ class User(AbstractBaseUser, PermissionsMixin):
         return self.role == Role.SECRETARIAT
 
 
+def today():
+    """Today's date in Japan (TIME_ZONE): memberships and absences are JST dates."""
+    return timezone.localdate()
+
+
+class MembershipQuerySet(models.QuerySet):
+    def active(self, day=None):
+        """The memberships in force on ``day`` (today in JST): started on or before
+        it and not yet ended (``ended_on`` is the first day without the membership)."""
+        day = day or today()
+        return self.filter(
+            Q(started_on__isnull=True) | Q(started_on__lte=day), Q(ended_on__isnull=True) | Q(ended_on__gt=day)
+        )
+
+
 class OfficeMembership(models.Model):
     user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="memberships")
     office = models.ForeignKey("routing.Office", on_delete=models.PROTECT, related_name="memberships")
     is_lead = models.BooleanField("所属長・責任者", default=False)
+    # JST dates. A move on 1 April (人事異動) ends the old membership on 2027-04-01:
+    # the person belongs to the office until 31 March and not from 1 April.
+    started_on = models.DateField("所属開始日", null=True, blank=True)
+    ended_on = models.DateField("所属終了日", null=True, blank=True, help_text="この日から所属しません")
+
+    objects = MembershipQuerySet.as_manager()
 
     class Meta:
         verbose_name = "部局の所属"
         verbose_name_plural = "部局の所属"
-        constraints = [models.UniqueConstraint(fields=["user", "office"], name="membership_unique")]
+        constraints = [
+            models.UniqueConstraint(fields=["user", "office"], name="membership_unique"),
+            models.CheckConstraint(
+                condition=Q(started_on__isnull=True) | Q(ended_on__isnull=True) | Q(ended_on__gt=F("started_on")),
+                name="membership_ends_after_start",
+            ),
+        ]
 
     def __str__(self) -> str:
         lead = "（責任者）" if self.is_lead else ""
         return f"{self.user.display_name} — {self.office}{lead}"
+
+
+class Absence(models.Model):
+    """A person away from ``starts_on`` to ``ends_on`` (JST dates, both included),
+    and the colleague of the same office who receives their work meanwhile."""
+
+    user = models.OneToOneField(User, on_delete=models.CASCADE, related_name="absence", verbose_name="不在の人")
+    starts_on = models.DateField("不在の開始日")
+    ends_on = models.DateField("不在の終了日")
+    deputy = models.ForeignKey(User, on_delete=models.CASCADE, related_name="deputising", verbose_name="代理の人")
+    updated_at = models.DateTimeField("更新日時", default=timezone.now)
+
+    class Meta:
+        verbose_name = "不在と代理"
+        verbose_name_plural = "不在と代理"
+        constraints = [
+            models.CheckConstraint(condition=Q(ends_on__gte=F("starts_on")), name="absence_ends_after_start"),
+            models.CheckConstraint(condition=~Q(deputy=F("user")), name="absence_deputy_not_self"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user_id}: {self.starts_on}–{self.ends_on} → {self.deputy_id}"
+
+    def covers(self, day) -> bool:
+        return self.starts_on <= day <= self.ends_on
 
 
 class ApiToken(AbstractAuthToken):

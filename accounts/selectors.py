@@ -12,7 +12,9 @@ def office_ids_of(user) -> list[int]:
     known = getattr(user, OFFICE_IDS_ATTRIBUTE, None)
     if known is not None:
         return list(known)
-    return list(OfficeMembership.objects.filter(user_id=user.pk).values_list("office_id", flat=True))
+    # Memberships in force today only: a person moved on 1 April no longer sees
+    # the old office's consultations from that day.
+    return list(OfficeMembership.objects.active().filter(user_id=user.pk).values_list("office_id", flat=True))
 
 
 def tokens_of(user):
@@ -20,3 +22,34 @@ def tokens_of(user):
     from .models import ApiToken
 
     return ApiToken.objects.filter(user_id=user.pk).order_by("-created")
+
+
+def offices_led_by(user):
+    """The offices ``user`` leads today (``is_lead`` on a membership in force)."""
+    from routing.models import Office
+
+    led = OfficeMembership.objects.active().filter(user_id=user.pk, is_lead=True, user__is_active=True)
+    return Office.objects.filter(pk__in=led.values("office_id")).order_by("name")
+
+
+def staying_members(office_ids):
+    """office id → the active liaisons who belong to it today with no end date
+    set: the people a leaving member's work can go to. One query."""
+    from .models import Role
+
+    rows = (
+        OfficeMembership.objects.active()
+        .filter(office_id__in=list(office_ids), ended_on__isnull=True, user__is_active=True, user__role=Role.LIAISON)
+        .select_related("user")
+        .order_by("user__display_name", "user_id")
+    )
+    members: dict[int, list] = {pk: [] for pk in office_ids}
+    for membership in rows:
+        members[membership.office_id].append(membership.user)
+    return members
+
+
+def memberships_of(user_ids, office_ids) -> dict[tuple[int, int], OfficeMembership]:
+    """(user id, office id) → the membership, for these people and offices. One query."""
+    rows = OfficeMembership.objects.filter(user_id__in=list(user_ids), office_id__in=list(office_ids))
+    return {(m.user_id, m.office_id): m for m in rows}

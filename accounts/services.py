@@ -8,10 +8,11 @@ from collections.abc import Iterable
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from routing.models import LocalGovernment, Office
 
-from .models import ApiToken, OfficeMembership, Role, User
+from .models import Absence, ApiToken, OfficeMembership, Role, User, today
 
 log = logging.getLogger(__name__)
 
@@ -138,3 +139,56 @@ def activate_totp(*, user: User, secret: str) -> None:
         existing.save(update_fields=["data"])
     RecoveryCodes.activate(user)
     setattr(user, HAS_SECOND_FACTOR, True)
+
+
+# --- absences and deputies ------------------------------------------------------------------------
+
+
+def deputy_candidates(*, user: User, day: datetime.date | None = None):
+    """Who may stand in for ``user``: the other active liaisons of an office both
+    belong to on ``day`` (today in JST)."""
+    day = day or today()
+    offices = OfficeMembership.objects.active(day).filter(user_id=user.pk).values("office_id")
+    colleagues = OfficeMembership.objects.active(day).filter(office_id__in=offices).values("user_id")
+    return (
+        User.objects.filter(pk__in=colleagues, is_active=True, role=Role.LIAISON)
+        .exclude(pk=user.pk)
+        .order_by("display_name", "pk")
+    )
+
+
+@transaction.atomic
+def set_absence(*, user: User, starts_on: datetime.date, ends_on: datetime.date, deputy: User | int) -> Absence:
+    """Set (or replace) the person's absence: from ``starts_on`` to ``ends_on``
+    (JST dates, both included) their notifications also reach ``deputy``, a
+    colleague of the same office who is active and not away for the whole period."""
+    errors: dict[str, list[str]] = {}
+    deputy_id = deputy.pk if isinstance(deputy, User) else deputy
+    day = today()
+    if user.role != Role.LIAISON:
+        errors["user"] = [_("代理を設定できるのは府省庁担当者のみです")]
+    if ends_on < starts_on:
+        errors["ends_on"] = [_("終了日は開始日以降にしてください")]
+    elif ends_on < day:
+        errors["ends_on"] = [_("終了日が過ぎています")]
+    if deputy_id == user.pk:
+        errors["deputy"] = [_("自分自身は代理にできません")]
+    elif not deputy_candidates(user=user, day=max(starts_on, day)).filter(pk=deputy_id).exists():
+        errors["deputy"] = [_("代理は同じ部局に所属する有効な担当者から選んでください")]
+    elif Absence.objects.filter(user_id=deputy_id, starts_on__lte=starts_on, ends_on__gte=ends_on).exists():
+        errors["deputy"] = [_("その人は期間中ずっと不在です")]
+    if errors:
+        raise ValidationError(errors)
+    absence, _created = Absence.objects.update_or_create(
+        user=user,
+        defaults={"starts_on": starts_on, "ends_on": ends_on, "deputy_id": deputy_id, "updated_at": timezone.now()},
+    )
+    log.info("absence of user %s set: %s to %s, deputy %s", user.pk, starts_on, ends_on, deputy_id)
+    return absence
+
+
+@transaction.atomic
+def clear_absence(*, user: User) -> bool:
+    """Remove the person's absence (their notifications reach only them again)."""
+    deleted, _by_kind = Absence.objects.filter(user=user).delete()
+    return bool(deleted)

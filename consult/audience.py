@@ -74,8 +74,8 @@ def who_sees(consultation: Consultation, user_ids, *, internal_at=None) -> set[i
         liaisons = [user.pk for user in read if user.role == Role.LIAISON]  # no membership: sees nothing
         offices.update({pk: [] for pk in liaisons})
         if liaisons:
-            for user_id, office_id in OfficeMembership.objects.filter(user_id__in=liaisons).values_list(
-                "user_id", "office_id"
+            for user_id, office_id in (
+                OfficeMembership.objects.active().filter(user_id__in=liaisons).values_list("user_id", "office_id")
             ):
                 offices[user_id].append(office_id)
     profiles: dict[tuple, list] = {}

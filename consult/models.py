@@ -332,3 +332,26 @@ def recorded_deadlines(data: dict | None):
         datetime.datetime.fromisoformat(value) if value else None
         for value in (recorded.get("first_response_due_at"), recorded.get("resolution_due_at"))
     )
+
+
+class HandoverNotice(models.Model):
+    """The leads of ``office`` were told that ``user`` left it with open work
+    (the daily sweep, once per person, office and end of membership)."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    office = models.ForeignKey("routing.Office", on_delete=models.CASCADE, related_name="+")
+    # The membership's end (null: the membership is gone or the account closed).
+    ended_on = models.DateField(null=True, blank=True)
+    notified_at = models.DateTimeField()
+
+    class Meta:
+        verbose_name = "担当替えの通知"
+        verbose_name_plural = "担当替えの通知"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "office", "ended_on"], name="handover_notice_once", nulls_distinct=False
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} / {self.office_id} ({self.ended_on})"

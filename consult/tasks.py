@@ -21,6 +21,13 @@ def auto_close_resolved() -> int:
             return total
 
 
+@shared_task(name="consult.notify_ownerless_work", **RETRYING)
+def notify_ownerless_work() -> int:
+    """Daily: tell the leads about open work still assigned to people who left
+    their office. Idempotent: each person, office and end of membership once."""
+    return services.notify_ownerless_work()
+
+
 # The deadline tasks keep their deployed names: beat's stored schedule, messages
 # already queued, and the route to the notifications queue all use them.
 

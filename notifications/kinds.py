@@ -28,6 +28,8 @@ class Kind(models.TextChoices):
     WEBHOOK_DISABLED = "webhook_disabled", pgettext_lazy("notification", "Webhookの停止")
     MEASURE_WINDOW_OPENED = "measure_window_opened", pgettext_lazy("notification", "フォロー中の施策の公募開始")
     MEASURE_WINDOW_CLOSING = "measure_window_closing", pgettext_lazy("notification", "フォロー中の施策の締切1週間前")
+    ASSIGNED = "assigned", pgettext_lazy("notification", "担当者の割り当て")
+    HANDOVER = "handover", pgettext_lazy("notification", "異動・退職者の担当替え")
 
 
 def label(kind: str) -> str:

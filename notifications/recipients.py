@@ -24,6 +24,8 @@ class Parties:
     # Only for some events: the office invited, the people who may see and were mentioned.
     invited_liaisons: frozenset[int] = EMPTY
     mentioned: frozenset[int] = EMPTY
+    # People away today → their deputy (accounts.Absence): told whatever they are told.
+    deputies: dict[int, int] = field(default_factory=dict)
 
     @property
     def handlers(self) -> frozenset[int]:
@@ -36,7 +38,7 @@ class Parties:
 EVENT_KINDS = frozenset({
     "routed", "triaged", "routed_by_hand", "transferred", "accepted", "replied", "note_added", "info_requested",
     "resumed", "collaborator_invited", "resolved", "reopened", "closed", "withdrawn", "ping_pong_flagged",
-    "due_soon", "overdue", "escalated", "awaiting_filer_reminder",
+    "due_soon", "overdue", "escalated", "awaiting_filer_reminder", "assigned",
 })  # fmt: skip
 
 
@@ -105,6 +107,10 @@ def recipients(event: EventFacts, parties: Parties) -> dict[int, Kind]:
             told[Kind.OVERDUE] = p.handlers | p.office_leads
         case "escalated":
             told[Kind.ESCALATED] = p.handlers | p.office_leads | p.secretariat
+        case "assigned":
+            # The new assignee has new work; the previous one is told it left them.
+            people = {data.get("assignee"), data.get("previous_assignee")} - {None}
+            told[Kind.ASSIGNED] = frozenset(people)
         case "awaiting_filer_reminder":
             told[Kind.AWAITING_FILER] = p.filer_followers
 
@@ -120,4 +126,16 @@ def recipients(event: EventFacts, parties: Parties) -> dict[int, Kind]:
         for person in p.filer_followers:
             result.pop(person, None)
     result.pop(event.actor, None)
+    return with_deputies(result, p.deputies, actor=event.actor)
+
+
+def with_deputies(told: dict[int, Kind], deputies: dict[int, int], *, actor: int | None = None) -> dict[int, Kind]:
+    """The one rule for deputies: whatever a person away is told (new work,
+    replies, reminders, escalations, notices to leads), their deputy is told as
+    well. Not of the person's own action (they are not told), nor of the deputy's."""
+    result = dict(told)
+    for person, kind in told.items():
+        deputy = deputies.get(person)
+        if deputy is not None and deputy != actor and deputy not in result:
+            result[deputy] = kind
     return result

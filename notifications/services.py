@@ -31,7 +31,7 @@ from .models import (
     WebhookDelivery,
     WebhookEndpoint,
 )
-from .recipients import EVENT_KINDS, SECRETARIAT_EVENTS, EventFacts, Parties, recipients
+from .recipients import EVENT_KINDS, SECRETARIAT_EVENTS, EventFacts, Parties, recipients, with_deputies
 
 log = logging.getLogger(__name__)
 JST = datetime.timezone(datetime.timedelta(hours=9))
@@ -75,6 +75,7 @@ def _parties(consultation, event, *, new: bool) -> Parties:
         secretariat=frozenset(secretariat),
         invited_liaisons=frozenset(invited_liaisons),
         mentioned=frozenset(candidates),  # who may see it is decided with everyone else in notify()
+        deputies=directory.deputies(),
     )
 
 
@@ -187,10 +188,11 @@ def _publish(task, ids: list[int], *more) -> bool:
 
 def notify_office_lead(*, office_id: int, kind: Kind, data: dict, now: datetime.datetime) -> list[Notification]:
     """A notice to the leads of an office that is not about one consultation event."""
-    leads = OfficeMembership.objects.filter(office_id=office_id, is_lead=True, user__is_active=True)
+    leads = OfficeMembership.objects.active().filter(office_id=office_id, is_lead=True, user__is_active=True)
+    told = with_deputies(dict.fromkeys(leads.values_list("user_id", flat=True), kind), directory.deputies())
     rows = [
         Notification(recipient_id=user_id, kind=kind, data=data, created_at=now, email_status=EmailStatus.PENDING)
-        for user_id in leads.values_list("user_id", flat=True)
+        for user_id in told
     ]
     created = Notification.objects.bulk_create(rows)
     ids = [n.pk for n in created]
@@ -220,7 +222,7 @@ def mark_read(*, user: User, notification_ids: Iterable[int] | None = None, now=
 
 def receives_escalations(user: User) -> bool:
     """Office leads and the secretariat: escalations reach them whatever they chose."""
-    return user.role == Role.SECRETARIAT or OfficeMembership.objects.filter(user=user, is_lead=True).exists()
+    return user.role == Role.SECRETARIAT or OfficeMembership.objects.active().filter(user=user, is_lead=True).exists()
 
 
 @transaction.atomic

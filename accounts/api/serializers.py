@@ -22,3 +22,23 @@ class TokenResponseSerializer(serializers.Serializer):
 class MfaRequiredSerializer(serializers.Serializer):
     detail = serializers.CharField(read_only=True)
     mfa_required = serializers.BooleanField(read_only=True)
+
+
+class AbsenceSerializer(serializers.Serializer):
+    """The person's absence: from ``starts_on`` to ``ends_on`` (JST dates, both
+    included) their notifications also reach ``deputy`` (a user id of the same office).
+    Without an absence every field is null."""
+
+    starts_on = serializers.DateField(allow_null=True)
+    ends_on = serializers.DateField(allow_null=True)
+    deputy = serializers.IntegerField(allow_null=True, help_text="代理の人の利用者ID")
+    deputy_name = serializers.CharField(read_only=True, allow_blank=True)
+    away_now = serializers.BooleanField(read_only=True, help_text="今日（日本時間）が不在の期間に入っているか")
+
+    def validate(self, attrs):
+        missing = {
+            name: [_("この項目は必須です。")] for name in ("starts_on", "ends_on", "deputy") if attrs.get(name) is None
+        }
+        if missing:
+            raise serializers.ValidationError(missing)
+        return attrs

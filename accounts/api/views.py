@@ -6,19 +6,21 @@ import hashlib
 from django.conf import settings
 from django.contrib.auth import authenticate
 from django.core.cache import cache
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import status
-from rest_framework.permissions import AllowAny
+from rest_framework.exceptions import ValidationError
+from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
 from accounts.second_factor import must_use_second_factor, uses_second_factor, verify_code
-from accounts.services import issue_token
+from accounts.services import clear_absence, issue_token, set_absence
 from config.network import client_address
 
-from .serializers import MfaRequiredSerializer, TokenRequestSerializer, TokenResponseSerializer
+from .serializers import AbsenceSerializer, MfaRequiredSerializer, TokenRequestSerializer, TokenResponseSerializer
 
 
 class ClientAddressThrottle(ScopedRateThrottle):
@@ -106,3 +108,45 @@ class ObtainTokenView(APIView):
             )
         issued = issue_token(user=user)
         return Response(TokenResponseSerializer({"token": issued.key, "expires_at": issued.expires_at}).data)
+
+
+def _absence_data(user) -> dict:
+    from accounts.models import Absence, today
+
+    absence = Absence.objects.filter(user=user).select_related("deputy").first()
+    if absence is None:
+        return {"starts_on": None, "ends_on": None, "deputy": None, "deputy_name": "", "away_now": False}
+    return {
+        "starts_on": absence.starts_on,
+        "ends_on": absence.ends_on,
+        "deputy": absence.deputy_id,
+        "deputy_name": absence.deputy.display_name,
+        "away_now": absence.covers(today()),
+    }
+
+
+class MyAbsenceView(APIView):
+    """GET/PUT/DELETE /api/v1/auth/me/absence/: the caller's absence and deputy."""
+
+    permission_classes = [IsAuthenticated]
+    serializer_class = AbsenceSerializer
+
+    @extend_schema(responses=AbsenceSerializer, summary="自分の不在と代理")
+    def get(self, request):
+        return Response(AbsenceSerializer(_absence_data(request.user)).data)
+
+    @extend_schema(request=AbsenceSerializer, responses=AbsenceSerializer, summary="不在と代理を設定する")
+    def put(self, request):
+        serializer = AbsenceSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        try:
+            set_absence(user=request.user, starts_on=data["starts_on"], ends_on=data["ends_on"], deputy=data["deputy"])
+        except DjangoValidationError as error:
+            raise ValidationError(error.message_dict) from error
+        return Response(AbsenceSerializer(_absence_data(request.user)).data)
+
+    @extend_schema(request=None, responses={204: None}, summary="不在の設定を取り消す")
+    def delete(self, request):
+        clear_absence(user=request.user)
+        return Response(status=status.HTTP_204_NO_CONTENT)

@@ -258,6 +258,9 @@ CELERY_BEAT_SCHEDULE = {
         "task": "notifications.send_digests",
         "schedule": crontab(minute=30, hour=8, day_of_week="mon-fri"),
     },
+    # 00:30 JST daily, after memberships ending that day (人事異動 on 1 April) have ended:
+    # the leads are told of open work still assigned to people who left (once each).
+    "consult-ownerless-work": {"task": "consult.notify_ownerless_work", "schedule": crontab(minute=30, hour=0)},
     # Inbound mail whose task was never queued (the broker was away) or was lost.
     "inbound-sweep": {"task": "inbound.sweep", "schedule": 60.0},
     # 09:00 JST each weekday; sends last month's report once, from the month's first business day.

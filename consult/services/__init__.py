@@ -9,7 +9,7 @@ from ..permissions import PERMISSIONS, parties
 from .common import MAX_BODY, MAX_CO_FILERS, MAX_TITLE, Result, Upload, calendar_of
 from .conversation import MENTION, post_message
 from .filing import file_consultation, validate_filing
-from .handling import invite_collaborator, transfer
+from .handling import Reassigned, assign, invite_collaborator, notify_ownerless_work, reassign_open_work, transfer
 from .lifecycle import AUTO_CLOSE_BUSINESS_DAYS, RATABLE, auto_close_due, escalate, rate, record_reminder, transition
 from .sharing import may_answer_library_consent, set_library_consent
 
@@ -21,17 +21,21 @@ __all__ = [
     "MENTION",
     "PERMISSIONS",
     "RATABLE",
+    "Reassigned",
     "Result",
     "Upload",
+    "assign",
     "auto_close_due",
     "calendar_of",
     "escalate",
     "file_consultation",
     "invite_collaborator",
     "may_answer_library_consent",
+    "notify_ownerless_work",
     "parties",
     "post_message",
     "rate",
+    "reassign_open_work",
     "record_reminder",
     "set_library_consent",
     "transfer",

@@ -4,18 +4,25 @@ collaborators. (Not named `parties`: that is the standing function re-exported h
 from __future__ import annotations
 
 import datetime
+from dataclasses import dataclass, field
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
-from accounts.models import User
+from accounts.models import OfficeMembership, Role, User
+from accounts.selectors import offices_led_by
+from notifications import services as notifications
+from notifications.kinds import Kind
 from routing.models import Office
 
 from ..lifecycle import Status, next_status
-from ..models import Collaborator, Consultation, Event, OfficeHandling
+from ..models import Collaborator, Consultation, Event, HandoverNotice, OfficeHandling
 from ..permissions import require
+from ..selectors import open_work_of, ownerless_work
 from .common import Result, _locked, _record, _schedule, _target_seconds, calendar_of
 
 
@@ -97,3 +104,96 @@ def invite_collaborator(*, actor: User, consultation: Consultation, office: Offi
     consultation.save(update_fields=["updated_at"])
     _record(consultation, "collaborator_invited", actor=actor, now=now, to_office=target)
     return Result(consultation=consultation)
+
+
+@transaction.atomic
+def assign(*, actor: User, consultation: Consultation, assignee: User,
+           now: datetime.datetime | None = None) -> Result:  # fmt: skip
+    """Give the consultation to a liaison of the office holding it. Handing the
+    work on within the office takes the standing that hands it to another office
+    (``PERMISSIONS["transfer"]``); the new assignee must belong to the office today."""
+    now = now or timezone.now()
+    consultation = _locked(consultation)
+    require(actor, consultation, "transfer")
+    if consultation.status not in Status.ACTIVE or consultation.primary_office_id is None:
+        raise ValidationError({"assignee": [_("この相談は担当者を変更できる状態ではありません")]})
+    member = OfficeMembership.objects.active().filter(
+        user_id=assignee.pk, office_id=consultation.primary_office_id, user__is_active=True, user__role=Role.LIAISON
+    )
+    if not member.exists():
+        raise ValidationError({"assignee": [_("担当者は担当部局に所属する有効な担当者から選んでください")]})
+    if consultation.assignee_id == assignee.pk:
+        raise ValidationError({"assignee": [_("既にこの人が担当しています")]})
+    previous = consultation.assignee_id
+    consultation.assignee = assignee
+    consultation.updated_at = now
+    consultation.save(update_fields=["assignee", "updated_at"])
+    _record(consultation, "assigned", actor=actor, now=now,
+            data={"assignee": assignee.pk, "previous_assignee": previous})  # fmt: skip
+    return Result(consultation=consultation)
+
+
+@dataclass
+class Reassigned:
+    """What a bulk reassignment did: the consultations now with the new assignee,
+    and the ones refused, each with the reason."""
+
+    done: list[Consultation] = field(default_factory=list)
+    failed: list[tuple[Consultation, str]] = field(default_factory=list)
+
+
+def reassign_open_work(*, actor: User, from_user: User, to_user: User, office: Office,
+                       now: datetime.datetime | None = None) -> Reassigned:  # fmt: skip
+    """Give every open consultation ``from_user`` holds in ``office`` to ``to_user``,
+    in one step, for the office's lead (the person moved or left). Each goes through
+    ``assign`` (its permission, its event), in its own transaction: one refused
+    (changed meanwhile) leaves the others done and is reported."""
+    now = now or timezone.now()
+    if not offices_led_by(actor).filter(pk=office.pk).exists():
+        raise PermissionDenied(_("担当替えはその部局の所属長・責任者のみ行えます"))
+    result = Reassigned()
+    for consultation in open_work_of(actor, office_id=office.pk, assignee_id=from_user.pk):
+        try:
+            result.done.append(assign(actor=actor, consultation=consultation, assignee=to_user, now=now).consultation)
+        except (ValidationError, PermissionDenied) as error:
+            result.failed.append((consultation, " ".join(getattr(error, "messages", None) or [str(error)])))
+    return result
+
+
+def notify_ownerless_work(*, now: datetime.datetime | None = None) -> int:
+    """Tell the leads of each office whose open work is still assigned to someone
+    no longer in it (a membership ended, an account closed), once per person,
+    office and end of membership; returns how many people were reported. Run
+    daily by beat; running it again tells nobody twice (``HandoverNotice``)."""
+    now = now or timezone.now()
+    day = timezone.localdate(now)
+    found = ownerless_work(day)
+    if not found:
+        return 0
+    ended = {
+        (user_id, office_id): ended_on
+        for user_id, office_id, ended_on in OfficeMembership.objects.filter(
+            user_id__in={user for user, _office, _count in found}, ended_on__lte=day
+        ).values_list("user_id", "office_id", "ended_on")
+    }
+    names = dict(User.objects.filter(pk__in={user for user, _o, _c in found}).values_list("pk", "display_name"))
+    reported = 0
+    for user_id, office_id, count in found:
+        with transaction.atomic():
+            _notice, created = HandoverNotice.objects.get_or_create(
+                user_id=user_id, office_id=office_id, ended_on=ended.get((user_id, office_id)),
+                defaults={"notified_at": now},
+            )  # fmt: skip
+            if not created:
+                continue
+            detail = ngettext("担当中の未完了の相談 %(count)d件", "担当中の未完了の相談 %(count)d件", count) % {
+                "count": count
+            }
+            notifications.notify_office_lead(
+                office_id=office_id,
+                kind=Kind.HANDOVER,
+                data={"title": names.get(user_id, ""), "detail": detail, "path": reverse("handover")},
+                now=now,
+            )
+            reported += 1
+    return reported

@@ -31,6 +31,8 @@ DESCRIPTIONS = {
     Kind.AWAITING_FILER: _("追加情報の依頼に3営業日回答していないとき"),
     Kind.PING_PONG: _("同じ相談が部局の間で行き来しているとき"),
     Kind.WEBHOOK_DISABLED: _("部局のWebhookが失敗続きで止められたとき"),
+    Kind.ASSIGNED: _("相談の担当者にされたとき、担当を外れたとき"),
+    Kind.HANDOVER: _("異動・退職した人に未完了の相談が残っているとき（所属長・責任者）"),
 }
 
 # The kinds each role can receive (NOTIFICATIONS.md); the others would only confuse.
@@ -50,6 +52,7 @@ KINDS_BY_ROLE = {
     ],
     Role.LIAISON: [
         Kind.ROUTED,
+        Kind.ASSIGNED,
         Kind.COLLABORATOR_INVITED,
         Kind.TRANSFERRED,
         Kind.REPLIED,
@@ -64,6 +67,7 @@ KINDS_BY_ROLE = {
         Kind.OVERDUE,
         Kind.ESCALATED,
         Kind.WEBHOOK_DISABLED,
+        Kind.HANDOVER,
     ],
 }
 

@@ -12,6 +12,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from accounts import selectors as account_selectors
 from notifications import selectors, services
 from notifications.kinds import label
 from notifications.texts import DEADLINE_NAMES, notification_path
@@ -114,7 +115,8 @@ def preferences(request):
         else:
             messages.success(request, _("通知の設定を保存しました。"))
             return redirect(reverse("notification-preferences"))
-    return render(request, "frontend/inbox/preferences.html", {"form": form})
+    leads_office = account_selectors.offices_led_by(request.user).exists()
+    return render(request, "frontend/inbox/preferences.html", {"form": form, "leads_office": leads_office})
 
 
 urlpatterns: list = [
