@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from django.core.exceptions import EmptyResultSet
 from django.db import connection
 from django.db.models import BigIntegerField, CharField, IntegerField, Prefetch, Q, QuerySet
 from django.db.models.expressions import Case, OuterRef, Value, When
@@ -19,7 +20,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import Role
-from accounts.selectors import office_ids_of
+from accounts.selectors import OFFICE_IDS_ATTRIBUTE, office_ids_of
 
 from . import rules, text_search
 from .models import Attachment, CoFiler, Collaborator, Consultation, Event, Message, OfficeHandling
@@ -398,6 +399,38 @@ def consultation_list(user, filters: ListFilters, *, now=None):
     if ranked:
         queryset = text_search.matching(queryset, user, filters.q.strip())
     return _ordered(queryset, filters.ordering, now, ranked=ranked).values_list("id", flat=True)
+
+
+def list_counts(user, lists: list[ListFilters], *, now=None) -> list[int]:
+    """How many consultations each of ``lists`` holds for ``user``, in one query
+    whatever their number: each count is taken over ``consultation_list`` itself
+    (a scalar subquery per list), so that it equals that list's own count."""
+    if not lists:
+        return []
+    now = now or timezone.now()
+    columns: list[str] = []
+    params: list = []
+    # The person's offices are read once for every list, as API authentication
+    # leaves them on the user for a request (accounts.selectors), then forgotten.
+    remembered = _is_liaison(user) and getattr(user, OFFICE_IDS_ATTRIBUTE, None) is None
+    if remembered:
+        setattr(user, OFFICE_IDS_ATTRIBUTE, office_ids_of(user))
+    try:
+        for index, filters in enumerate(lists):
+            try:
+                sql, list_params = consultation_list(user, filters, now=now).query.sql_with_params()
+            except EmptyResultSet:  # e.g. a ``q`` without any term: nothing to count
+                columns.append("0")
+                continue
+            # Django compiled ``sql`` itself; every value travels in ``params``.
+            columns.append(f"(SELECT COUNT(*) FROM ({sql}) AS list_{index})")  # noqa: S608
+            params.extend(list_params)
+    finally:
+        if remembered:
+            delattr(user, OFFICE_IDS_ATTRIBUTE)
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT " + ", ".join(columns), params)
+        return [int(count) for count in cursor.fetchone()]
 
 
 def rows_in_order(user, ids: list[int]) -> list[ConsultationRow]:

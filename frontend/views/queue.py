@@ -17,54 +17,24 @@ from django.views.decorators.http import require_POST
 from accounts.selectors import office_ids_of
 from consult import selectors, services
 from consult.lifecycle import IllegalTransition, Status
+from frontend import saved_views
 from frontend.forms.lists import (
     SCOPE_COLLABORATING,
     SORT_DUE,
     SORT_NEWEST,
     SORT_OLDEST,
     SORT_RESOLUTION,
-    STATUS_ACTIVE,
-    STATUS_ALL,
+    WORKING,
     QueueFilterForm,
+    list_filters,
 )
 
+from . import saved
 from .common import page_for
 from .listing import Names, named, page_of_ids, query_without, with_highlights
 
 PER_PAGE = 50
-WORKING = (Status.OPEN, Status.IN_PROGRESS, Status.AWAITING_FILER)
 REPORT_KEY = "banso_queue_accept_report"
-
-# The queue's orders as consultation_list's terms. The default puts what is late
-# or nearly late first (consult.rules), then the earlier first-response deadline.
-ORDERINGS = {
-    SORT_NEWEST: ("-created_at", "-id"),
-    SORT_OLDEST: ("created_at", "id"),
-    SORT_RESOLUTION: ("resolution_due_at", "created_at", "id"),
-    SORT_DUE: ("lateness", "first_response_due_at", "created_at", "id"),
-}
-
-
-def list_filters(offices: list[int], filters: dict) -> selectors.ListFilters:
-    """The queue's form choices as the list selector's filters."""
-    chosen = (filters["office"],) if filters["office"] in offices else tuple(offices)
-    collaborating = filters["scope"] == SCOPE_COLLABORATING
-    if filters["status"] == STATUS_ACTIVE:
-        statuses = WORKING
-    elif filters["status"] == STATUS_ALL:
-        statuses = ()
-    else:
-        statuses = (filters["status"],)
-    return selectors.ListFilters(
-        status=statuses,
-        held_by=None if collaborating else chosen,
-        collaborating=chosen if collaborating else None,
-        policy_area=filters["policy_area"],
-        overdue=True if filters["overdue"] else None,
-        unassigned=filters["unassigned"],
-        q=filters["q"],
-        ordering=selectors.RANKED if filters.get("ranked") else ORDERINGS.get(filters["sort"], ORDERINGS[SORT_DUE]),
-    )
 
 
 def sort_links(request, current: str) -> dict:
@@ -99,6 +69,13 @@ def queue(request):
     ids = selectors.consultation_list(user, list_filters(offices, filters), now=now)
     page = page_of_ids(ids, PER_PAGE, request.GET.get("page"))
     rows = with_highlights(user, named(selectors.page_of(user, page.ids), names), filters["q"])
+    views = list(saved_views.visible_views(user, offices=offices))
+    current = saved_views.current_params(user, request.GET, offices=offices) if views else None
+    leads = saved_views.lead_office_ids(user) if views else set()
+    for view, count in zip(views, saved_views.counts(user, views, offices=offices, now=now), strict=True):
+        view.count, view.url = count, saved_views.url_of(view)
+        view.current = view.params == current
+        view.editable = saved_views.may_edit(user, view, leads)
     holding = set(offices)
     for row in rows:
         # Only the holding office accepts, and only what waits to be accepted.
@@ -119,6 +96,10 @@ def queue(request):
             "sort": sort_links(request, filters["sort"]),
             "query_without_page": query_without(request, "page"),
             "report": request.session.pop(REPORT_KEY, None),
+            "saved_views": views,
+            "save_form": request.session.pop(saved.SAVE_FORM_KEY, None) or {},
+            "share_choices": [(pk, names.office(pk)) for pk in offices],
+            "query": request.GET.urlencode(),
             "now": now,
         },
     )
