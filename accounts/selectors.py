@@ -20,3 +20,15 @@ def tokens_of(user):
     from .models import ApiToken
 
     return ApiToken.objects.filter(user_id=user.pk).order_by("-created")
+
+
+def liaisons_of(office_ids: list[int]) -> list[tuple[int, str]]:
+    """(id, display name) of the active liaisons of these offices, each once, by name."""
+    from .models import Role, User
+
+    return list(
+        User.objects.filter(role=Role.LIAISON, is_active=True, memberships__office_id__in=office_ids)
+        .distinct()
+        .order_by("display_name", "id")
+        .values_list("id", "display_name")
+    )

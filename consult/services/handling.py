@@ -1,21 +1,22 @@
-"""Which offices handle a consultation: transfers (and ping-pong bounces) and invited
-collaborators. (Not named `parties`: that is the standing function re-exported here.)"""
+"""Who handles a consultation: transfers (and ping-pong bounces), invited
+collaborators, and the person assigned. (Not named `parties`: that is the standing function re-exported here.)"""
 
 from __future__ import annotations
 
 import datetime
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from accounts.models import User
+from accounts.models import OfficeMembership, Role, User
 from routing.models import Office
 
-from ..lifecycle import Status, next_status
+from .. import rules
+from ..lifecycle import IllegalTransition, Status, next_status
 from ..models import Collaborator, Consultation, Event, OfficeHandling
-from ..permissions import require
+from ..permissions import parties, require
 from .common import Result, _locked, _record, _schedule, _target_seconds, calendar_of
 
 
@@ -96,4 +97,35 @@ def invite_collaborator(*, actor: User, consultation: Consultation, office: Offi
     consultation.updated_at = now
     consultation.save(update_fields=["updated_at"])
     _record(consultation, "collaborator_invited", actor=actor, now=now, to_office=target)
+    return Result(consultation=consultation)
+
+
+@transaction.atomic
+def assign(*, actor: User, consultation: Consultation, assignee: User,
+           now: datetime.datetime | None = None) -> Result:  # fmt: skip
+    """Make ``assignee``, a liaison of the holding office, the person who handles the
+    consultation (consult.rules.may_assign says who may). The status does not change:
+    an open consultation still waits to be accepted, by the assignee now."""
+    now = now or timezone.now()
+    consultation = _locked(consultation)
+    standing = parties(actor, consultation)
+    office_id = consultation.primary_office_id
+    lead = OfficeMembership.objects.filter(user_id=actor.pk, office_id=office_id, is_lead=True).exists()
+    if not rules.may_assign(standing, lead=lead, to_self=assignee.pk == actor.pk):
+        raise PermissionDenied(_("担当者を割り当てられるのは、担当部局の責任者と事務局です"))
+    if consultation.status not in rules.ASSIGNABLE:
+        raise IllegalTransition("assign", consultation.status)
+    member = OfficeMembership.objects.filter(user_id=assignee.pk, office_id=office_id).exists()
+    if not (member and assignee.is_active and assignee.role == Role.LIAISON):
+        raise ValidationError(
+            {"assignee": [_("%(name)s さんは担当部局の担当者ではありません") % {"name": assignee.display_name}]}
+        )
+    if consultation.assignee_id == assignee.pk:
+        raise ValidationError({"assignee": [_("既に %(name)s さんが担当しています") % {"name": assignee.display_name}]})
+    previous = consultation.assignee_id
+    consultation.assignee = assignee
+    consultation.updated_at = now
+    consultation.save(update_fields=["assignee", "updated_at"])
+    _record(consultation, "assigned", actor=actor, now=now, to_office_id=office_id,
+            data={"assignee": assignee.pk, "previous_assignee": previous})  # fmt: skip
     return Result(consultation=consultation)
