@@ -18,6 +18,13 @@ class Pagination(PageNumberPagination):
     max_page_size = 500
 
 
+def list_count_key(sql: str, params) -> str:
+    """The shared cache's key of a list's remembered count: the same list counted by
+    the API's pages and by the queue's saved views (consult.selectors.list_counts)
+    is remembered once."""
+    return "list-count:" + hashlib.sha256(f"{sql}|{params!r}".encode()).hexdigest()
+
+
 class CachedCountPaginator(DjangoPaginator):
     """Counts are remembered for a short while (``BANSO_LIST_COUNT_CACHE_SECONDS``):
     counting a million visible rows on every page would cost more than the page.
@@ -32,7 +39,7 @@ class CachedCountPaginator(DjangoPaginator):
             sql, params = self.object_list.query.sql_with_params()
         except EmptyResultSet:  # a queryset.none(): e.g. a `q` of punctuation only, which has no terms
             return 0
-        key = "list-count:" + hashlib.sha256(f"{sql}|{params!r}".encode()).hexdigest()
+        key = list_count_key(sql, params)
         cached = cache.get(key)
         if cached is None:
             cached = self.object_list.count()

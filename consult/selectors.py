@@ -404,12 +404,19 @@ def consultation_list(user, filters: ListFilters, *, now=None):
 def list_counts(user, lists: list[ListFilters], *, now=None) -> list[int]:
     """How many consultations each of ``lists`` holds for ``user``, in one query
     whatever their number: each count is taken over ``consultation_list`` itself
-    (a scalar subquery per list), so that it equals that list's own count."""
+    (a scalar subquery per list), so that it equals that list's own count. Counts
+    are remembered as the API's list pages remember theirs
+    (``BANSO_LIST_COUNT_CACHE_SECONDS``, under the same keys)."""
+    from django.conf import settings
+    from django.core.cache import cache
+
+    from config.api import list_count_key
+
     if not lists:
         return []
     now = now or timezone.now()
-    columns: list[str] = []
-    params: list = []
+    counts: list[int | None] = []
+    compiled: dict[int, tuple[str, tuple]] = {}
     # The person's offices are read once for every list, as API authentication
     # leaves them on the user for a request (accounts.selectors), then forgotten.
     remembered = _is_liaison(user) and getattr(user, OFFICE_IDS_ATTRIBUTE, None) is None
@@ -417,20 +424,40 @@ def list_counts(user, lists: list[ListFilters], *, now=None) -> list[int]:
         setattr(user, OFFICE_IDS_ATTRIBUTE, office_ids_of(user))
     try:
         for index, filters in enumerate(lists):
+            ids = consultation_list(user, filters, now=now)
+            # The order changes no count (and "lateness" would put ``now`` in every key).
+            query = ids.order_by().query if hasattr(ids, "order_by") else ids.query
             try:
-                sql, list_params = consultation_list(user, filters, now=now).query.sql_with_params()
+                compiled[index] = query.sql_with_params()
             except EmptyResultSet:  # e.g. a ``q`` without any term: nothing to count
-                columns.append("0")
+                counts.append(0)
                 continue
-            # Django compiled ``sql`` itself; every value travels in ``params``.
-            columns.append(f"(SELECT COUNT(*) FROM ({sql}) AS list_{index})")  # noqa: S608
-            params.extend(list_params)
+            counts.append(None)
     finally:
         if remembered:
             delattr(user, OFFICE_IDS_ATTRIBUTE)
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT " + ", ".join(columns), params)
-        return [int(count) for count in cursor.fetchone()]
+    seconds = getattr(settings, "BANSO_LIST_COUNT_CACHE_SECONDS", 30)
+    keys = {index: list_count_key(sql, params) for index, (sql, params) in compiled.items()}
+    known = cache.get_many(list(keys.values())) if seconds and keys else {}
+    missing = [index for index in compiled if keys[index] not in known]
+    for index in compiled:
+        if index not in missing:
+            counts[index] = known[keys[index]]
+    if missing:
+        columns, params = [], []
+        for index in missing:
+            sql, list_params = compiled[index]
+            # Django compiled ``sql`` itself; every value travels in ``params``.
+            columns.append(f"(SELECT COUNT(*) FROM ({sql}) AS list_{index})")  # noqa: S608
+            params.extend(list_params)
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT " + ", ".join(columns), params)
+            fresh = [int(count) for count in cursor.fetchone()]
+        for index, count in zip(missing, fresh, strict=True):
+            counts[index] = count
+        if seconds:
+            cache.set_many({keys[index]: counts[index] for index in missing}, seconds)
+    return [int(count) for count in counts]
 
 
 def rows_in_order(user, ids: list[int]) -> list[ConsultationRow]:

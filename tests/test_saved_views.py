@@ -9,6 +9,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection
 from django.http import Http404
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
 from consult import services
 from frontend import saved_views
@@ -295,3 +296,22 @@ def test_deleting_from_the_page_only_for_who_may(client_of, people):
     response = client_of(people["maff"]).post(f"/queue/views/{view.pk}/delete/", {"query": "status=all"})
     assert response.status_code == 302 and response["Location"] == "/queue/?status=all"
     assert not SavedView.objects.exists()
+
+
+def test_counts_are_remembered_as_the_api_remembers_its_own(people, desk, settings):
+    settings.BANSO_LIST_COUNT_CACHE_SECONDS = 30
+    views = [
+        saved_views.save_view(actor=people["maff"], name=f"v{n}", params=p) for n, (p, _a) in enumerate(SAME_LISTS)
+    ]
+    now = timezone.now()  # "overdue" is counted at an instant: the same one here
+    first = saved_views.counts(people["maff"], views, now=now)
+    with CaptureQueriesContext(connection) as queries:
+        again = saved_views.counts(people["maff"], views, now=now)
+    assert again == first
+    assert not [q for q in queries.captured_queries if "COUNT(*)" in q["sql"]]  # the office lookup only
+    # A new view's list is counted alone; the others come from the cache.
+    extra = saved_views.save_view(actor=people["maff"], name="extra", params={"unassigned": "on"})
+    with CaptureQueriesContext(connection) as queries:
+        saved_views.counts(people["maff"], [*views, extra], now=now)
+    [counting] = [q["sql"] for q in queries.captured_queries if "COUNT(*)" in q["sql"]]
+    assert counting.count("COUNT(*)") == 1
