@@ -18,7 +18,7 @@ from .models import SavedView
 class SavedViewRequestSerializer(serializers.Serializer):
     name = serializers.CharField(max_length=saved_views.MAX_NAME, help_text="ビューの名前")
     params = serializers.DictField(
-        child=serializers.CharField(allow_blank=True),
+        child=serializers.JSONField(),
         required=False,
         default=dict,
         help_text="担当の相談一覧（/queue/）の検索条件と並び順（scope, status, office, policy_area, q, overdue, "

@@ -58,7 +58,10 @@ def clean_params(user: User, params: Mapping, *, offices: list[int] | None = Non
     unknown = sorted(str(key) for key in params if key not in form.fields and key not in NOT_SAVED)
     if unknown:
         raise ValidationError({"params": [_("使えない条件です：%(names)s") % {"names": "、".join(unknown)}]})
-    data = {key: "" if value is None else str(value) for key, value in params.items() if key in form.fields}
+    nested = sorted(str(key) for key, value in params.items() if isinstance(value, (list, dict)))
+    if nested:
+        raise ValidationError({f"params.{key}": [_("値は一つだけ指定してください")] for key in nested})
+    data = {key: _as_query_value(value) for key, value in params.items() if key in form.fields}
     form = queue_form(user, data, offices=offices)
     if not form.is_valid():
         raise ValidationError({f"params.{name}": list(errors) for name, errors in form.errors.items()})
@@ -69,6 +72,15 @@ def clean_params(user: User, params: Mapping, *, offices: list[int] | None = Non
         elif value not in (None, "", False):
             kept[name] = str(value).strip()
     return {name: value for name, value in kept.items() if value}
+
+
+def _as_query_value(value) -> str:
+    """A value as the page's query string carries it (JSON's true and false as a checkbox would)."""
+    if value is True:
+        return "on"
+    if value is None or value is False:
+        return ""
+    return str(value)
 
 
 def _clean_name(name: str) -> str:

@@ -240,6 +240,14 @@ def test_api_create_patch_delete(api, people, desk):
     assert client.get(path).status_code == 404
 
 
+def test_api_takes_json_booleans_as_the_checkboxes(api, people):
+    client = api(people["maff"])
+    created = client.post(VIEWS, {"name": "x", "params": {"overdue": True, "unassigned": False}}, format="json")
+    assert created.status_code == 201 and created.json()["params"] == {"overdue": "on"}
+    nested = client.post(VIEWS, {"name": "x", "params": {"q": ["a", "b"]}}, format="json")
+    assert nested.status_code == 400 and "params.q" in nested.json()["errors"]
+
+
 def test_api_errors_name_the_field(api, people):
     client = api(people["maff"])
     bad = client.post(VIEWS, {"name": "x", "params": {"status": "sleeping"}}, format="json")
