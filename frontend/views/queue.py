@@ -25,7 +25,6 @@ from frontend.forms.lists import (
     SORT_OLDEST,
     SORT_RESOLUTION,
     WORKING,
-    QueueFilterForm,
     list_filters,
 )
 
@@ -65,11 +64,7 @@ def queue(request):
     user = request.user
     offices = office_ids_of(user)
     names = Names()
-    form = QueueFilterForm(
-        request.GET or None,
-        offices=[(pk, names.office(pk)) for pk in offices],
-        policy_areas=[(slug, names.policy_area(pk)) for pk, (slug, _name) in names.maps.policy_areas.items()],
-    )
+    form = saved_views.queue_form(user, request.GET or None, offices=offices)
     filters = form.filters()
     now = timezone.now()
     ids = selectors.consultation_list(user, list_filters(offices, filters), now=now)
