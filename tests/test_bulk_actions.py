@@ -238,6 +238,14 @@ def test_page_bulk_assign_reports_success_and_failures(client_of, people, file, 
     assert {reload(c).assignee_id for c in mine} == {colleague.pk}
 
 
+def test_page_offers_to_assign_only_whom_one_may(client_of, people, colleague):
+    def offered(who):
+        return {pk for pk, _name in client_of(people[who]).get("/queue/").context["members"]}
+
+    assert offered("maff_lead") == {people["maff"].pk, people["maff_lead"].pk, colleague.pk}
+    assert offered("maff") == {people["maff"].pk}  # not a lead: only themself
+
+
 def test_page_bulk_transfer_and_collaborate(client_of, people, file):
     one, two = file(people["matsumoto"], title="一件目"), file(people["matsumoto"], title="二件目")
     client = client_of(people["maff"])

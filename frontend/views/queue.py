@@ -99,7 +99,7 @@ def queue(request):
             "report": request.session.pop(REPORT_KEY, None),
             "saved_views": views,
             "bulk_actions": BULK_CHOICES,
-            "members": liaisons_of(offices) if filters["scope"] != SCOPE_COLLABORATING else [],
+            "members": _assignable(user) if filters["scope"] != SCOPE_COLLABORATING else [],
             "bulk_offices": sorted(
                 ((office.slug, names.office(office.id)) for office in names.maps.offices.values()),
                 key=lambda choice: choice[1],
@@ -110,6 +110,15 @@ def queue(request):
             "now": now,
         },
     )
+
+
+def _assignable(user) -> list[tuple[int, str]]:
+    """Whom the bulk bar offers to assign to (consult.rules.may_assign): an office lead,
+    anyone of the offices they lead; every liaison, themself."""
+    members = liaisons_of(sorted(saved_views.lead_office_ids(user)))
+    if user.pk not in {pk for pk, _name in members}:
+        members.insert(0, (user.pk, user.display_name))
+    return members
 
 
 def _refusal(user, pk: int, error: Exception) -> str:
