@@ -53,3 +53,16 @@ def memberships_of(user_ids, office_ids) -> dict[tuple[int, int], OfficeMembersh
     """(user id, office id) → the membership, for these people and offices. One query."""
     rows = OfficeMembership.objects.filter(user_id__in=list(user_ids), office_id__in=list(office_ids))
     return {(m.user_id, m.office_id): m for m in rows}
+
+
+def liaisons_of(office_ids: list[int]) -> list[tuple[int, str]]:
+    """(id, display name) of the active liaisons of these offices today (memberships in
+    force), each once, by name."""
+    from .models import Role, User
+
+    members = OfficeMembership.objects.active().filter(office_id__in=office_ids).values("user_id")
+    return list(
+        User.objects.filter(role=Role.LIAISON, is_active=True, pk__in=members)
+        .order_by("display_name", "id")
+        .values_list("id", "display_name")
+    )

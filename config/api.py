@@ -18,6 +18,13 @@ class Pagination(PageNumberPagination):
     max_page_size = 500
 
 
+def list_count_key(sql: str, params) -> str:
+    """The shared cache's key of a list's remembered count: the same list counted by
+    the API's pages and by the queue's saved views (consult.selectors.list_counts)
+    is remembered once."""
+    return "list-count:" + hashlib.sha256(f"{sql}|{params!r}".encode()).hexdigest()
+
+
 def remembered(queryset, compute, *, empty=0):
     """``compute()``, an aggregate of ``queryset``, remembered for a short while
     (``BANSO_LIST_COUNT_CACHE_SECONDS``) under the queryset's SQL, so the same list seen by
@@ -30,7 +37,7 @@ def remembered(queryset, compute, *, empty=0):
         sql, params = queryset.query.sql_with_params()
     except EmptyResultSet:  # a queryset.none(): e.g. a `q` of punctuation only, which has no terms
         return empty
-    key = "list-count:" + hashlib.sha256(f"{sql}|{params!r}".encode()).hexdigest()
+    key = list_count_key(sql, params)
     cached = cache.get(key)
     if cached is None:
         cached = compute()

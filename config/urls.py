@@ -18,6 +18,7 @@ api_v1 = [
     path("metrics/", include("metrics.api.urls")),
     path("measures/", include("measures.api.urls")),
     path("library/", include("library.api.urls")),
+    path("saved-views/", include("frontend.api_urls")),
 ]
 
 urlpatterns = [

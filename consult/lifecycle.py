@@ -78,11 +78,15 @@ TRANSITIONS: dict[str, Transition] = {
 }
 
 
+# Actions outside the table that still depend on the status (consult.rules.ASSIGNABLE).
+OTHER_LABELS = {"assign": gettext_noop("担当者の割当")}
+
+
 class IllegalTransition(Exception):
     def __init__(self, action: str, status: str):
         self.action = action
         self.status = status
-        label = TRANSITIONS[action].label if action in TRANSITIONS else action
+        label = TRANSITIONS[action].label if action in TRANSITIONS else OTHER_LABELS.get(action, action)
         super().__init__(
             _("現在の状態（%(status)s）では「%(action)s」はできません")
             % {"status": _(Status.LABELS.get(status, status)), "action": _(label)}

@@ -126,3 +126,18 @@ def allowed_actions(standing: set[str], status: str) -> list[str]:
     if status in RATABLE and may(standing, "rate"):
         actions.append("rate")
     return actions
+
+
+# --- assigning a person -------------------------------------------------------------------------
+
+# While someone works on it: waiting to be accepted, in progress, waiting for the filer.
+ASSIGNABLE = frozenset({Status.OPEN, Status.IN_PROGRESS, Status.AWAITING_FILER})
+
+
+def may_assign(standing: Iterable[str], *, lead: bool, to_self: bool) -> bool:
+    """Who may make someone the assignee (consult.services.assign): the secretariat; the
+    holding office's lead, anyone of the office; any other member of it, only themself.
+    Kept beside PERMISSIONS, not in it: no page offers it on one consultation (the
+    queue's bulk actions do), so it is not among ``allowed_actions``."""
+    standing = set(standing)
+    return "secretariat" in standing or ("office" in standing and (lead or to_self))

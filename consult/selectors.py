@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from django.core.exceptions import EmptyResultSet
 from django.db import connection
 from django.db.models import BigIntegerField, CharField, Count, Exists, IntegerField, Prefetch, Q, QuerySet
 from django.db.models.expressions import Case, OuterRef, Value, When
@@ -19,7 +20,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import OfficeMembership, Role
-from accounts.selectors import office_ids_of
+from accounts.selectors import OFFICE_IDS_ATTRIBUTE, office_ids_of
 
 from . import rules, text_search
 from .lifecycle import Status
@@ -399,6 +400,65 @@ def consultation_list(user, filters: ListFilters, *, now=None):
     if ranked:
         queryset = text_search.matching(queryset, user, filters.q.strip())
     return _ordered(queryset, filters.ordering, now, ranked=ranked).values_list("id", flat=True)
+
+
+def list_counts(user, lists: list[ListFilters], *, now=None) -> list[int]:
+    """How many consultations each of ``lists`` holds for ``user``, in one query
+    whatever their number: each count is taken over ``consultation_list`` itself
+    (a scalar subquery per list), so that it equals that list's own count. Counts
+    are remembered as the API's list pages remember theirs
+    (``BANSO_LIST_COUNT_CACHE_SECONDS``, under the same keys)."""
+    from django.conf import settings
+    from django.core.cache import cache
+
+    from config.api import list_count_key
+
+    if not lists:
+        return []
+    now = now or timezone.now()
+    counts: list[int | None] = []
+    compiled: dict[int, tuple[str, tuple]] = {}
+    # The person's offices are read once for every list, as API authentication
+    # leaves them on the user for a request (accounts.selectors), then forgotten.
+    remembered = _is_liaison(user) and getattr(user, OFFICE_IDS_ATTRIBUTE, None) is None
+    if remembered:
+        setattr(user, OFFICE_IDS_ATTRIBUTE, office_ids_of(user))
+    try:
+        for index, filters in enumerate(lists):
+            ids = consultation_list(user, filters, now=now)
+            # The order changes no count (and "lateness" would put ``now`` in every key).
+            query = ids.order_by().query if hasattr(ids, "order_by") else ids.query
+            try:
+                compiled[index] = query.sql_with_params()
+            except EmptyResultSet:  # e.g. a ``q`` without any term: nothing to count
+                counts.append(0)
+                continue
+            counts.append(None)
+    finally:
+        if remembered:
+            delattr(user, OFFICE_IDS_ATTRIBUTE)
+    seconds = getattr(settings, "BANSO_LIST_COUNT_CACHE_SECONDS", 30)
+    keys = {index: list_count_key(sql, params) for index, (sql, params) in compiled.items()}
+    known = cache.get_many(list(keys.values())) if seconds and keys else {}
+    missing = [index for index in compiled if keys[index] not in known]
+    for index in compiled:
+        if index not in missing:
+            counts[index] = known[keys[index]]
+    if missing:
+        columns, params = [], []
+        for index in missing:
+            sql, list_params = compiled[index]
+            # Django compiled ``sql`` itself; every value travels in ``params``.
+            columns.append(f"(SELECT COUNT(*) FROM ({sql}) AS list_{index})")  # noqa: S608
+            params.extend(list_params)
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT " + ", ".join(columns), params)
+            fresh = [int(count) for count in cursor.fetchone()]
+        for index, count in zip(missing, fresh, strict=True):
+            counts[index] = count
+        if seconds:
+            cache.set_many({keys[index]: counts[index] for index in missing}, seconds)
+    return [int(count) for count in counts]
 
 
 def rows_in_order(user, ids: list[int]) -> list[ConsultationRow]:

@@ -50,3 +50,25 @@ class FilingDraftFile(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class SavedView(models.Model):
+    """A liaison's saved filter and sort of the queue (frontend.saved_views): private to
+    its creator, or shared with one of the creator's offices, whose members all see it."""
+
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="saved_views")
+    # Set: shared with this office's members (only the creator or the office's lead edits it).
+    office = models.ForeignKey(
+        "routing.Office", null=True, blank=True, on_delete=models.CASCADE, related_name="saved_views"
+    )
+    name = models.CharField(max_length=100)
+    # The queue page's GET parameters, as validated by its filter form (defaults left out).
+    params = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField()
+    updated_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["name", "id"]
+
+    def __str__(self) -> str:
+        return self.name

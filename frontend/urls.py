@@ -1,12 +1,13 @@
 """The pages. Each page module keeps its own routes."""
 
-from .views import consultation, dashboard, filing, home, inbox, moves, queue, reports, rules, triage
+from .views import consultation, dashboard, filing, home, inbox, moves, queue, reports, rules, saved, triage
 
 urlpatterns = [
     *home.urlpatterns,
     *filing.urlpatterns,
     *consultation.urlpatterns,
     *queue.urlpatterns,
+    *saved.urlpatterns,
     *inbox.urlpatterns,
     *triage.urlpatterns,
     *dashboard.urlpatterns,

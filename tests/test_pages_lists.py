@@ -143,8 +143,8 @@ def test_queue_default_order_puts_overdue_first_and_marks_unassigned(client, peo
     taken_row = table_row(html, taken.reference)
     assert "queue-row--unassigned" not in taken_row and "関東 稔" in taken_row
     assert "未割当" in table_row(html, recent.reference)
-    # Only open ones held by the office get a checkbox.
-    assert f'value="{overdue.pk}"' in overdue_row and 'name="consultation"' not in taken_row
+    # What the office holds and still works on gets a checkbox (bulk actions), accepted ones too.
+    assert f'value="{overdue.pk}"' in overdue_row and f'value="{taken.pk}"' in taken_row
     assert 'data-select-all="consultation"' in html
     assert re.search(r'aria-sort="ascending">\s*<a href="/queue/\?sort=due">初回回答期限', html)
 

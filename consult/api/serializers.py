@@ -361,5 +361,31 @@ class RateRequestSerializer(serializers.Serializer):
     comment = serializers.CharField(max_length=2000, required=False, allow_blank=True, default="")
 
 
+class BulkRequestSerializer(serializers.Serializer):
+    """One action on a selection (consult.services.apply_to_each, which checks what the
+    action needs once for the whole selection)."""
+
+    action = serializers.ChoiceField(choices=services.BULK_ACTIONS)
+    ids = serializers.ListField(
+        child=serializers.IntegerField(), allow_empty=False, max_length=services.MAX_BULK,
+        help_text=f"相談の id（最大 {services.MAX_BULK} 件）",
+    )  # fmt: skip
+    assignee = serializers.IntegerField(required=False, allow_null=True, help_text="assign: 担当者の利用者 id")
+    office = serializers.SlugField(required=False, allow_blank=True, help_text="transfer, collaborate: 部局のスラッグ")
+    reason = serializers.CharField(max_length=2000, required=False, allow_blank=True, default="",
+                                   help_text="transfer: 移送の理由（全件に同じ理由）")  # fmt: skip
+
+
+class BulkItemSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    ok = serializers.BooleanField()
+    status = serializers.IntegerField(required=False, help_text="404, 403, 409 or 400, as for one at a time")
+    error = serializers.CharField(required=False)
+
+
+class BulkResultSerializer(serializers.Serializer):
+    results = BulkItemSerializer(many=True)
+
+
 class InviteRequestSerializer(serializers.Serializer):
     office = serializers.SlugField()

@@ -6,6 +6,7 @@ action_pattern = "|".join(views.ACTIONS)
 
 urlpatterns = [
     path("", views.ConsultationListCreate.as_view(), name="consultation-list"),
+    path("bulk/", views.ConsultationBulk.as_view(), name="consultation-bulk"),
     path("<int:pk>/", views.ConsultationDetail.as_view(), name="consultation-detail"),
     path("<int:pk>/messages/", views.ConsultationMessages.as_view(), name="consultation-messages"),
     path("<int:pk>/events/", views.ConsultationEvents.as_view(), name="consultation-events"),

@@ -20,6 +20,8 @@ from routing import selectors as routing_selectors
 from .filters import ConsultationFilter
 from .serializers import (
     ActionRequestSerializer,
+    BulkRequestSerializer,
+    BulkResultSerializer,
     ConsultationDetailSerializer,
     ConsultationListItemSerializer,
     EventSerializer,
@@ -210,6 +212,41 @@ class ConsultationTransfer(APIView):
         )
         # The actor may no longer see internal notes written from now on, but still sees the consultation.
         return detail_response(request, result.consultation.pk)
+
+
+@extend_schema(tags=["consultations"])
+class ConsultationBulk(APIView):
+    @extend_schema(
+        request=BulkRequestSerializer,
+        responses={
+            200: BulkResultSerializer,
+            400: OpenApiResponse(description="A field is invalid (``ids`` beyond the cap, a missing office…); named"),
+        },
+    )
+    def post(self, request):
+        """Accept, assign, transfer or add a collaborator on each of ``ids``: each item through
+        the same service and permission as one at a time, in its own transaction; an id
+        outside the caller's visibility is reported as 404, like any other unknown id."""
+        serializer = BulkRequestSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        results = services.apply_to_each(
+            actor=request.user,
+            action=data["action"],
+            ids=data["ids"],
+            assignee=data.get("assignee"),
+            office=data.get("office"),
+            reason=data["reason"],
+        )
+        return Response(
+            {
+                "results": [
+                    {"id": item.id, "ok": True} if item.ok else
+                    {"id": item.id, "ok": False, "status": item.status, "error": item.error}
+                    for item in results
+                ]
+            }
+        )  # fmt: skip
 
 
 @extend_schema(tags=["consultations"])

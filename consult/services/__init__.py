@@ -6,6 +6,7 @@ The services live by concern in this package; callers import them from here.
 """
 
 from ..permissions import PERMISSIONS, parties
+from .bulk import ACCEPT, ASSIGN, BULK_ACTIONS, COLLABORATE, MAX_BULK, TRANSFER, ItemResult, apply_to_each
 from .common import MAX_BODY, MAX_CO_FILERS, MAX_TITLE, Result, Upload, calendar_of
 from .conversation import MENTION, post_message
 from .filing import file_consultation, validate_filing
@@ -14,16 +15,24 @@ from .lifecycle import AUTO_CLOSE_BUSINESS_DAYS, RATABLE, auto_close_due, escala
 from .sharing import may_answer_library_consent, set_library_consent
 
 __all__ = [
+    "ACCEPT",
+    "ASSIGN",
     "AUTO_CLOSE_BUSINESS_DAYS",
+    "BULK_ACTIONS",
+    "COLLABORATE",
     "MAX_BODY",
+    "MAX_BULK",
     "MAX_CO_FILERS",
     "MAX_TITLE",
     "MENTION",
     "PERMISSIONS",
     "RATABLE",
+    "TRANSFER",
+    "ItemResult",
     "Reassigned",
     "Result",
     "Upload",
+    "apply_to_each",
     "assign",
     "auto_close_due",
     "calendar_of",

@@ -1,5 +1,5 @@
-"""Which offices handle a consultation: transfers (and ping-pong bounces) and invited
-collaborators. (Not named `parties`: that is the standing function re-exported here.)"""
+"""Who handles a consultation: transfers (and ping-pong bounces), invited
+collaborators, and the person assigned. (Not named `parties`: that is the standing function re-exported here.)"""
 
 from __future__ import annotations
 
@@ -19,9 +19,10 @@ from notifications import services as notifications
 from notifications.kinds import Kind
 from routing.models import Office
 
-from ..lifecycle import Status, next_status
+from .. import rules
+from ..lifecycle import IllegalTransition, Status, next_status
 from ..models import Collaborator, Consultation, Event, HandoverNotice, OfficeHandling
-from ..permissions import require
+from ..permissions import parties, require
 from ..selectors import open_work_of, ownerless_work
 from .common import Result, _locked, _record, _schedule, _target_seconds, calendar_of
 
@@ -109,26 +110,33 @@ def invite_collaborator(*, actor: User, consultation: Consultation, office: Offi
 @transaction.atomic
 def assign(*, actor: User, consultation: Consultation, assignee: User,
            now: datetime.datetime | None = None) -> Result:  # fmt: skip
-    """Give the consultation to a liaison of the office holding it. Handing the
-    work on within the office takes the standing that hands it to another office
-    (``PERMISSIONS["transfer"]``); the new assignee must belong to the office today."""
+    """Make ``assignee``, a liaison of the holding office today, the person who handles the
+    consultation (consult.rules.may_assign says who may: the office's lead, or a member
+    taking it themself, and the secretariat). The status does not change: an open
+    consultation still waits to be accepted, by the assignee now."""
     now = now or timezone.now()
     consultation = _locked(consultation)
-    require(actor, consultation, "transfer")
-    if consultation.status not in Status.ACTIVE or consultation.primary_office_id is None:
-        raise ValidationError({"assignee": [_("この相談は担当者を変更できる状態ではありません")]})
+    standing = parties(actor, consultation)
+    office_id = consultation.primary_office_id
+    lead = offices_led_by(actor).filter(pk=office_id).exists() if office_id else False
+    if not rules.may_assign(standing, lead=lead, to_self=assignee.pk == actor.pk):
+        raise PermissionDenied(_("担当者を割り当てられるのは、担当部局の責任者と事務局です"))
+    if consultation.status not in rules.ASSIGNABLE or office_id is None:
+        raise IllegalTransition("assign", consultation.status)
     member = OfficeMembership.objects.active().filter(
-        user_id=assignee.pk, office_id=consultation.primary_office_id, user__is_active=True, user__role=Role.LIAISON
+        user_id=assignee.pk, office_id=office_id, user__is_active=True, user__role=Role.LIAISON
     )
     if not member.exists():
-        raise ValidationError({"assignee": [_("担当者は担当部局に所属する有効な担当者から選んでください")]})
+        raise ValidationError(
+            {"assignee": [_("%(name)s さんは担当部局の担当者ではありません") % {"name": assignee.display_name}]}
+        )
     if consultation.assignee_id == assignee.pk:
-        raise ValidationError({"assignee": [_("既にこの人が担当しています")]})
+        raise ValidationError({"assignee": [_("既に %(name)s さんが担当しています") % {"name": assignee.display_name}]})
     previous = consultation.assignee_id
     consultation.assignee = assignee
     consultation.updated_at = now
     consultation.save(update_fields=["assignee", "updated_at"])
-    _record(consultation, "assigned", actor=actor, now=now,
+    _record(consultation, "assigned", actor=actor, now=now, to_office_id=office_id,
             data={"assignee": assignee.pk, "previous_assignee": previous})  # fmt: skip
     return Result(consultation=consultation)
 
@@ -155,7 +163,7 @@ def reassign_open_work(*, actor: User, from_user: User, to_user: User, office: O
     for consultation in open_work_of(actor, office_id=office.pk, assignee_id=from_user.pk):
         try:
             result.done.append(assign(actor=actor, consultation=consultation, assignee=to_user, now=now).consultation)
-        except (ValidationError, PermissionDenied) as error:
+        except (ValidationError, PermissionDenied, IllegalTransition) as error:
             result.failed.append((consultation, " ".join(getattr(error, "messages", None) or [str(error)])))
     return result
 

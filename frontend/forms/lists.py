@@ -7,6 +7,7 @@ from django import forms
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from consult import selectors
 from consult.lifecycle import Status
 
 from .widgets import LongSelect, PreparedChoices
@@ -75,6 +76,42 @@ class QueueFilterForm(forms.Form):
             # With a keyword and no sort chosen, the best match comes first.
             "ranked": bool((data.get("q") or "").strip()) and not data.get("sort"),
         }
+
+
+# What "needs doing" means in the queue: waiting to be accepted, in progress, waiting for the filer.
+WORKING = (Status.OPEN, Status.IN_PROGRESS, Status.AWAITING_FILER)
+
+# The queue's orders as consultation_list's terms. The default puts what is late
+# or nearly late first (consult.rules), then the earlier first-response deadline.
+ORDERINGS = {
+    SORT_NEWEST: ("-created_at", "-id"),
+    SORT_OLDEST: ("created_at", "id"),
+    SORT_RESOLUTION: ("resolution_due_at", "created_at", "id"),
+    SORT_DUE: ("lateness", "first_response_due_at", "created_at", "id"),
+}
+
+
+def list_filters(offices: list[int], filters: dict) -> selectors.ListFilters:
+    """The queue's form choices (``QueueFilterForm.filters``) as the list selector's
+    filters: the queue page and its saved views (frontend.saved_views) list the same."""
+    chosen = (filters["office"],) if filters["office"] in offices else tuple(offices)
+    collaborating = filters["scope"] == SCOPE_COLLABORATING
+    if filters["status"] == STATUS_ACTIVE:
+        statuses = WORKING
+    elif filters["status"] == STATUS_ALL:
+        statuses = ()
+    else:
+        statuses = (filters["status"],)
+    return selectors.ListFilters(
+        status=statuses,
+        held_by=None if collaborating else chosen,
+        collaborating=chosen if collaborating else None,
+        policy_area=filters["policy_area"],
+        overdue=True if filters["overdue"] else None,
+        unassigned=filters["unassigned"],
+        q=filters["q"],
+        ordering=selectors.RANKED if filters.get("ranked") else ORDERINGS.get(filters["sort"], ORDERINGS[SORT_DUE]),
+    )
 
 
 ROUTE_REASON_DEFAULT = _("事務局による振り分け")

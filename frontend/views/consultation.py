@@ -57,6 +57,7 @@ EVENT_KINDS = {
     "note_added": gettext_lazy("内部メモ"),
     "attachment_added": gettext_lazy("ファイル添付"),
     "collaborator_invited": gettext_lazy("協力依頼"),
+    "assigned": gettext_lazy("担当者の割当"),
     "ping_pong_flagged": gettext_lazy("移送の往復を検知"),
     "due_soon": gettext_lazy("期限前のお知らせ"),
     "overdue": gettext_lazy("期限超過"),

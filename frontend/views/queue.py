@@ -11,60 +11,35 @@ from django.shortcuts import redirect, render
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
+from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_POST
 
-from accounts.selectors import office_ids_of
+from accounts.selectors import liaisons_of, office_ids_of
 from consult import selectors, services
 from consult.lifecycle import IllegalTransition, Status
+from frontend import saved_views
 from frontend.forms.lists import (
     SCOPE_COLLABORATING,
     SORT_DUE,
     SORT_NEWEST,
     SORT_OLDEST,
     SORT_RESOLUTION,
-    STATUS_ACTIVE,
-    STATUS_ALL,
-    QueueFilterForm,
+    WORKING,
+    list_filters,
 )
 
+from . import saved
 from .common import page_for
 from .listing import Names, named, page_of_ids, query_without, with_highlights
 
 PER_PAGE = 50
-WORKING = (Status.OPEN, Status.IN_PROGRESS, Status.AWAITING_FILER)
+BULK_CHOICES = [
+    (services.ACCEPT, gettext_lazy("受け付ける")),
+    (services.ASSIGN, gettext_lazy("担当者を割り当てる")),
+    (services.TRANSFER, gettext_lazy("別の部局へ移送する")),
+    (services.COLLABORATE, gettext_lazy("協力部局を追加する")),
+]
 REPORT_KEY = "banso_queue_accept_report"
-
-# The queue's orders as consultation_list's terms. The default puts what is late
-# or nearly late first (consult.rules), then the earlier first-response deadline.
-ORDERINGS = {
-    SORT_NEWEST: ("-created_at", "-id"),
-    SORT_OLDEST: ("created_at", "id"),
-    SORT_RESOLUTION: ("resolution_due_at", "created_at", "id"),
-    SORT_DUE: ("lateness", "first_response_due_at", "created_at", "id"),
-}
-
-
-def list_filters(offices: list[int], filters: dict) -> selectors.ListFilters:
-    """The queue's form choices as the list selector's filters."""
-    chosen = (filters["office"],) if filters["office"] in offices else tuple(offices)
-    collaborating = filters["scope"] == SCOPE_COLLABORATING
-    if filters["status"] == STATUS_ACTIVE:
-        statuses = WORKING
-    elif filters["status"] == STATUS_ALL:
-        statuses = ()
-    else:
-        statuses = (filters["status"],)
-    return selectors.ListFilters(
-        status=statuses,
-        held_by=None if collaborating else chosen,
-        collaborating=chosen if collaborating else None,
-        policy_area=filters["policy_area"],
-        overdue=True if filters["overdue"] else None,
-        unassigned=filters["unassigned"],
-        q=filters["q"],
-        ordering=selectors.RANKED if filters.get("ranked") else ORDERINGS.get(filters["sort"], ORDERINGS[SORT_DUE]),
-    )
 
 
 def sort_links(request, current: str) -> dict:
@@ -89,20 +64,23 @@ def queue(request):
     user = request.user
     offices = office_ids_of(user)
     names = Names()
-    form = QueueFilterForm(
-        request.GET or None,
-        offices=[(pk, names.office(pk)) for pk in offices],
-        policy_areas=[(slug, names.policy_area(pk)) for pk, (slug, _name) in names.maps.policy_areas.items()],
-    )
+    form = saved_views.queue_form(user, request.GET or None, offices=offices)
     filters = form.filters()
     now = timezone.now()
     ids = selectors.consultation_list(user, list_filters(offices, filters), now=now)
     page = page_of_ids(ids, PER_PAGE, request.GET.get("page"))
     rows = with_highlights(user, named(selectors.page_of(user, page.ids), names), filters["q"])
+    views = list(saved_views.visible_views(user, offices=offices))
+    current = saved_views.current_params(user, request.GET, offices=offices) if views else None
+    leads = saved_views.lead_office_ids(user) if views else set()
+    for view, count in zip(views, saved_views.counts(user, views, offices=offices, now=now), strict=True):
+        view.count, view.url = count, saved_views.url_of(view)
+        view.current = view.params == current
+        view.editable = saved_views.may_edit(user, view, leads)
     holding = set(offices)
     for row in rows:
-        # Only the holding office accepts, and only what waits to be accepted.
-        row.selectable = row.status == Status.OPEN and row.primary_office_id in holding
+        # The bulk actions are the holding office's, on what is still being worked on.
+        row.selectable = row.status in WORKING and row.primary_office_id in holding
         row.unassigned = row.assignee is None and row.status in WORKING
     return render(
         request,
@@ -119,9 +97,28 @@ def queue(request):
             "sort": sort_links(request, filters["sort"]),
             "query_without_page": query_without(request, "page"),
             "report": request.session.pop(REPORT_KEY, None),
+            "saved_views": views,
+            "bulk_actions": BULK_CHOICES,
+            "members": _assignable(user) if filters["scope"] != SCOPE_COLLABORATING else [],
+            "bulk_offices": sorted(
+                ((office.slug, names.office(office.id)) for office in names.maps.offices.values()),
+                key=lambda choice: choice[1],
+            ),
+            "save_form": request.session.pop(saved.SAVE_FORM_KEY, None) or {},
+            "share_choices": [(pk, names.office(pk)) for pk in offices],
+            "query": request.GET.urlencode(),
             "now": now,
         },
     )
+
+
+def _assignable(user) -> list[tuple[int, str]]:
+    """Whom the bulk bar offers to assign to (consult.rules.may_assign): an office lead,
+    anyone of the offices they lead; every liaison, themself."""
+    members = liaisons_of(sorted(saved_views.lead_office_ids(user)))
+    if user.pk not in {pk for pk, _name in members}:
+        members.insert(0, (user.pk, user.display_name))
+    return members
 
 
 def _refusal(user, pk: int, error: Exception) -> str:
@@ -143,14 +140,61 @@ def _refusal(user, pk: int, error: Exception) -> str:
     return str(error)
 
 
-@page_for("liaison")
-@require_POST
-def accept(request):
-    """Accept each chosen consultation through the service; report what failed and why."""
-    user = request.user
-    # Back to the same filters, re-encoded so that only a query string comes through.
-    back = QueryDict(request.POST.get("back", "")).urlencode()
-    target = reverse("queue") + (f"?{back}" if back else "")
+# Per action: the success message (with the count and references) and the heading of the failures.
+def _done_message(action: str, count: int, references: str, *, assignee: str, office: str) -> str:
+    values = {"count": count, "references": references, "name": assignee, "office": office}
+    if action == services.ASSIGN:
+        return (
+            ngettext(
+                "%(count)d件の相談の担当者を %(name)s さんにしました（%(references)s）。",
+                "%(count)d件の相談の担当者を %(name)s さんにしました（%(references)s）。",
+                count,
+            )
+            % values
+        )
+    if action == services.TRANSFER:
+        return (
+            ngettext(
+                "%(count)d件の相談を%(office)sに移送しました（%(references)s）。",
+                "%(count)d件の相談を%(office)sに移送しました（%(references)s）。",
+                count,
+            )
+            % values
+        )
+    if action == services.COLLABORATE:
+        return (
+            ngettext(
+                "%(count)d件の相談に%(office)sを協力部局として追加しました（%(references)s）。",
+                "%(count)d件の相談に%(office)sを協力部局として追加しました（%(references)s）。",
+                count,
+            )
+            % values
+        )
+    return (
+        ngettext(
+            "%(count)d件の相談を受け付けました（%(references)s）。",
+            "%(count)d件の相談を受け付けました（%(references)s）。",
+            count,
+        )
+        % values
+    )
+
+
+def _failed_title(action: str, count: int) -> str:
+    if action == services.ASSIGN:
+        return ngettext("%(count)d件の相談は担当者を割り当てられませんでした",
+                        "%(count)d件の相談は担当者を割り当てられませんでした", count) % {"count": count}  # fmt: skip
+    if action == services.TRANSFER:
+        return ngettext("%(count)d件の相談は移送できませんでした",
+                        "%(count)d件の相談は移送できませんでした", count) % {"count": count}  # fmt: skip
+    if action == services.COLLABORATE:
+        return ngettext("%(count)d件の相談は協力部局を追加できませんでした",
+                        "%(count)d件の相談は協力部局を追加できませんでした", count) % {"count": count}  # fmt: skip
+    return ngettext("%(count)d件の相談は受け付けられませんでした",
+                    "%(count)d件の相談は受け付けられませんでした", count) % {"count": count}  # fmt: skip
+
+
+def _chosen(request) -> list[int]:
     chosen: list[int] = []
     for raw in request.POST.getlist("consultation"):
         try:
@@ -159,41 +203,85 @@ def accept(request):
             continue
         if pk not in chosen:
             chosen.append(pk)
-    if not chosen:
-        request.session[REPORT_KEY] = {"error": _("受け付ける相談を選んでください"), "failures": []}
-        return redirect(target)
+    return chosen
 
-    accepted, failures = [], []
-    for pk in chosen:
-        try:
-            consultation = selectors.access_consultation(user, pk)
-        except Http404:
-            failures.append({"reference": "", "title": "", "reason": _("相談が見つかりません")})
-            continue
-        try:
-            services.transition(actor=user, consultation=consultation, action="accept")
-        except (IllegalTransition, PermissionDenied, ValidationError) as error:
-            failures.append(
-                {"reference": consultation.reference, "title": consultation.title, "reason": _refusal(user, pk, error)}
-            )
-        else:
-            accepted.append(consultation.reference)
-    if accepted:
+
+def _run(request, action: str):
+    """Apply ``action`` to each chosen consultation through the services; report what failed and why."""
+    user = request.user
+    # Back to the same filters, re-encoded so that only a query string comes through.
+    back = QueryDict(request.POST.get("back", "")).urlencode()
+    target = reverse("queue") + (f"?{back}" if back else "")
+    chosen = _chosen(request)
+    if not chosen:
+        error = _("受け付ける相談を選んでください") if action == services.ACCEPT else _("相談を選んでください")
+        request.session[REPORT_KEY] = {"title": "", "error": error, "failures": []}
+        return redirect(target)
+    assignee = request.POST.get("assignee") or None
+    try:
+        results = services.apply_to_each(
+            actor=user,
+            action=action,
+            ids=chosen,
+            assignee=int(assignee) if assignee and assignee.isdigit() else None,
+            office=request.POST.get("to_office", ""),
+            reason=request.POST.get("reason", ""),
+        )
+    except ValidationError as error:
+        request.session[REPORT_KEY] = {"title": "", "error": " ".join(error.messages), "failures": []}
+        return redirect(target)
+    done = [item.reference for item in results if item.ok]
+    failures = [
+        {
+            "reference": item.reference,
+            "title": item.title,
+            "reason": _refusal(user, item.id, item.exception) if action == services.ACCEPT else item.error,
+        }
+        for item in results
+        if not item.ok
+    ]
+    if done:
+        names = Names()
+        office = request.POST.get("to_office", "")
         messages.success(
             request,
-            ngettext(
-                "%(count)d件の相談を受け付けました（%(references)s）。",
-                "%(count)d件の相談を受け付けました（%(references)s）。",
-                len(accepted),
-            )
-            % {"count": len(accepted), "references": "、".join(accepted)},
+            _done_message(
+                action,
+                len(done),
+                "、".join(done),
+                assignee=_assignee_name(user, assignee) if action == services.ASSIGN else "",
+                office=names.office(names.maps.office_ids.get(office)) if office else "",
+            ),
         )
     if failures:
-        request.session[REPORT_KEY] = {"error": "", "failures": failures}
+        request.session[REPORT_KEY] = {"title": _failed_title(action, len(failures)), "error": "", "failures": failures}
     return redirect(target)
+
+
+def _assignee_name(user, raw: str | None) -> str:
+    # Whoever was assigned is a liaison of the holding office, one of the user's (the service checked).
+    return dict(liaisons_of(office_ids_of(user))).get(int(raw), "") if raw and raw.isdigit() else ""
+
+
+@page_for("liaison")
+@require_POST
+def accept(request):
+    """Accept each chosen consultation (the queue's first bulk action)."""
+    return _run(request, services.ACCEPT)
+
+
+@page_for("liaison")
+@require_POST
+def bulk(request):
+    """Accept, assign, transfer or add a collaborator on each chosen consultation."""
+    action = request.POST.get("action", "")
+    if action not in services.BULK_ACTIONS:
+        action = services.ACCEPT
+    return _run(request, action)
 
 
 urlpatterns: list = [
     path("queue/", queue, name="queue"),
     path("queue/accept/", accept, name="queue-accept"),
+    path("queue/bulk/", bulk, name="queue-bulk"),
 ]

@@ -72,7 +72,7 @@ def test_bulk_accept_by_keyboard_and_clicks(open_as, site):
     page.keyboard.press("Space")
     assert page.get_by_label(f"{one.reference} を選択").is_checked()
     # Clicks: the select-all box (shown by the script) ticks every row.
-    select_all = page.get_by_label("このページの受付待ちの相談をすべて選択")
+    select_all = page.get_by_label("このページの対応中の相談をすべて選択")
     select_all.click()
     for consultation in (one, two, three):
         assert page.get_by_label(f"{consultation.reference} を選択").is_checked()
