@@ -12,6 +12,7 @@ from .filing import file_consultation, validate_filing
 from .handling import invite_collaborator, transfer
 from .lifecycle import AUTO_CLOSE_BUSINESS_DAYS, RATABLE, auto_close_due, escalate, rate, record_reminder, transition
 from .sharing import may_answer_library_consent, set_library_consent
+from .templates import create_reply_template, delete_reply_template, record_template_use, update_reply_template
 
 __all__ = [
     "AUTO_CLOSE_BUSINESS_DAYS",
@@ -25,6 +26,8 @@ __all__ = [
     "Upload",
     "auto_close_due",
     "calendar_of",
+    "create_reply_template",
+    "delete_reply_template",
     "escalate",
     "file_consultation",
     "invite_collaborator",
@@ -33,8 +36,10 @@ __all__ = [
     "post_message",
     "rate",
     "record_reminder",
+    "record_template_use",
     "set_library_consent",
     "transfer",
     "transition",
+    "update_reply_template",
     "validate_filing",
 ]
