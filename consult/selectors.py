@@ -542,10 +542,11 @@ def template_viewer(user) -> reply_templates.Viewer:
     if not _is_liaison(user):
         role = user.role if user is not None and user.is_authenticated and user.is_active else ""
         return reply_templates.Viewer(role=role)
-    from routing.models import Office
+    from routing import selectors as routing_selectors
 
     offices = frozenset(_office_ids(user))
-    ministries = frozenset(Office.objects.filter(pk__in=offices).values_list("ministry_id", flat=True))
+    known = routing_selectors.reference_maps().offices
+    ministries = frozenset(known[pk].ministry_id for pk in offices if pk in known)
     return reply_templates.Viewer(role=user.role, offices=offices, ministries=ministries)
 
 

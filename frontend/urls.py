@@ -1,6 +1,6 @@
 """The pages. Each page module keeps its own routes."""
 
-from .views import consultation, dashboard, filing, home, inbox, queue, reports, rules, triage
+from .views import consultation, dashboard, filing, home, inbox, queue, reply_templates, reports, rules, triage
 
 urlpatterns = [
     *home.urlpatterns,
@@ -12,4 +12,5 @@ urlpatterns = [
     *dashboard.urlpatterns,
     *rules.urlpatterns,
     *reports.urlpatterns,
+    *reply_templates.urlpatterns,
 ]
