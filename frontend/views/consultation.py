@@ -24,6 +24,7 @@ from consult import rules, selectors, services
 from consult.lifecycle import IllegalTransition, Status
 from consult.models import MessageKind
 from frontend.forms import consultation as forms
+from metrics import history as metrics_history
 from routing import selectors as routing_selectors
 
 from .common import add_service_errors, page_for
@@ -193,6 +194,19 @@ def _blank_forms(consultation, actions, bound: dict, *, reply_initial=None) -> d
     return result
 
 
+def _holdings(user, consultation, events, now) -> list:
+    """The business hours each office held it, for the offices and the secretariat
+    (not the filer side: it is how the desk judges its own offices)."""
+    if user.role not in (Role.LIAISON, Role.SECRETARIAT):
+        return []
+    maps = routing_selectors.reference_maps()
+    return [
+        {"office_name": maps.office_name(held.office), "started_at": held.started_at, "ended_at": held.ended_at,
+         "hours": held.hours}
+        for held in metrics_history.held_by_office(consultation, events, now=now)
+    ]  # fmt: skip
+
+
 def _render(request, consultation, *, bound=None, status=200, problem=""):
     bound = bound or {}
     standing = services.parties(request.user, consultation)
@@ -207,6 +221,7 @@ def _render(request, consultation, *, bound=None, status=200, problem=""):
     context = _view_data(request, consultation)
     context.update(
         {
+            "holdings": _holdings(request.user, consultation, context["events"], context["now"]),
             "actions": actions,
             "forms": action_forms,
             "failed": next(iter(bound), ""),
