@@ -566,9 +566,16 @@ def access_reply_template(user, pk, right: str = reply_templates.USE) -> ReplyTe
         raise Http404(_("返信テンプレートが見つかりません")) from None
 
 
+def answers_with_templates(user, consultation: Consultation) -> bool:
+    """Whether ``user`` answers ``consultation`` for its office side (the holding office,
+    a collaborator or the secretariat), where reply templates are used."""
+    answering = _is_liaison(user) or (user.is_authenticated and user.role == Role.SECRETARIAT)
+    return answering and sees_internal(user, consultation) is True
+
+
 def templates_for(user, consultation: Consultation) -> list[ReplyTemplate]:
     """The templates ``user`` may use to answer ``consultation`` (none for the filer side)."""
-    if not (_is_liaison(user) or user.role == Role.SECRETARIAT) or sees_internal(user, consultation) is not True:
+    if not answers_with_templates(user, consultation):
         return []
     return list(reply_templates_of(user).only("id", "name", "scope", "office_id", "ministry_id"))
 
