@@ -45,6 +45,8 @@ def test_choose_a_template_edit_and_send(open_as, setting):
     expected = f"松本市 ご担当者様\n受付番号 {consultation.reference} は関東農政局でお受けしました。"
     page.wait_for_function("(text) => document.querySelector('#id_reply-body').value === text", arg=expected)
     assert page.url.endswith(f"/consultations/{consultation.pk}/")  # swapped in place, not reloaded
+    # The text area takes the focus once htmx has settled, to edit the text straight away.
+    page.wait_for_function("() => document.activeElement && document.activeElement.id === 'id_reply-body'")
     check_page(page, "consultation-reply-template")
     body.fill(expected + "\n詳細は追ってご連絡します。")
     page.get_by_role("button", name="返信を送信する").click()
