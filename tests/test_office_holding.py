@@ -107,3 +107,27 @@ def test_the_csv_is_the_secretariats_only(client_of, people):
 def test_the_dashboard_links_to_the_csv(client_of, people):
     text = client_of(people["secretariat"]).get(reverse("dashboard")).content.decode()
     assert reverse("dashboard-office-holding-csv") in text
+
+
+def test_the_csv_takes_the_same_queries_for_one_consultation_or_many(client_of, people, file, time_machine):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    time_machine.move_to(FILED, tick=False)
+    client = client_of(people["secretariat"])
+    url = reverse("dashboard-office-holding-csv")
+
+    def count() -> tuple[int, int]:
+        with CaptureQueriesContext(connection) as queries:
+            lines = b"".join(client.get(url, {"from": "2026-11-01", "to": "2026-11-30"}).streaming_content)
+        return len(queries), lines.count(b"\n")
+
+    file(people["matsumoto"])
+    one, rows = count()
+    for _n in range(6):
+        consultation = file(people["matsumoto"])
+        services.transfer(actor=people["maff"], consultation=consultation, office=Office.objects.get(slug="maff-hq"),
+                          reason="本省の所管です")  # fmt: skip
+    many, more_rows = count()
+    assert (rows, more_rows) == (2, 1 + 1 + 6 * 2)
+    assert many == one
