@@ -14,6 +14,7 @@ api_v1 = [
     path("consultations/", include(consultation_library_urls)),
     path("consultations/", include("consult.api.urls")),
     path("consultations/", include(consultation_measure_urls)),
+    path("reply-templates/", include("consult.api.reply_template_urls")),
     path("notifications/", include("notifications.api.urls")),
     path("metrics/", include("metrics.api.urls")),
     path("measures/", include("measures.api.urls")),

@@ -355,3 +355,49 @@ class HandoverNotice(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user_id} / {self.office_id} ({self.ended_on})"
+
+
+class TemplateScope(models.TextChoices):
+    OFFICE = "office", "部局"
+    MINISTRY = "ministry", "府省庁"
+    SECRETARIAT = "secretariat", "事務局"
+
+
+class ReplyTemplate(models.Model):
+    """A reply template (返信テンプレート) owned by one office, one ministry or the
+    secretariat; who may use and edit it is ``consult.reply_templates.template_rights``."""
+
+    scope = models.CharField("共有範囲", max_length=16, choices=TemplateScope.choices)
+    office = models.ForeignKey(
+        "routing.Office", null=True, blank=True, on_delete=models.CASCADE, related_name="reply_templates"
+    )
+    ministry = models.ForeignKey(
+        "routing.Ministry", null=True, blank=True, on_delete=models.CASCADE, related_name="reply_templates"
+    )
+    name = models.CharField("名前", max_length=100)
+    body = models.TextField("本文")
+    use_count = models.PositiveIntegerField("利用回数", default=0)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField()
+    updated_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["name", "id"]
+        verbose_name = "返信テンプレート"
+        verbose_name_plural = "返信テンプレート"
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(scope="office", office__isnull=False, ministry__isnull=True)
+                | Q(scope="ministry", office__isnull=True, ministry__isnull=False)
+                | Q(scope="secretariat", office__isnull=True, ministry__isnull=True),
+                name="reply_template_one_owner",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name

@@ -1,6 +1,19 @@
 """The pages. Each page module keeps its own routes."""
 
-from .views import consultation, dashboard, filing, home, inbox, moves, queue, reports, rules, saved, triage
+from .views import (
+    consultation,
+    dashboard,
+    filing,
+    home,
+    inbox,
+    moves,
+    queue,
+    reply_templates,
+    reports,
+    rules,
+    saved,
+    triage,
+)
 
 urlpatterns = [
     *home.urlpatterns,
@@ -14,4 +27,5 @@ urlpatterns = [
     *rules.urlpatterns,
     *reports.urlpatterns,
     *moves.urlpatterns,
+    *reply_templates.urlpatterns,
 ]

@@ -194,6 +194,44 @@ def open_stretches(timeline: Timeline, deadlines: Deadlines) -> list[Stretch]:
     return stretches
 
 
+@dataclass(frozen=True)
+class Holding:
+    """One office's holding of a consultation (an ``OfficeHandling`` row); ``ended_at`` None: it still holds it."""
+
+    office: int
+    started_at: datetime.datetime
+    ended_at: datetime.datetime | None
+
+
+@dataclass(frozen=True)
+class Held:
+    """A holding and the business hours the office held the consultation in it."""
+
+    office: int
+    started_at: datetime.datetime
+    ended_at: datetime.datetime | None
+    hours: float
+
+
+_NO_DEADLINES = Deadlines(None, None, None, None)
+
+
+def held_hours(timeline: Timeline, holdings: Iterable[Holding], now: datetime.datetime,
+               calendar_of: Callable[[int | None], object]) -> list[Held]:  # fmt: skip
+    """The business hours each office held the consultation, holding by holding, on
+    that office's calendar: only while it was open and not waiting for the filer
+    (``open_stretches``), so that an office that received it late is not charged
+    for the time before. An open holding counts to ``now``."""
+    running = [(s.start, s.end or now) for s in open_stretches(timeline, _NO_DEADLINES) if not s.paused]
+    result = []
+    for holding in sorted(holdings, key=lambda h: h.started_at):
+        calendar = calendar_of(holding.office)
+        end = holding.ended_at or now
+        seconds = sum(calendar.elapsed(max(low, holding.started_at), min(high, end)) for low, high in running)
+        result.append(Held(holding.office, holding.started_at, holding.ended_at, seconds / 3600))
+    return result
+
+
 def nearest_rank(values: Sequence[float], fraction: float) -> float | None:
     """The nearest-rank percentile: p90 of 10 values is the 9th smallest."""
     if not values:

@@ -4,9 +4,10 @@ keeps per consultation and the response-time table groups in SQL."""
 
 from __future__ import annotations
 
+import datetime
 from collections import Counter, defaultdict
 
-from consult.models import Event, recorded_deadlines
+from consult.models import Event, OfficeHandling, recorded_deadlines
 from routing import decisions
 from routing import selectors as routing_selectors
 from routing.models import SlaPolicy
@@ -56,11 +57,7 @@ def computed(consultations) -> list[tuple[tuple, core.Figures]]:
         .order_by("created_at", "id")
         .values_list("consultation_id", "kind", "created_at", "to_office_id", "internal", "data")
     )
-    maps = routing_selectors.reference_maps()
-
-    def calendar_of(office):
-        return routing_selectors.office_calendar(maps.offices[office].slug if office in maps.offices else None)
-
+    calendar_of = _calendars()
     results = []
     for row in rows:
         timeline = core.Timeline(filed_at=row[1], office=row[2], steps=tuple(steps.get(row[0], ())))
@@ -75,6 +72,57 @@ def computed(consultations) -> list[tuple[tuple, core.Figures]]:
         result.stretches = core.open_stretches(timeline, core.Deadlines(*at_filing, first_due, resolution_due))
         results.append((row, result))
     return results
+
+
+def _calendars():
+    """Each office's business calendar by id (the default one for none)."""
+    maps = routing_selectors.reference_maps()
+
+    def calendar_of(office):
+        return routing_selectors.office_calendar(maps.offices[office].slug if office in maps.offices else None)
+
+    return calendar_of
+
+
+def _as_rows(events):
+    return ((e.consultation_id, e.kind, e.created_at, e.to_office_id, e.internal, e.data) for e in events)
+
+
+def held_by_office(consultation, events, *, now) -> list[core.Held]:
+    """The business hours each office held one consultation (``core.held_hours``),
+    from its handlings and its history as the page has already read it (``events``)."""
+    holdings = [
+        core.Holding(*values)
+        for values in OfficeHandling.objects.filter(consultation_id=consultation.pk)
+        .order_by("started_at", "id")
+        .values_list("office_id", "started_at", "ended_at")
+    ]
+    steps, _kinds, _filed = _steps(_as_rows(e for e in events if e.kind in _STEP_EVENTS))
+    timeline = core.Timeline(consultation.created_at, consultation.routed_office_id, tuple(steps[consultation.pk]))
+    return core.held_hours(timeline, holdings, now, _calendars())
+
+
+def held_by_office_of(consultations: list[tuple[int, datetime.datetime, int | None]], *,
+                      now) -> dict[int, list[core.Held]]:  # fmt: skip
+    """``held_by_office`` for many consultations ``(id, filed at, routed office)``, in two queries."""
+    ids = [row[0] for row in consultations]
+    holdings: dict[int, list[core.Holding]] = defaultdict(list)
+    for consultation_id, *values in (
+        OfficeHandling.objects.filter(consultation_id__in=ids)
+        .order_by("started_at", "id")
+        .values_list("consultation_id", "office_id", "started_at", "ended_at")
+    ):
+        holdings[consultation_id].append(core.Holding(*values))
+    steps, _kinds, _filed = _steps(
+        Event.objects.filter(consultation_id__in=ids, kind__in=_STEP_EVENTS)
+        .order_by("created_at", "id")
+        .values_list("consultation_id", "kind", "created_at", "to_office_id", "internal", "data")
+    )
+    calendar_of = _calendars()
+    return {
+        pk: core.held_hours(core.Timeline(filed_at, office, tuple(steps.get(pk, ()))), holdings[pk], now, calendar_of)
+        for pk, filed_at, office in consultations
+    }
 
 
 def first_targets() -> dict[int, float]:

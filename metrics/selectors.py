@@ -40,6 +40,11 @@ def _bounds(start: datetime.date, end: datetime.date) -> tuple[datetime.datetime
     )
 
 
+def period_bounds(start: datetime.date, end: datetime.date) -> tuple[datetime.datetime, datetime.datetime]:
+    """The period's first instant and the instant after its last day, in JST."""
+    return _bounds(start, end)
+
+
 def period_end(start: datetime.date, end: datetime.date, now: datetime.datetime) -> datetime.datetime:
     """The instant "at the end of the period" means (METRICS.md: open, overdue): the
     period's last instant, or ``now`` while the period has not ended."""

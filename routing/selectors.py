@@ -253,6 +253,7 @@ class OfficeRef:
     name: str
     ministry: str
     name_en: str = ""
+    ministry_id: int | None = None
 
     def as_json(self) -> dict:
         return {"slug": self.slug, "name": self.name, "ministry": self.ministry}
@@ -294,9 +295,9 @@ def reference_maps() -> ReferenceMaps:
         prefectures = dict(Prefecture.objects.values_list("code", "name"))
         maps = ReferenceMaps(
             offices={
-                pk: OfficeRef(pk, slug, name, ministry, name_en)
-                for pk, slug, name, ministry, name_en in Office.objects.values_list(
-                    "id", "slug", "name", "ministry__slug", "name_en"
+                pk: OfficeRef(pk, slug, name, ministry, name_en, ministry_id)
+                for pk, slug, name, ministry, name_en, ministry_id in Office.objects.values_list(
+                    "id", "slug", "name", "ministry__slug", "name_en", "ministry_id"
                 )
             },
             local_governments={

@@ -341,6 +341,10 @@ class MessageRequestSerializer(serializers.Serializer):
     body = serializers.CharField(max_length=services.MAX_BODY, trim_whitespace=False)
     internal = serializers.BooleanField(required=False, default=False)
     attachments = serializers.ListField(child=serializers.FileField(), required=False, default=list)
+    template = serializers.IntegerField(
+        required=False, allow_null=True, default=None, min_value=1,
+        help_text="The reply template the text started from: its use is counted once the reply is stored",
+    )  # fmt: skip
 
     def validate_attachments(self, files):
         return _bounded_files(files)

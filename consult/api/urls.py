@@ -1,6 +1,6 @@
 from django.urls import path, re_path
 
-from . import views
+from . import reply_templates, views
 
 action_pattern = "|".join(views.ACTIONS)
 
@@ -16,6 +16,11 @@ urlpatterns = [
     path("<int:pk>/collaborators/", views.ConsultationCollaborators.as_view(), name="consultation-collaborators"),
     path(
         "<int:pk>/attachments/<int:attachment_pk>/", views.AttachmentDownload.as_view(), name="consultation-attachment"
+    ),
+    path(
+        "<int:pk>/reply-templates/<int:template_pk>/render/",
+        reply_templates.ReplyTemplateRender.as_view(),
+        name="consultation-reply-template-render",
     ),
     re_path(
         rf"^(?P<pk>\d+)/(?P<action>{action_pattern})/$", views.ConsultationAction.as_view(), name="consultation-action"

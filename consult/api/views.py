@@ -165,6 +165,7 @@ class ConsultationMessages(APIView):
             body=data["body"],
             internal=data["internal"],
             attachments=_uploads(data["attachments"]),
+            template_id=data["template"],
         )
         message = selectors.visible_messages(request.user, result.consultation).get(pk=result.message.pk)
         body = MessageSerializer(message).data

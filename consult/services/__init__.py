@@ -13,6 +13,7 @@ from .filing import file_consultation, validate_filing
 from .handling import Reassigned, assign, invite_collaborator, notify_ownerless_work, reassign_open_work, transfer
 from .lifecycle import AUTO_CLOSE_BUSINESS_DAYS, RATABLE, auto_close_due, escalate, rate, record_reminder, transition
 from .sharing import may_answer_library_consent, set_library_consent
+from .templates import create_reply_template, delete_reply_template, record_template_use, update_reply_template
 
 __all__ = [
     "ACCEPT",
@@ -36,6 +37,8 @@ __all__ = [
     "assign",
     "auto_close_due",
     "calendar_of",
+    "create_reply_template",
+    "delete_reply_template",
     "escalate",
     "file_consultation",
     "invite_collaborator",
@@ -46,8 +49,10 @@ __all__ = [
     "rate",
     "reassign_open_work",
     "record_reminder",
+    "record_template_use",
     "set_library_consent",
     "transfer",
     "transition",
+    "update_reply_template",
     "validate_filing",
 ]

@@ -22,6 +22,7 @@ from ..models import Attachment, Consultation, Message, MessageKind
 from ..permissions import office_of, require
 from .common import MAX_BODY, Result, Upload, _locked, _record, _schedule, _search_text
 from .lifecycle import transition
+from .templates import record_template_use
 
 MENTION = re.compile(r"@([\w.+-]+@[\w-]+(?:\.[\w-]+)+|[a-z0-9][a-z0-9-]+)")
 
@@ -44,9 +45,11 @@ def _mentions(body: str, consultation: Consultation, *, internal_at=None) -> dic
 
 @transaction.atomic
 def post_message(*, actor: User, consultation: Consultation, body: str, internal: bool = False,
-                 attachments: Iterable[Upload] = (), now: datetime.datetime | None = None) -> Result:  # fmt: skip
+                 attachments: Iterable[Upload] = (), now: datetime.datetime | None = None,
+                 template_id: int | None = None) -> Result:  # fmt: skip
     """A public reply or an internal note. A reply from the filer side while the
-    consultation waits for them resumes it."""
+    consultation waits for them resumes it. ``template_id``: the reply template the
+    text started from, whose use is counted here, once the message is stored."""
     now = now or timezone.now()
     body = body or ""
     if not body.strip():
@@ -71,12 +74,14 @@ def post_message(*, actor: User, consultation: Consultation, body: str, internal
         created_at=now,
     )
     from_office_side = bool(standing & {"office", "collaborator", "secretariat"})
+    used = template_id is not None and from_office_side and record_template_use(actor=actor, template_id=template_id)
     if not internal and from_office_side and consultation.first_responded_at is None:
         consultation.first_responded_at = now
     consultation.updated_at = now
     consultation.save()
     _record(consultation, "note_added" if internal else "replied", actor=actor, now=now, internal=internal,
-            data={"message": message.pk, "mentions": message.mentions, "by": sorted(standing)})  # fmt: skip
+            data={"message": message.pk, "mentions": message.mentions, "by": sorted(standing),
+                  **({"template": template_id} if used else {})})  # fmt: skip
     errors = _store_attachments(consultation, message, actor, attachments, internal=internal, now=now)
     _search_text(consultation)
     result = Result(consultation=consultation, message=message, attachment_errors=errors)

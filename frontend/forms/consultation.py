@@ -67,6 +67,8 @@ class ReplyForm(_WithAttachments, ActionForm):
     action = "reply"
     body = _text(_("返信の内容"), required=True, required_message=_("本文を入力してください"))
     attachments = MultipleFileField(label=_("添付ファイル"))
+    # The reply template the text was inserted from (its use is counted when the reply is sent).
+    template = forms.IntegerField(required=False, min_value=1, widget=forms.HiddenInput)
 
 
 class NoteForm(_WithAttachments, ActionForm):

@@ -24,6 +24,7 @@ from consult import rules, selectors, services
 from consult.lifecycle import IllegalTransition, Status
 from consult.models import MessageKind
 from frontend.forms import consultation as forms
+from metrics import history as metrics_history
 from routing import selectors as routing_selectors
 
 from .common import add_service_errors, page_for
@@ -164,13 +165,25 @@ def _office_choices(consultation, action: str, offices) -> list:
     return forms.office_choices(offices, exclude=exclude)
 
 
-def _blank_forms(consultation, actions, bound: dict) -> dict:
+def _chosen_template(request, templates):
+    """The usable template the reply form was asked to start from (``?template=``), if any."""
+    try:
+        wanted = int(request.GET.get("template", ""))
+    except ValueError:
+        return None
+    return next((template for template in templates if template.pk == wanted), None)
+
+
+def _blank_forms(consultation, actions, bound: dict, *, reply_initial=None) -> dict:
     """A form for each available action (the bound one that failed, if any)."""
     offices = None
     result = {}
     for action in actions:
         if action in bound:
             result[action] = bound[action]
+            continue
+        if action == "reply" and reply_initial:
+            result[action] = forms.ReplyForm(initial=reply_initial)
             continue
         form_class = forms.FORMS[action]
         if issubclass(form_class, forms.OfficeForm):
@@ -182,14 +195,34 @@ def _blank_forms(consultation, actions, bound: dict) -> dict:
     return result
 
 
+def _holdings(user, consultation, events, now) -> list:
+    """The business hours each office held it, for the offices and the secretariat
+    (not the filer side: it is how the desk judges its own offices)."""
+    if user.role not in (Role.LIAISON, Role.SECRETARIAT):
+        return []
+    maps = routing_selectors.reference_maps()
+    return [
+        {"office_name": maps.office_name(held.office), "started_at": held.started_at, "ended_at": held.ended_at,
+         "hours": held.hours}
+        for held in metrics_history.held_by_office(consultation, events, now=now)
+    ]  # fmt: skip
+
+
 def _render(request, consultation, *, bound=None, status=200, problem=""):
     bound = bound or {}
     standing = services.parties(request.user, consultation)
     actions = rules.allowed_actions(standing, consultation.status)
-    action_forms = _blank_forms(consultation, actions, bound)
+    templates = selectors.templates_for(request.user, consultation) if "reply" in actions else []
+    chosen = _chosen_template(request, templates)
+    reply_initial = None
+    if chosen is not None:
+        body = selectors.rendered_template(request.user, consultation, chosen)
+        reply_initial = {"body": body, "template": chosen.pk}
+    action_forms = _blank_forms(consultation, actions, bound, reply_initial=reply_initial)
     context = _view_data(request, consultation)
     context.update(
         {
+            "holdings": _holdings(request.user, consultation, context["events"], context["now"]),
             "actions": actions,
             "forms": action_forms,
             "failed": next(iter(bound), ""),
@@ -197,6 +230,8 @@ def _render(request, consultation, *, bound=None, status=200, problem=""):
             "problem": problem,
             "shown_status": consultation.status,
             "viewer_is_filer": "filer" in standing,
+            "reply_templates": templates,
+            "chosen_template": chosen,
         }
     )
     return render(request, "frontend/consultation/page.html", context, status=status)
@@ -244,7 +279,12 @@ def _perform(request, consultation, action: str, form):
     if action in ("reply", "note"):
         uploads = [services.Upload(name=f.name, content=f) for f in data["attachments"]]  # spooled, never read whole
         return services.post_message(
-            actor=user, consultation=consultation, body=data["body"], internal=action == "note", attachments=uploads
+            actor=user,
+            consultation=consultation,
+            body=data["body"],
+            internal=action == "note",
+            attachments=uploads,
+            template_id=data.get("template"),
         )
     if action == "transfer":
         return services.transfer(actor=user, consultation=consultation, office=data["office"], reason=data["reason"])

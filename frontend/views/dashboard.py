@@ -31,6 +31,7 @@ from consult import selectors as consult_selectors
 from consult import services as consult_services
 from metrics import dashboard, selectors
 from metrics import figures as table_figures
+from metrics import history as metrics_history
 from metrics.api.renderers import MetricsCSVRenderer
 from routing import selectors as routing_selectors
 from routing.business_time import outside_calendar_message, within_calendar
@@ -282,6 +283,7 @@ def dashboard_page(request):
         "overdue_rows": overdue_rows,
         "overdue_more": len(overdue_ids) > OVERDUE_LIMIT,
         "overdue_url": _drill_url(start, end, "all", "", "overdue_now"),
+        "holding_csv_url": f"{reverse('dashboard-office-holding-csv')}?{_query(**_period_params(start, end))}",
         # Open and overdue are counted at the end of the period (now, while it lasts).
         "period_end": period_end,
         "period_ended": period_end < found["as_of"],
@@ -445,6 +447,54 @@ def _cell_csv(user, cell, rows, now) -> StreamingHttpResponse:
     return response
 
 
+HOLDING_COLUMNS = ["reference", "office", "started_at", "ended_at", "business_hours"]
+
+
+@page_for("secretariat")
+def office_holding_csv(request):
+    """For the consultations filed in the period: one row per consultation and office
+    holding, with the business hours the office held it (``metrics.core.held_hours``),
+    so that an office that received a consultation late is not charged for the time
+    before. Streamed in chunks, UTF-8 with a BOM like the other CSVs."""
+    form, start, end, _group = _period(request, table=False)
+    if form.is_bound and form.errors:
+        raise Http404
+    now = timezone.now()
+    low, high = selectors.period_bounds(start, end)
+    filed = (
+        consult_selectors.visible_consultations(request.user)
+        .filter(created_at__gte=low, created_at__lt=high)
+        .order_by("id")
+        .values_list("id", "reference", "created_at", "routed_office_id")
+    )
+
+    def lines():
+        out = io.StringIO()
+        csv_export.writer(out).writerow(HOLDING_COLUMNS)
+        yield "\ufeff" + out.getvalue()
+        maps = routing_selectors.reference_maps()
+        after = 0
+        while True:
+            chunk = list(filed.filter(id__gt=after)[:CSV_CHUNK])
+            if not chunk:
+                break
+            after = chunk[-1][0]
+            held = metrics_history.held_by_office_of([(pk, at, office) for pk, _ref, at, office in chunk], now=now)
+            out = io.StringIO()
+            writer = csv_export.writer(out)
+            for pk, reference, _at, _office in chunk:
+                for row in held[pk]:
+                    writer.writerow([
+                        reference, maps.office_name(row.office), timezone.localtime(row.started_at).isoformat(),
+                        timezone.localtime(row.ended_at).isoformat() if row.ended_at else "", round(row.hours, 2),
+                    ])  # fmt: skip
+            yield out.getvalue()
+
+    response = StreamingHttpResponse((line.encode("utf-8") for line in lines()), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="office-holding-{start}-{end}.csv"'
+    return response
+
+
 # --- escalation -----------------------------------------------------------------------------------
 
 
@@ -473,6 +523,7 @@ def escalate(request, pk: int):
 urlpatterns: list = [
     path("dashboard/", dashboard_page, name="dashboard"),
     path("dashboard/table.csv", table_csv, name="dashboard-table-csv"),
+    path("dashboard/office-holding.csv", office_holding_csv, name="dashboard-office-holding-csv"),
     path("dashboard/consultations/", cell_page, name="dashboard-consultations"),
     path("dashboard/consultations/<int:pk>/escalate/", escalate, name="dashboard-escalate"),
 ]

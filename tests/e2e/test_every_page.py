@@ -36,11 +36,12 @@ PAGES = {
     None: ["/", "/accounts/login/", "/accounts/password/reset/"],
     STAFF: ["/", "/consultations/new/", "/consultations/{pk}/", "/inbox/", "/inbox/preferences/", "/library/",
             "/measures/"],
-    LIAISON: ["/queue/", "/consultations/{pk}/", "/inbox/", "/inbox/preferences/", "/library/", "/measures/"],
+    LIAISON: ["/queue/", "/consultations/{pk}/", "/inbox/", "/inbox/preferences/", "/library/", "/measures/",
+              "/reply-templates/", "/reply-templates/new/"],
     LEAD: ["/queue/", "/consultations/{pk}/", "/inbox/"],
     SECRETARIAT: ["/", "/triage/", "/consultations/new/", "/consultations/{pk}/", "/dashboard/",
                   "/routing/rules/", "/dashboard/reports/", "/inbox/", "/inbox/preferences/", "/library/",
-                  "/library/review/", "/measures/", "/measures/figures/"],
+                  "/library/review/", "/measures/", "/measures/figures/", "/reply-templates/", "/reply-templates/new/"],
 }  # fmt: skip
 
 

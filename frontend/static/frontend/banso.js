@@ -24,4 +24,10 @@
   });
   // Content swapped in by htmx gets the same conveniences.
   document.addEventListener("htmx:load", function (event) { setUpSelectAll(event.target); });
+  // A region swapped in to be worked on (a reply template's text): its field takes the focus.
+  document.addEventListener("htmx:load", function (event) {
+    if (!event.target.matches || !event.target.matches("[data-focus-on-swap]")) { return; }
+    var field = event.target.querySelector("textarea, input:not([type=hidden]), select");
+    if (field) { field.focus(); }
+  });
 })();
