@@ -28,6 +28,8 @@ class Kind(models.TextChoices):
     WEBHOOK_DISABLED = "webhook_disabled", pgettext_lazy("notification", "Webhookの停止")
     MEASURE_WINDOW_OPENED = "measure_window_opened", pgettext_lazy("notification", "フォロー中の施策の公募開始")
     MEASURE_WINDOW_CLOSING = "measure_window_closing", pgettext_lazy("notification", "フォロー中の施策の締切1週間前")
+    MERGED = "merged", pgettext_lazy("notification", "相談の統合")
+    UNMERGED = "unmerged", pgettext_lazy("notification", "相談の統合の解除")
 
 
 def label(kind: str) -> str:

@@ -11,6 +11,7 @@ from .conversation import MENTION, post_message
 from .filing import file_consultation, validate_filing
 from .handling import invite_collaborator, transfer
 from .lifecycle import AUTO_CLOSE_BUSINESS_DAYS, RATABLE, auto_close_due, escalate, rate, record_reminder, transition
+from .merging import merge, unmerge
 from .sharing import may_answer_library_consent, set_library_consent
 
 __all__ = [
@@ -29,6 +30,7 @@ __all__ = [
     "file_consultation",
     "invite_collaborator",
     "may_answer_library_consent",
+    "merge",
     "parties",
     "post_message",
     "rate",
@@ -36,5 +38,6 @@ __all__ = [
     "set_library_consent",
     "transfer",
     "transition",
+    "unmerge",
     "validate_filing",
 ]

@@ -16,7 +16,7 @@ from routing.models import Office
 from ..lifecycle import Status, next_status
 from ..models import Collaborator, Consultation, Event, OfficeHandling
 from ..permissions import require
-from .common import Result, _locked, _record, _schedule, _target_seconds, calendar_of
+from .common import Result, _locked, _open_to_work, _record, _schedule, _target_seconds, calendar_of
 
 
 @transaction.atomic
@@ -34,6 +34,7 @@ def transfer(*, actor: User, consultation: Consultation, office: Office | str, r
     if errors:
         raise ValidationError(errors)
     consultation = _locked(consultation)
+    _open_to_work(consultation, "transfer")
     require(actor, consultation, "transfer")
     if target.pk == consultation.primary_office_id:
         raise ValidationError({"office": [_("現在の担当部局と同じです")]})
@@ -86,6 +87,7 @@ def invite_collaborator(*, actor: User, consultation: Consultation, office: Offi
     if target is None:
         raise ValidationError({"office": [_("部局 %(slug)s はありません") % {"slug": repr(office)}]})
     consultation = _locked(consultation)
+    _open_to_work(consultation, "invite")
     require(actor, consultation, "invite")
     if (
         target.pk == consultation.primary_office_id
