@@ -136,7 +136,14 @@ def test_allowed_actions_in_order():
     assert rules.allowed_actions({"filer"}, "awaiting_filer") == ["resume", "withdraw", "reply"]
     assert rules.allowed_actions({"filer"}, "resolved") == ["confirm", "reopen", "reply", "rate"]
     assert rules.allowed_actions({"collaborator"}, "in_progress") == ["reply", "note"]
-    assert rules.allowed_actions({"secretariat"}, "triage") == ["withdraw", "transfer", "reply", "note", "invite", "merge"]
+    assert rules.allowed_actions({"secretariat"}, "triage") == [
+        "withdraw",
+        "transfer",
+        "reply",
+        "note",
+        "invite",
+        "merge",
+    ]
     assert rules.allowed_actions({"filer", "office", "secretariat"}, "withdrawn") == []
     assert rules.allowed_actions(set(), "open") == []
 

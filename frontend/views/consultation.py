@@ -316,7 +316,9 @@ def act(request, pk: int, action: str):
     try:
         result = _perform(request, consultation, action, form)
     except ValidationError as error:
-        add_service_errors(form, error, fields={"comment": "comment", "body": "body", "into": "into", "reason": "reason"})
+        add_service_errors(
+            form, error, fields={"comment": "comment", "body": "body", "into": "into", "reason": "reason"}
+        )
         return _render(request, consultation, bound={action: form}, status=400)
     except MergedConsultation as refused:
         return _render(request, _access(request, pk), status=409, problem=str(refused))
