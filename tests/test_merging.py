@@ -176,3 +176,34 @@ def test_unmerge_keeps_a_follow_the_person_had_before(people, file):
     assert Event.objects.get(consultation=kept, kind="absorbed").data["followers_added"] == []
     services.unmerge(actor=people["maff"], consultation=duplicate)
     assert Follow.objects.filter(user=people["shizuoka"], consultation=kept, active=True).exists()
+
+
+def test_a_merged_one_is_neither_overdue_nor_escalated_nor_auto_closed(people, pair):
+    import datetime
+
+    from django.core.exceptions import ValidationError
+
+    from consult.models import Consultation
+    from notifications.models import Alarm
+
+    kept, duplicate = pair
+
+    def armed():
+        return Alarm.objects.filter(consultation=duplicate, due_at__isnull=False).exists()
+
+    assert armed()
+    merge(people, pair)
+    assert not armed()  # its deadlines no longer run: the kept one's do
+    later = duplicate.created_at + datetime.timedelta(days=60)
+    assert not Consultation.objects.filter(rules.overdue_q(later), pk=duplicate.pk).exists()
+    assert Consultation.objects.filter(rules.overdue_q(later), pk=kept.pk).exists()
+    with pytest.raises((MergedConsultation, ValidationError)):
+        services.escalate(actor=people["secretariat"], consultation=duplicate, now=later)
+    services.unmerge(actor=people["maff"], consultation=duplicate)
+    assert armed()  # re-armed by the unmerge
+
+    services.transition(actor=people["maff"], consultation=duplicate, action="accept")
+    services.transition(actor=people["maff"], consultation=duplicate, action="resolve", comment="回答")
+    merge(people, pair)
+    assert services.auto_close_due(now=later) == 0  # it stays as it was merged
+    assert Consultation.objects.get(pk=duplicate.pk).status == Status.RESOLVED
