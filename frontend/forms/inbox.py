@@ -31,6 +31,8 @@ DESCRIPTIONS = {
     Kind.AWAITING_FILER: _("追加情報の依頼に3営業日回答していないとき"),
     Kind.PING_PONG: _("同じ相談が部局の間で行き来しているとき"),
     Kind.WEBHOOK_DISABLED: _("部局のWebhookが失敗続きで止められたとき"),
+    Kind.MERGED: _("重複する相談がほかの相談に統合されたとき"),
+    Kind.UNMERGED: _("相談の統合が解除されたとき"),
 }
 
 # The kinds each role can receive (NOTIFICATIONS.md); the others would only confuse.
@@ -46,6 +48,8 @@ KINDS_BY_ROLE = {
         Kind.RESOLVED,
         Kind.CLOSED,
         Kind.WITHDRAWN,
+        Kind.MERGED,
+        Kind.UNMERGED,
         Kind.MENTIONED,
     ],
     Role.LIAISON: [
@@ -60,6 +64,8 @@ KINDS_BY_ROLE = {
         Kind.REOPENED,
         Kind.CLOSED,
         Kind.WITHDRAWN,
+        Kind.MERGED,
+        Kind.UNMERGED,
         Kind.DUE_SOON,
         Kind.OVERDUE,
         Kind.ESCALATED,
