@@ -123,6 +123,17 @@ def test_unmerge_through_the_form(people, pair):
     assert client_for(people["shizuoka"]).get(page(kept)).status_code == 404
 
 
+def test_lists_mark_a_merged_consultation(people, pair):
+    kept, duplicate = pair
+    services.merge(actor=people["maff"], consultation=duplicate, into=kept, reason="共同提出")
+    for who, path in (("shizuoka", "/"), ("maff", "/queue/")):
+        text = client_for(people[who]).get(path).content.decode()
+        rows = re.findall(r"<tr[ >].*?</tr>", text, flags=re.S)
+        marked = [row for row in rows if "統合済み" in row]
+        assert len(marked) == 1 and duplicate.reference in marked[0], who
+        assert f'value="{duplicate.pk}"' not in marked[0]  # not offered for bulk accept
+
+
 def _queries(client, path: str) -> int:
     client.get(path)  # warm the per-process reference caches
     with CaptureQueriesContext(connection) as queries:

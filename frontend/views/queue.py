@@ -101,9 +101,11 @@ def queue(request):
     rows = with_highlights(user, named(selectors.page_of(user, page.ids), names), filters["q"])
     holding = set(offices)
     for row in rows:
-        # Only the holding office accepts, and only what waits to be accepted.
-        row.selectable = row.status == Status.OPEN and row.primary_office_id in holding
-        row.unassigned = row.assignee is None and row.status in WORKING
+        # Only the holding office accepts, and only what waits to be accepted (a merged one
+        # is closed to work: consult.rules.allowed_actions offers it unmerge only).
+        open_to_work = row.merged_into_id is None
+        row.selectable = open_to_work and row.status == Status.OPEN and row.primary_office_id in holding
+        row.unassigned = open_to_work and row.assignee is None and row.status in WORKING
     return render(
         request,
         "frontend/queue/queue.html",
