@@ -37,6 +37,8 @@ def desired_alarms(consultation, calendar) -> dict[str, tuple[datetime.datetime,
     for overdue) and an office holds the consultation: in triage nobody would be
     told, and once routed an alarm whose deadline has passed fires at the next
     sweep. While the filer is asked for information, one reminder to them."""
+    if getattr(consultation, "merged_into_id", None) is not None:
+        return {}  # merged: closed to new work, the kept one's deadlines count
     day = calendar.day_seconds
     alarms: dict[str, tuple[datetime.datetime, datetime.datetime]] = {}
     if consultation.status != Status.TRIAGE:

@@ -101,3 +101,27 @@ def next_status(action: str, status: str) -> str:
     if transition.target is None:
         return Status.OPEN if status == Status.TRIAGE else status
     return transition.target
+
+
+class MergedConsultation(IllegalTransition):
+    """A merged consultation is closed to new work (``consult.rules``): answered as 409,
+    naming the consultation it was merged into."""
+
+    def __init__(self, action: str, status: str, into_reference: str):
+        self.action = action
+        self.status = status
+        self.into_reference = into_reference
+        Exception.__init__(
+            self,
+            _("この相談は %(reference)s に統合されています。統合先の相談で対応するか、統合を解除してください")
+            % {"reference": into_reference},
+        )
+
+
+class NotMerged(IllegalTransition):
+    """Unmerging a consultation that is not merged (409)."""
+
+    def __init__(self, status: str):
+        self.action = "unmerge"
+        self.status = status
+        Exception.__init__(self, _("この相談は統合されていません"))

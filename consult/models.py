@@ -116,6 +116,18 @@ class Consultation(models.Model):
     ping_pong_flagged_at = models.DateTimeField(null=True, blank=True)
     # The filing local government's answer to "may the library name us?" (None: not asked yet).
     library_consent = models.BooleanField("回答事例集での団体名の表示", null=True, blank=True)
+    # A duplicate merged into another (the kept one): closed to new work until unmerged; its
+    # parties see the kept one (selectors' visibility rule). Indexed below for merged rows only.
+    merged_into = models.ForeignKey(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="merged",
+        verbose_name="統合先",
+        db_index=False,
+    )
+    merged_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField()
     updated_at = models.DateTimeField()
 
@@ -131,6 +143,13 @@ class Consultation(models.Model):
             models.Index(fields=["filer", "-id"], name="consultation_filer_newest"),
             models.Index(fields=["policy_area", "-created_at"]),
             models.Index(fields=["status", "first_response_due_at"]),
+            # Few consultations are merged: partial indexes cost nothing on the others' filing.
+            models.Index(fields=["merged_into"], condition=Q(merged_into__isnull=False), name="consultation_merged"),
+            models.Index(
+                fields=["filer", "merged_into"],
+                condition=Q(merged_into__isnull=False),
+                name="consultation_merged_by_filer",
+            ),
         ]
         constraints = [
             models.UniqueConstraint(fields=["reference"], name="consultation_reference_unique"),
@@ -142,6 +161,9 @@ class Consultation(models.Model):
                 | (~Q(status="triage") & Q(primary_office__isnull=False))
                 | Q(status="withdrawn"),
                 name="consultation_office_unless_triage",
+            ),
+            models.CheckConstraint(
+                condition=~Q(merged_into=models.F("pk")), name="consultation_not_merged_into_itself"
             ),
         ]
 

@@ -50,3 +50,18 @@ def office_of(user: User, consultation: Consultation) -> int | None:
         if office_id in offices:
             return office_id
     return None
+
+
+def kept_standing(user: User, consultation: Consultation) -> set[str]:
+    """For a merged consultation: the actor's standing toward the one it was merged
+    into, as far as merging asks (``office``: its current office; ``secretariat``),
+    from the kept one's office alone (``access_consultation`` reads it with the row)."""
+    if user.role == Role.SECRETARIAT:
+        return {"secretariat"}
+    if user.role != Role.LIAISON or consultation.merged_into_id is None:
+        return set()
+    if not hasattr(consultation, "merged_into_office_id"):
+        kept = Consultation.objects.filter(pk=consultation.merged_into_id).values_list("primary_office_id", flat=True)
+        consultation.merged_into_office_id = kept.first()
+    offices = set(selectors._office_ids(user, consultation))
+    return {"office"} if consultation.merged_into_office_id in offices else set()

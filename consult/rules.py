@@ -23,6 +23,10 @@ database access; ``overdue_q`` only builds a condition).
   actions that do not depend on the status (reply, note, invite: anything but a
   withdrawn consultation) and rating (resolved or closed). Exactly what the
   services accept.
+
+* **Merged.** A consultation merged into another (``merged_into``) keeps its
+  status but is closed to new work: the only action left is ``unmerge``, taken
+  by the kept consultation's office or the secretariat (``MERGED_ACTIONS``).
 """
 
 from __future__ import annotations
@@ -53,8 +57,8 @@ def passed(deadline: datetime.datetime | None, now: datetime.datetime) -> bool:
 
 def deadline_counts(consultation, which: str) -> bool:
     """Whether the clock runs on the ``first`` (response) or ``resolution`` deadline now."""
-    if consultation.status not in CLOCK_RUNS:
-        return False
+    if consultation.status not in CLOCK_RUNS or getattr(consultation, "merged_into_id", None) is not None:
+        return False  # a merged one is closed to new work: the kept one's deadlines count
     return which == RESOLUTION or consultation.first_responded_at is None
 
 
@@ -78,7 +82,7 @@ def overdue_q(now: datetime.datetime) -> Q:
     """``is_overdue`` as a condition on Consultation rows: selects exactly the rows
     for which ``is_overdue(row, now)`` is true (``~overdue_q(now)`` the others)."""
     reached = Q(first_responded_at__isnull=True, first_response_due_at__lte=now) | Q(resolution_due_at__lte=now)
-    return Q(status__in=sorted(CLOCK_RUNS)) & reached
+    return Q(status__in=sorted(CLOCK_RUNS), merged_into__isnull=True) & reached
 
 
 # --- allowed actions ----------------------------------------------------------------------------
@@ -98,13 +102,19 @@ PERMISSIONS: dict[str, set[str]] = {
     "reply": {"filer", "office", "collaborator", "secretariat"},
     "rate": {"filer"},
     "note": {"office", "collaborator", "secretariat"},
+    # Merging this consultation into another, and undoing it: the standing is the actor's
+    # toward the kept consultation (consult.services.merging checks it there).
+    "merge": {"office", "secretariat"},
+    "unmerge": {"office", "secretariat"},
 }
 
 # Answered: resolved or closed. A rating is for an answer, and so is a library entry.
 ANSWERED = frozenset({Status.RESOLVED, Status.CLOSED})
 RATABLE = ANSWERED
 # Actions outside the transition table: open until the consultation is withdrawn.
-FREE_ACTIONS = ("reply", "note", "invite")
+FREE_ACTIONS = ("reply", "note", "invite", "merge")
+# What a merged consultation still allows.
+MERGED_ACTIONS = ("unmerge",)
 
 
 def may(standing: Iterable[str], action: str) -> bool:
@@ -112,10 +122,13 @@ def may(standing: Iterable[str], action: str) -> bool:
     return bool(set(standing) & PERMISSIONS.get(action, set()))
 
 
-def allowed_actions(standing: set[str], status: str) -> list[str]:
+def allowed_actions(standing: set[str], status: str, *, kept_standing: set[str] | None = None) -> list[str]:
     """What a party with ``standing`` may do in ``status``, in a fixed order: the
     lifecycle's actions (as ``TRANSITIONS`` lists them), then reply, note, invite,
-    then rate."""
+    merge, then rate. For a merged consultation, ``kept_standing`` is the party's
+    standing toward the kept one, and only ``MERGED_ACTIONS`` are open."""
+    if kept_standing is not None:
+        return [action for action in MERGED_ACTIONS if may(kept_standing, action)]
     actions = [
         action
         for action, transition in TRANSITIONS.items()

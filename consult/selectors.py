@@ -1,7 +1,8 @@
 """Every scoped read of consultations. Visibility is decided here, once.
 
 * secretariat: everything;
-* municipal staff: consultations whose filer or co-filer is their local government;
+* municipal staff: consultations whose filer or co-filer is their local government, and
+  the consultations those were merged into (the parties of a merged one follow the kept one);
 * liaisons: consultations their offices hold or held (OfficeHandling) or collaborate on.
 
 Outside it a consultation does not exist: ``access_consultation`` raises Http404.
@@ -13,7 +14,7 @@ from dataclasses import dataclass
 
 from django.core.exceptions import EmptyResultSet
 from django.db import connection
-from django.db.models import BigIntegerField, CharField, Count, Exists, IntegerField, Prefetch, Q, QuerySet
+from django.db.models import BigIntegerField, CharField, Count, Exists, F, IntegerField, Prefetch, Q, QuerySet
 from django.db.models.expressions import Case, OuterRef, Value, When
 from django.http import Http404
 from django.utils import timezone
@@ -76,6 +77,15 @@ def _visible_sets(user, offices: list[int], pk: int | None = None) -> list[_IdSe
         sets = [
             _IdSet(Consultation.objects.filter(filer_id=code), "id", repeats=False),
             _IdSet(CoFiler.objects.filter(local_government_id=code), "consultation_id", repeats=False),
+            # The kept consultations their merged ones point to (partial indexes: few are merged).
+            _IdSet(
+                Consultation.objects.filter(filer_id=code, merged_into__isnull=False), "merged_into_id", repeats=True
+            ),
+            _IdSet(
+                CoFiler.objects.filter(local_government_id=code, consultation__merged_into__isnull=False),
+                "consultation__merged_into_id",
+                repeats=True,
+            ),
         ]
     elif user.role == Role.LIAISON:
         if not offices:
@@ -244,6 +254,7 @@ LIST_COLUMNS = (
     "desired_by", "primary_office_id", "rule_id", "rule_name", "rule_set_id", "routing_explanation",
     "routing_explanation_en", "triage_reason", "first_response_due_at", "resolution_due_at",
     "first_responded_at", "resolved_at", "closed_at", "withdrawn_at", "transfer_count", "created_at", "updated_at",
+    "merged_into_id",
 )  # fmt: skip
 
 
@@ -486,7 +497,11 @@ def access_consultation(user, pk) -> Consultation:
     except (TypeError, ValueError):
         raise Http404(_("相談が見つかりません")) from None
     # The visibility rule narrowed to this one consultation: index lookups only.
-    queryset = with_list_details(visible_consultations(user, pk=pk).select_related("sla_policy"))
+    queryset = with_list_details(visible_consultations(user, pk=pk).select_related("sla_policy")).annotate(
+        # A merged one points to the kept one (the banner, the API's ``merged_into``, who may unmerge).
+        merged_into_reference=F("merged_into__reference"),
+        merged_into_office_id=F("merged_into__primary_office_id"),
+    )
     parties_inline = _parties_in_sql()
     if parties_inline:
         queryset = queryset.annotate(**_party_arrays())
@@ -495,6 +510,15 @@ def access_consultation(user, pk) -> Consultation:
     except Consultation.DoesNotExist:
         raise Http404(_("相談が見つかりません")) from None
     return consultation if parties_inline else attach_parties([consultation])[0]
+
+
+def access_by_reference(user, reference: str) -> Consultation:
+    """``access_consultation`` by reference number (as people type it: spaces and case ignored)."""
+    normalised = "".join((reference or "").split()).upper()
+    pk = visible_consultations(user).filter(reference=normalised).values_list("pk", flat=True).first()
+    if pk is None:
+        raise Http404(_("相談が見つかりません"))
+    return access_consultation(user, pk)
 
 
 # --- what a party sees inside a consultation ------------------------------------------------

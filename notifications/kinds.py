@@ -30,6 +30,8 @@ class Kind(models.TextChoices):
     MEASURE_WINDOW_CLOSING = "measure_window_closing", pgettext_lazy("notification", "フォロー中の施策の締切1週間前")
     ASSIGNED = "assigned", pgettext_lazy("notification", "担当者の割り当て")
     HANDOVER = "handover", pgettext_lazy("notification", "異動・退職者の担当替え")
+    MERGED = "merged", pgettext_lazy("notification", "相談の統合")
+    UNMERGED = "unmerged", pgettext_lazy("notification", "相談の統合の解除")
 
 
 def label(kind: str) -> str:

@@ -38,7 +38,8 @@ class Parties:
 EVENT_KINDS = frozenset({
     "routed", "triaged", "routed_by_hand", "transferred", "accepted", "replied", "note_added", "info_requested",
     "resumed", "collaborator_invited", "resolved", "reopened", "closed", "withdrawn", "ping_pong_flagged",
-    "due_soon", "overdue", "escalated", "awaiting_filer_reminder", "assigned",
+    "due_soon", "overdue", "escalated", "awaiting_filer_reminder", "assigned", "merged_into", "absorbed", "unmerged",
+    "released",
 })  # fmt: skip
 
 
@@ -113,6 +114,11 @@ def recipients(event: EventFacts, parties: Parties) -> dict[int, Kind]:
             told[Kind.ASSIGNED] = frozenset(people)
         case "awaiting_filer_reminder":
             told[Kind.AWAITING_FILER] = p.filer_followers
+        case "merged_into" | "absorbed":
+            # Each side of a merge hears it on its own consultation (the other's reference in the text).
+            told[Kind.MERGED] = p.filer_followers | p.handlers | p.collaborator_liaisons
+        case "unmerged" | "released":
+            told[Kind.UNMERGED] = p.filer_followers | p.handlers | p.collaborator_liaisons
 
     result: dict[int, Kind] = {}
     for kind, people in told.items():

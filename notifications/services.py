@@ -44,10 +44,7 @@ def _parties(consultation, event, *, new: bool) -> Parties:
     follows = [] if new else list(
         Follow.objects.filter(consultation_id=consultation.pk).values_list("user_id", "active", "user__role")
     )  # fmt: skip
-    stopped = {user for user, active, _ in follows if not active}
-    filer_followers = {user for user, active, role in follows if active and role == Role.STAFF}
-    if consultation.filed_by_id not in stopped:
-        filer_followers.add(consultation.filed_by_id)
+    filer_followers = _filer_side(follows, consultation.filed_by_id)
     liaison_followers = {user for user, active, role in follows if active and role == Role.LIAISON}
 
     primary = consultation.primary_office_id
@@ -77,6 +74,40 @@ def _parties(consultation, event, *, new: bool) -> Parties:
         mentioned=frozenset(candidates),  # who may see it is decided with everyone else in notify()
         deputies=directory.deputies(),
     )
+
+
+def _filer_side(follows, filed_by_id: int) -> set[int]:
+    """The filer-side followers among (user, active, role) follow rows: staff who follow
+    it, and the staff member who filed it unless they stopped following."""
+    stopped = {user for user, active, _ in follows if not active}
+    people = {user for user, active, role in follows if active and role == Role.STAFF}
+    if filed_by_id not in stopped:
+        people.add(filed_by_id)
+    return people
+
+
+def carried_followers(*, source, target) -> list[int]:
+    """A merge: the filer-side followers of ``source`` who do not yet follow ``target``
+    (``add_followers`` makes them follow it; an unmerge removes exactly them again)."""
+    follows = list(Follow.objects.filter(consultation_id=source.pk).values_list("user_id", "active", "user__role"))
+    people = _filer_side(follows, source.filed_by_id) - {target.filed_by_id}
+    present = set(
+        Follow.objects.filter(consultation_id=target.pk, user_id__in=people).values_list("user_id", flat=True)
+    )
+    return sorted(people - present)
+
+
+def add_followers(*, consultation_id: int, user_ids, now: datetime.datetime) -> None:
+    """These people follow the consultation from now on (inside the caller's transaction)."""
+    Follow.objects.bulk_create(
+        [Follow(user_id=pk, consultation_id=consultation_id, created_at=now) for pk in user_ids], ignore_conflicts=True
+    )
+
+
+def stop_following_instead(*, consultation_id: int, user_ids) -> None:
+    """An unmerge: those whom the merge made follow the kept consultation stop (rows a
+    person has changed since, by stopping, stay as they are)."""
+    Follow.objects.filter(consultation_id=consultation_id, user_id__in=list(user_ids), active=True).delete()
 
 
 def in_quiet_hours(now: datetime.datetime) -> bool:

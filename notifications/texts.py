@@ -59,7 +59,7 @@ def snapshot(consultation, event) -> dict:
         "actor_name": actor.display_name if actor is not None else "",
         "office": office["name"] if office else "",
     }
-    for key in ("deadline", "deadline_kind"):
+    for key in ("deadline", "deadline_kind", "other_reference"):
         if key in (event.data or {}):
             data[key] = event.data[key]
     if event.reason and not event.internal:
@@ -78,6 +78,9 @@ def summary(notification) -> str:
         parts.append(str(DEADLINE_NAMES[data["deadline_kind"]]))
     if data.get("actor_name"):
         parts.append(pgettext("notification", "（%(actor)s）") % {"actor": data["actor_name"]})
+    if data.get("other_reference"):
+        # The other consultation of a merge or unmerge.
+        parts.append(pgettext("notification", "（関連: %(reference)s）") % {"reference": data["other_reference"]})
     if data.get("detail"):
         parts.append(data["detail"])
     return " ".join(p for p in parts if p)

@@ -168,23 +168,25 @@ def test_the_actions_match_the_role_and_the_status(people, world):
 
     assert actions("matsumoto") == {"reply", "withdraw"}
     assert actions("shizuoka") == {"reply", "withdraw"}
-    assert actions("maff") == {"accept", "request_info", "resolve", "transfer", "invite", "reply", "note"}
+    assert actions("maff") == {"accept", "request_info", "resolve", "transfer", "invite", "reply", "note", "merge"}
     assert actions("meti") == {"reply", "note"}  # a collaborator
-    assert actions("secretariat") == {"request_info", "resolve", "transfer", "invite", "reply", "note", "withdraw"}
+    assert actions("secretariat") == {
+        "request_info", "resolve", "transfer", "invite", "reply", "note", "withdraw", "merge",
+    }  # fmt: skip
 
     services.transition(actor=people["maff"], consultation=world, action="accept")
     services.transition(actor=people["maff"], consultation=world, action="request_info", comment="図面を")
-    assert actions("maff") == {"resume", "resolve", "transfer", "invite", "reply", "note"}
+    assert actions("maff") == {"resume", "resolve", "transfer", "invite", "reply", "note", "merge"}
     # Replying resumes it; the filer may also resume without a reply, as the service allows.
     assert actions("matsumoto") == {"reply", "resume", "withdraw"}
 
     services.transition(actor=people["maff"], consultation=world, action="resolve", comment="回答します")
     assert actions("matsumoto") == {"confirm", "rate", "reopen", "reply"}  # the filer may rate the answer
-    assert actions("maff") == {"invite", "reply", "note"}
+    assert actions("maff") == {"invite", "reply", "note", "merge"}
 
     services.transition(actor=people["matsumoto"], consultation=world, action="confirm")
     assert actions("matsumoto") == {"rate", "reopen", "reply"}
-    assert actions("secretariat") == {"reopen", "invite", "reply", "note"}
+    assert actions("secretariat") == {"reopen", "invite", "reply", "note", "merge"}
 
 
 def test_a_withdrawn_consultation_offers_nothing(people, world):

@@ -257,6 +257,8 @@ def test_preferences_are_saved(signed_in, people):
             "closed": Delivery.DIGEST,
             "withdrawn": Delivery.IMMEDIATE,
             "mentioned": Delivery.IMMEDIATE,
+            "merged": Delivery.IMMEDIATE,
+            "unmerged": Delivery.DIGEST,
             "language": "en",
         }
     )

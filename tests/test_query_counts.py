@@ -205,3 +205,47 @@ def test_filing_takes_a_fixed_number_of_queries_with_one_visibility_check(api, p
     shared = _file_through_the_api(client, co_filers=["221007"], urgency="urgent")
     assert len([sql for sql in shared if '"profile"' in sql]) == 1
     assert len(shared) == len(alone) + 1, "\n".join(shared)
+
+
+@pytest.mark.parametrize("who", ["matsumoto", "shizuoka", "maff", "secretariat"])
+def test_merges_change_neither_the_list_queries_nor_the_pages(api, people, file, who):
+    from consult.selectors import visible_consultations
+
+    pairs = [
+        (file(people["matsumoto"], title=f"松本{i}"), file(people["shizuoka"], title=f"静岡{i}")) for i in range(4)
+    ]
+    client = api(people[who])
+    _warm(client)
+    before, _ = _count(client, "/api/v1/consultations/", {"page_size": 100})
+    for kept, duplicate in pairs[:3]:
+        services.merge(actor=people["maff"], consultation=duplicate, into=kept, reason="共同提出")
+    small, _ = _count(client, "/api/v1/consultations/", {"page_size": 1})
+    large, _ = _count(client, "/api/v1/consultations/", {"page_size": 100})
+    assert small == large == before
+    # The kept ones reached through a merge are walked newest first like the others (listed once each).
+    expected = list(visible_consultations(people[who]).order_by("-id").values_list("id", flat=True))
+    assert len(expected) == len(set(expected))
+    _assert_pages_walk(client, expected)
+
+
+@pytest.mark.parametrize("who", ["shizuoka", "maff", "secretariat"])
+def test_the_hand_written_detail_of_a_merged_one_equals_the_serializer(rf, people, file, who):
+    from django.utils import timezone
+
+    from consult.api.serializers import ConsultationDetailSerializer, consultation_detail
+    from consult.selectors import access_consultation, conversation
+    from routing.selectors import reference_maps
+
+    kept, duplicate = file(people["matsumoto"]), file(people["shizuoka"])
+    services.merge(actor=people["maff"], consultation=duplicate, into=kept, reason="共同提出")
+    request = rf.get("/")
+    request.user = people[who]
+    consultation = access_consultation(people[who], duplicate.pk)
+    messages, attachments = conversation(people[who], consultation)
+    now = timezone.now()
+    context = {"request": request, "now": now, "messages": messages, "attachments": attachments}
+    expected = ConsultationDetailSerializer(consultation, context=context).data
+    actual = consultation_detail(
+        consultation, user=people[who], messages=messages, attachments=attachments, maps=reference_maps(), now=now
+    )
+    assert actual == expected and actual["merged_into"] == {"id": kept.pk, "reference": kept.reference}

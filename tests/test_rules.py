@@ -114,7 +114,9 @@ def legal(action: str, status: str) -> bool:
         return True
     if action == "rate":
         return status in rules.RATABLE
-    return status != Status.WITHDRAWN  # reply, note, invite
+    if action == "unmerge":
+        return False  # only a merged consultation offers it
+    return status != Status.WITHDRAWN  # reply, note, invite, merge
 
 
 @pytest.mark.parametrize("status", ALL)
@@ -128,15 +130,29 @@ def test_allowed_actions_are_exactly_the_permitted_and_legal_ones(status):
 
 def test_allowed_actions_in_order():
     assert rules.allowed_actions({"office"}, "open") == [
-        "accept", "request_info", "resolve", "transfer", "reply", "note", "invite",
+        "accept", "request_info", "resolve", "transfer", "reply", "note", "invite", "merge",
     ]  # fmt: skip
     # The filer may resume without replying (a reply resumes it too).
     assert rules.allowed_actions({"filer"}, "awaiting_filer") == ["resume", "withdraw", "reply"]
     assert rules.allowed_actions({"filer"}, "resolved") == ["confirm", "reopen", "reply", "rate"]
     assert rules.allowed_actions({"collaborator"}, "in_progress") == ["reply", "note"]
-    assert rules.allowed_actions({"secretariat"}, "triage") == ["withdraw", "transfer", "reply", "note", "invite"]
+    assert rules.allowed_actions({"secretariat"}, "triage") == [
+        "withdraw",
+        "transfer",
+        "reply",
+        "note",
+        "invite",
+        "merge",
+    ]
     assert rules.allowed_actions({"filer", "office", "secretariat"}, "withdrawn") == []
     assert rules.allowed_actions(set(), "open") == []
+
+
+@pytest.mark.parametrize("status", ALL)
+def test_a_merged_consultation_offers_only_unmerge_to_the_kept_ones_office(status):
+    for standing in every_standing():
+        allowed = rules.allowed_actions(set(STANDINGS), status, kept_standing=standing)
+        assert allowed == (["unmerge"] if standing & {"office", "secretariat"} else []), (standing, status)
 
 
 def test_the_system_action_is_never_offered():

@@ -108,3 +108,38 @@ def test_deactivated_users_see_nothing(api, people, world):
     user.is_active = False
     user.save()
     assert api(user).get(f"{LIST}{world['A'].pk}/").status_code in (401, 403, 404)
+
+
+# --- a merged consultation's parties see the kept one ---------------------------------------------
+
+# B (新潟市 with 静岡市 co-filing, held by 関東経済産業局) merged into A by the secretariat: the
+# filer side of B sees A too; B's office does not (only the filer side follows the kept one).
+MERGED_VISIBLE = {**VISIBLE, "niigata": {"A", "B", "D"}, "shizuoka": {"A", "B"}}
+
+
+@pytest.fixture
+def merged_world(people, world):
+    services.merge(actor=people["secretariat"], consultation=world["B"], into=world["A"], reason="同じ質問")
+    return world
+
+
+@pytest.mark.parametrize("who", sorted(VISIBLE))
+def test_the_parties_of_a_merged_consultation_see_the_kept_one(api, people, merged_world, who):
+    client = api(people[who])
+    body = client.get(LIST, {"page_size": 100}).json()
+    seen = {name for name, c in merged_world.items() if c.pk in {row["id"] for row in body["results"]}}
+    assert seen == MERGED_VISIBLE[who]
+    assert body["count"] == len(MERGED_VISIBLE[who])
+    filtered = client.get(LIST, {"page_size": 100, "status": "open"}).json()  # the filtered list: the same rule
+    assert {row["id"] for row in filtered["results"]} <= {merged_world[name].pk for name in MERGED_VISIBLE[who]}
+    a = merged_world["A"]
+    for url in (f"{LIST}{a.pk}/", f"{LIST}{a.pk}/events/", f"{LIST}{a.pk}/attachments/{a.attachments.get().pk}/"):
+        assert (client.get(url).status_code != 404) == ("A" in MERGED_VISIBLE[who]), (who, url)
+
+
+@pytest.mark.parametrize("who", sorted(VISIBLE))
+def test_unmerging_takes_the_merge_parties_away_again(api, people, merged_world, who):
+    services.unmerge(actor=people["secretariat"], consultation=merged_world["B"])
+    body = api(people[who]).get(LIST, {"page_size": 100}).json()
+    seen = {name for name, c in merged_world.items() if c.pk in {row["id"] for row in body["results"]}}
+    assert seen == VISIBLE[who]

@@ -3,7 +3,7 @@ from django.utils.translation import gettext
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from consult import rules, services
+from consult import permissions, rules, services
 from consult.lifecycle import Status
 from consult.models import Attachment, Consultation, Event, Message, Urgency
 from routing import selectors as routing_selectors
@@ -19,6 +19,11 @@ class LocalGovernmentRefSerializer(serializers.Serializer):
     code = serializers.CharField()
     name = serializers.CharField()
     prefecture = serializers.CharField(source="prefecture.name")
+
+
+class ConsultationRefSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    reference = serializers.CharField()
 
 
 class UserRefSerializer(serializers.Serializer):
@@ -206,13 +211,20 @@ class ConsultationDetailSerializer(ConsultationSerializer):
     paused_since = serializers.DateTimeField()
     rating = serializers.IntegerField(allow_null=True, help_text="The filer's satisfaction, 1–5, once rated")
     rated_at = serializers.DateTimeField(allow_null=True)
+    merged_into = serializers.SerializerMethodField(
+        help_text="The consultation this one was merged into (a pointer: this one still answers 200); null otherwise"
+    )
 
     class Meta(ConsultationSerializer.Meta):
         fields = [
             *ConsultationSerializer.Meta.fields,
             "messages", "attachments", "routing_rule_set_version", "sla_policy", "allowed_actions", "paused_since",
-            "rating", "rated_at",
+            "rating", "rated_at", "merged_into",
         ]  # fmt: skip
+
+    @extend_schema_field(ConsultationRefSerializer(allow_null=True))
+    def get_merged_into(self, obj) -> dict | None:
+        return merged_into_json(obj)
 
     def get_routing_rule_set_version(self, obj) -> int | None:
         return _maps(self).rule_set_versions.get(obj.rule_set_id)
@@ -229,8 +241,21 @@ class ConsultationDetailSerializer(ConsultationSerializer):
 
 
 def actions_for(user, obj: Consultation) -> list[str]:
-    """What the viewer may do now (``consult.rules.allowed_actions``)."""
+    """What the viewer may do now (``consult.rules.allowed_actions``; for a merged
+    consultation, by the viewer's standing toward the kept one)."""
+    if obj.merged_into_id is not None:
+        return rules.allowed_actions(set(), obj.status, kept_standing=permissions.kept_standing(user, obj))
     return rules.allowed_actions(services.parties(user, obj), obj.status)
+
+
+def merged_into_json(obj: Consultation) -> dict | None:
+    """``merged_into``: ``{id, reference}`` of the kept consultation, or None."""
+    if obj.merged_into_id is None:
+        return None
+    reference = getattr(obj, "merged_into_reference", None)
+    if reference is None:
+        reference = obj.merged_into.reference
+    return {"id": obj.merged_into_id, "reference": reference}
 
 
 def attachment_row(obj: Attachment, tz) -> dict:
@@ -278,6 +303,7 @@ def consultation_detail(obj: Consultation, *, user, messages, attachments, maps,
     data["paused_since"] = _time(obj.paused_since, tz)
     data["rating"] = obj.rating
     data["rated_at"] = _time(obj.rated_at, tz)
+    data["merged_into"] = merged_into_json(obj)
     return data
 
 
@@ -357,6 +383,15 @@ class ActionRequestSerializer(serializers.Serializer):
 class TransferRequestSerializer(serializers.Serializer):
     office = serializers.SlugField()
     reason = serializers.CharField(max_length=2000)
+
+
+class MergeRequestSerializer(serializers.Serializer):
+    into = serializers.IntegerField(help_text="The id of the consultation to keep (this one is merged into it)")
+    reason = serializers.CharField(max_length=2000)
+
+
+class UnmergeRequestSerializer(serializers.Serializer):
+    reason = serializers.CharField(max_length=2000, required=False, allow_blank=True, default="")
 
 
 class RateRequestSerializer(serializers.Serializer):

@@ -27,10 +27,12 @@ from .serializers import (
     EventSerializer,
     FileRequestSerializer,
     InviteRequestSerializer,
+    MergeRequestSerializer,
     MessageRequestSerializer,
     MessageSerializer,
     RateRequestSerializer,
     TransferRequestSerializer,
+    UnmergeRequestSerializer,
     consultation_detail,
     consultation_row,
 )
@@ -248,6 +250,54 @@ class ConsultationBulk(APIView):
                 ]
             }
         )  # fmt: skip
+
+
+@extend_schema(tags=["consultations"])
+class ConsultationMerge(APIView):
+    """Merge this consultation (a duplicate) into ``into``, the one kept: this one keeps
+    its history, answers with ``merged_into`` and is closed to new work; its filer side
+    sees and follows the kept one."""
+
+    @extend_schema(
+        request=MergeRequestSerializer,
+        responses={
+            200: ConsultationDetailSerializer,
+            400: OpenApiResponse(description="into: itself, already merged, or a loop; reason missing"),
+            403: OpenApiResponse(description="Only the kept consultation's office and the secretariat merge"),
+            404: OpenApiResponse(description="Either consultation is not visible"),
+            409: OpenApiResponse(description="This one is already merged or withdrawn"),
+        },
+    )
+    def post(self, request, pk: int):
+        consultation = selectors.access_consultation(request.user, pk)
+        serializer = MergeRequestSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        into = selectors.access_consultation(request.user, serializer.validated_data["into"])
+        services.merge(
+            actor=request.user, consultation=consultation, into=into, reason=serializer.validated_data["reason"]
+        )
+        return detail_response(request, consultation.pk)
+
+
+@extend_schema(tags=["consultations"])
+class ConsultationUnmerge(APIView):
+    """Undo a merge: this consultation is open to work again; the follows the merge added go."""
+
+    @extend_schema(
+        request=UnmergeRequestSerializer,
+        responses={
+            200: ConsultationDetailSerializer,
+            403: OpenApiResponse(description="Only the kept consultation's office and the secretariat unmerge"),
+            404: OpenApiResponse(description="Not visible"),
+            409: OpenApiResponse(description="Not merged"),
+        },
+    )
+    def post(self, request, pk: int):
+        consultation = selectors.access_consultation(request.user, pk)
+        serializer = UnmergeRequestSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        services.unmerge(actor=request.user, consultation=consultation, reason=serializer.validated_data["reason"])
+        return detail_response(request, consultation.pk)
 
 
 @extend_schema(tags=["consultations"])

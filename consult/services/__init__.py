@@ -12,6 +12,7 @@ from .conversation import MENTION, post_message
 from .filing import file_consultation, validate_filing
 from .handling import Reassigned, assign, invite_collaborator, notify_ownerless_work, reassign_open_work, transfer
 from .lifecycle import AUTO_CLOSE_BUSINESS_DAYS, RATABLE, auto_close_due, escalate, rate, record_reminder, transition
+from .merging import merge, unmerge
 from .sharing import may_answer_library_consent, set_library_consent
 from .templates import create_reply_template, delete_reply_template, record_template_use, update_reply_template
 
@@ -43,6 +44,7 @@ __all__ = [
     "file_consultation",
     "invite_collaborator",
     "may_answer_library_consent",
+    "merge",
     "notify_ownerless_work",
     "parties",
     "post_message",
@@ -53,6 +55,7 @@ __all__ = [
     "set_library_consent",
     "transfer",
     "transition",
+    "unmerge",
     "update_reply_template",
     "validate_filing",
 ]

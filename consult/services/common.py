@@ -13,6 +13,7 @@ from routing.business_time import DEFAULT_CALENDAR
 from routing.models import SlaPolicy
 
 from .. import alarms, selectors, text_search
+from ..lifecycle import MergedConsultation
 from ..models import DEADLINE_EVENTS, DEADLINES, Consultation, Event, Message, deadlines_record
 
 MAX_TITLE = 200
@@ -91,3 +92,11 @@ def _locked(consultation: Consultation) -> Consultation:
 def _target_seconds(policy: SlaPolicy, which: str) -> int:
     target = policy.first_response_target if which == "first" else policy.resolution_target
     return decisions.target_seconds(target, policy.unit, DEFAULT_CALENDAR)
+
+
+def _open_to_work(consultation: Consultation, action: str) -> None:
+    """A merged consultation is closed to new work (consult.rules): refused as 409,
+    naming the consultation it was merged into."""
+    if consultation.merged_into_id is not None:
+        reference = Consultation.objects.filter(pk=consultation.merged_into_id).values_list("reference", flat=True)
+        raise MergedConsultation(action, consultation.status, reference.first() or "")

@@ -20,7 +20,7 @@ from ..attachments import AttachmentRefused, check_upload, max_files, too_many_f
 from ..lifecycle import IllegalTransition, Status
 from ..models import Attachment, Consultation, Message, MessageKind
 from ..permissions import office_of, require
-from .common import MAX_BODY, Result, Upload, _locked, _record, _schedule, _search_text
+from .common import MAX_BODY, Result, Upload, _locked, _open_to_work, _record, _schedule, _search_text
 from .lifecycle import transition
 from .templates import record_template_use
 
@@ -57,6 +57,7 @@ def post_message(*, actor: User, consultation: Consultation, body: str, internal
     if len(body) > MAX_BODY:
         raise ValidationError({"body": [_("本文は%(max)s文字以内です") % {"max": f"{MAX_BODY:,}"}]})
     consultation = _locked(consultation)
+    _open_to_work(consultation, "note" if internal else "reply")
     if consultation.status == Status.WITHDRAWN:
         raise IllegalTransition("reply", consultation.status)
     if internal and actor.role == Role.STAFF:

@@ -24,7 +24,7 @@ from ..lifecycle import IllegalTransition, Status, next_status
 from ..models import Collaborator, Consultation, Event, HandoverNotice, OfficeHandling
 from ..permissions import parties, require
 from ..selectors import open_work_of, ownerless_work
-from .common import Result, _locked, _record, _schedule, _target_seconds, calendar_of
+from .common import Result, _locked, _open_to_work, _record, _schedule, _target_seconds, calendar_of
 
 
 @transaction.atomic
@@ -42,6 +42,7 @@ def transfer(*, actor: User, consultation: Consultation, office: Office | str, r
     if errors:
         raise ValidationError(errors)
     consultation = _locked(consultation)
+    _open_to_work(consultation, "transfer")
     require(actor, consultation, "transfer")
     if target.pk == consultation.primary_office_id:
         raise ValidationError({"office": [_("現在の担当部局と同じです")]})
@@ -94,6 +95,7 @@ def invite_collaborator(*, actor: User, consultation: Consultation, office: Offi
     if target is None:
         raise ValidationError({"office": [_("部局 %(slug)s はありません") % {"slug": repr(office)}]})
     consultation = _locked(consultation)
+    _open_to_work(consultation, "invite")
     require(actor, consultation, "invite")
     if (
         target.pk == consultation.primary_office_id
@@ -116,6 +118,7 @@ def assign(*, actor: User, consultation: Consultation, assignee: User,
     consultation still waits to be accepted, by the assignee now."""
     now = now or timezone.now()
     consultation = _locked(consultation)
+    _open_to_work(consultation, "assign")
     standing = parties(actor, consultation)
     office_id = consultation.primary_office_id
     lead = offices_led_by(actor).filter(pk=office_id).exists() if office_id else False

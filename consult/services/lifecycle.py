@@ -18,7 +18,7 @@ from ..lifecycle import IllegalTransition, Status, next_status
 from ..models import Consultation, Event, Message, MessageKind
 from ..permissions import office_of, parties, require
 from ..rules import RATABLE
-from .common import Result, _locked, _record, _schedule, _search_text, _target_seconds, calendar_of
+from .common import Result, _locked, _open_to_work, _record, _schedule, _search_text, _target_seconds, calendar_of
 
 AUTO_CLOSE_BUSINESS_DAYS = 5
 
@@ -57,6 +57,7 @@ def transition(
     ``via_reply``: the filer's reply resumed it (that reply is what people are told)."""
     now = now or timezone.now()
     consultation = _locked(consultation)
+    _open_to_work(consultation, action)
     if actor is not None:
         require(actor, consultation, action)
     elif action != "auto_close":
@@ -136,7 +137,10 @@ def auto_close_due(*, now: datetime.datetime | None = None, batch: int = 500) ->
     calendar = routing_selectors.office_calendar(None)
     threshold = calendar.instant_at(calendar.position(now) - AUTO_CLOSE_BUSINESS_DAYS * calendar.day_seconds)
     closed = 0
-    due = Consultation.objects.filter(status=Status.RESOLVED, resolved_at__lte=threshold).order_by("resolved_at")
+    # A merged one stays as it was merged (closed to new work) until it is unmerged.
+    due = Consultation.objects.filter(
+        status=Status.RESOLVED, resolved_at__lte=threshold, merged_into__isnull=True
+    ).order_by("resolved_at")
     for consultation in list(due[:batch]):
         try:
             transition(actor=None, consultation=consultation, action="auto_close", now=now)
@@ -153,6 +157,7 @@ def escalate(*, actor: User, consultation: Consultation, now: datetime.datetime 
     the handlers, the office's leads and the secretariat."""
     now = now or timezone.now()
     consultation = _locked(consultation)
+    _open_to_work(consultation, "escalate")
     if "secretariat" not in parties(actor, consultation):
         raise PermissionDenied(_("エスカレーションは事務局のみ行えます"))
     if consultation.status in Status.FINISHED or consultation.paused_since is not None:
@@ -176,6 +181,7 @@ def rate(*, actor: User, consultation: Consultation, rating: int, comment: str =
     if not isinstance(rating, int) or not 1 <= rating <= 5:
         raise ValidationError({"rating": [_("満足度は1から5で選んでください")]})
     consultation = _locked(consultation)
+    _open_to_work(consultation, "rate")
     require(actor, consultation, "rate")
     if consultation.status not in RATABLE:
         raise IllegalTransition("rate", consultation.status)

@@ -128,6 +128,26 @@ class WithdrawForm(ActionForm):
     comment = _text(_("取り下げる理由"), required=False, rows=3)
 
 
+class MergeForm(ActionForm):
+    action = "merge"
+    into = forms.CharField(
+        label=_("統合先の相談の受付番号"),
+        max_length=20,
+        error_messages={"required": _("統合先の相談の受付番号を入力してください")},
+    )
+    reason = forms.CharField(
+        label=_("統合の理由"),
+        max_length=2000,
+        error_messages={"required": _("統合の理由を入力してください")},
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+
+
+class UnmergeForm(ActionForm):
+    action = "unmerge"
+    reason = _text(_("解除する理由"), required=False, rows=2, max_length=2000)
+
+
 def office_choices(offices, *, exclude: set[int] = frozenset()) -> list:
     """Offices grouped by ministry for a <select> with <optgroup>s, in English
     when the page is in English."""
@@ -188,5 +208,7 @@ FORMS = {
         WithdrawForm,
         TransferForm,
         InviteForm,
+        MergeForm,
+        UnmergeForm,
     )
 }

@@ -33,6 +33,8 @@ DESCRIPTIONS = {
     Kind.WEBHOOK_DISABLED: _("部局のWebhookが失敗続きで止められたとき"),
     Kind.ASSIGNED: _("相談の担当者にされたとき、担当を外れたとき"),
     Kind.HANDOVER: _("異動・退職した人に未完了の相談が残っているとき（所属長・責任者）"),
+    Kind.MERGED: _("重複する相談がほかの相談に統合されたとき"),
+    Kind.UNMERGED: _("相談の統合が解除されたとき"),
 }
 
 # The kinds each role can receive (NOTIFICATIONS.md); the others would only confuse.
@@ -48,6 +50,8 @@ KINDS_BY_ROLE = {
         Kind.RESOLVED,
         Kind.CLOSED,
         Kind.WITHDRAWN,
+        Kind.MERGED,
+        Kind.UNMERGED,
         Kind.MENTIONED,
     ],
     Role.LIAISON: [
@@ -63,6 +67,8 @@ KINDS_BY_ROLE = {
         Kind.REOPENED,
         Kind.CLOSED,
         Kind.WITHDRAWN,
+        Kind.MERGED,
+        Kind.UNMERGED,
         Kind.DUE_SOON,
         Kind.OVERDUE,
         Kind.ESCALATED,

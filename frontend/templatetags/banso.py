@@ -20,9 +20,14 @@ WEEKDAYS_JA = "月火水木金土日"
 
 
 @register.inclusion_tag("frontend/includes/status_tag.html")
-def status_tag(status: str):
-    """The status in words, with a colour that only repeats what the words say."""
-    return {"status": status, "label": _(Status.LABELS.get(status, status))}
+def status_tag(status: str, merged_into=None):
+    """The status in words, with a colour that only repeats what the words say; a
+    merged consultation (``merged_into``: the kept one's id) says so beside it."""
+    return {
+        "status": status,
+        "label": _(Status.LABELS.get(status, status)),
+        "merged": merged_into is not None and merged_into != "",
+    }
 
 
 @register.filter

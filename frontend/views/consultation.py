@@ -20,8 +20,8 @@ from django.views.decorators.http import require_GET, require_POST
 from accounts.models import Role
 from accounts.selectors import OFFICE_IDS_ATTRIBUTE, office_ids_of
 from config.i18n import localised
-from consult import rules, selectors, services
-from consult.lifecycle import IllegalTransition, Status
+from consult import permissions, rules, selectors, services
+from consult.lifecycle import IllegalTransition, MergedConsultation, Status
 from consult.models import MessageKind
 from frontend.forms import consultation as forms
 from metrics import history as metrics_history
@@ -69,7 +69,13 @@ EVENT_KINDS = {
     "library_published": gettext_lazy("回答事例の公開"),
     "library_withdrawn": gettext_lazy("回答事例の公開終了"),
     "library_consent_set": gettext_lazy("回答事例集での団体名の表示の回答"),
+    "merged_into": gettext_lazy("ほかの相談に統合"),
+    "absorbed": gettext_lazy("重複する相談を統合"),
+    "unmerged": gettext_lazy("統合の解除"),
+    "released": gettext_lazy("統合していた相談の解除"),
 }
+# Merge events: the data key naming the other consultation (linked in the history).
+OTHER_CONSULTATION = {"merged_into": "into", "absorbed": "merged", "unmerged": "from", "released": "merged"}
 
 SUCCESS = {
     "accept": gettext_lazy("相談を受け付けました。"),
@@ -83,6 +89,7 @@ SUCCESS = {
     "reply": gettext_lazy("返信を送信しました。"),
     "note": gettext_lazy("内部メモを追加しました。"),
     "invite": gettext_lazy("協力部局に依頼しました。"),
+    "unmerge": gettext_lazy("統合を解除しました。この相談で再び対応できます。"),
 }
 
 
@@ -138,6 +145,9 @@ def _view_data(request, consultation) -> dict:
         event.to_status_label = _status_label(event.to_status)
         event.from_office_name = names.office(event.from_office_id)
         event.to_office_name = names.office(event.to_office_id)
+        if event.kind in OTHER_CONSULTATION:
+            event.other_id = (event.data or {}).get(OTHER_CONSULTATION[event.kind])
+            event.other_reference = (event.data or {}).get("other_reference", "")
     return {
         "c": consultation,
         "status_label": _status_label(consultation.status),
@@ -208,10 +218,24 @@ def _holdings(user, consultation, events, now) -> list:
     ]  # fmt: skip
 
 
+def _standing(user, consultation, action: str = "") -> set[str]:
+    """The viewer's standing for ``action``: toward the kept consultation for a merged
+    one (only ``unmerge`` is left) and for unmerging, else toward this one."""
+    if consultation.merged_into_id is not None or action == "unmerge":
+        return permissions.kept_standing(user, consultation)
+    return services.parties(user, consultation)
+
+
+def _actions(user, consultation) -> list[str]:
+    if consultation.merged_into_id is not None:
+        return rules.allowed_actions(set(), consultation.status, kept_standing=_standing(user, consultation))
+    return rules.allowed_actions(_standing(user, consultation), consultation.status)
+
+
 def _render(request, consultation, *, bound=None, status=200, problem=""):
     bound = bound or {}
     standing = services.parties(request.user, consultation)
-    actions = rules.allowed_actions(standing, consultation.status)
+    actions = _actions(request.user, consultation)
     templates = selectors.templates_for(request.user, consultation) if "reply" in actions else []
     chosen = _chosen_template(request, templates)
     reply_initial = None
@@ -290,6 +314,16 @@ def _perform(request, consultation, action: str, form):
         return services.transfer(actor=user, consultation=consultation, office=data["office"], reason=data["reason"])
     if action == "invite":
         return services.invite_collaborator(actor=user, consultation=consultation, office=data["office"])
+    if action == "merge":
+        try:
+            into = selectors.access_by_reference(user, data["into"])
+        except Http404:
+            raise ValidationError(
+                {"into": [_("受付番号 %(reference)s の相談は見つかりません") % {"reference": data["into"]}]}
+            ) from None
+        return services.merge(actor=user, consultation=consultation, into=into, reason=data["reason"])
+    if action == "unmerge":
+        return services.unmerge(actor=user, consultation=consultation, reason=data["reason"])
     if action == "rate":
         return services.rate(actor=user, consultation=consultation, rating=data["rating"], comment=data["comment"])
     return services.transition(actor=user, consultation=consultation, action=action, comment=data.get("comment", ""))
@@ -299,6 +333,8 @@ def _success_message(action: str, consultation, form) -> str:
     if action == "transfer":
         office = routing_selectors.reference_maps().offices.get(consultation.primary_office_id)
         return _("移送しました（移送先: %(office)s）。") % {"office": office.name if office else ""}
+    if action == "merge":
+        return _("この相談を %(reference)s に統合しました。") % {"reference": form.cleaned_data["into"].strip().upper()}
     return str(SUCCESS[action])
 
 
@@ -309,7 +345,8 @@ def act(request, pk: int, action: str):
     form_class = forms.FORMS.get(action)
     if form_class is None:
         raise Http404
-    if not rules.may(services.parties(request.user, consultation), action):
+    # Merging is decided by the actor's standing toward the consultation kept (the service's check).
+    if action != "merge" and not rules.may(_standing(request.user, consultation, action), action):
         return _render(request, consultation, status=403, problem=_("この操作を行う権限がありません。"))
     kwargs = {}
     if issubclass(form_class, forms.OfficeForm):
@@ -320,8 +357,12 @@ def act(request, pk: int, action: str):
     try:
         result = _perform(request, consultation, action, form)
     except ValidationError as error:
-        add_service_errors(form, error, fields={"comment": "comment", "body": "body"})
+        add_service_errors(
+            form, error, fields={"comment": "comment", "body": "body", "into": "into", "reason": "reason"}
+        )
         return _render(request, consultation, bound={action: form}, status=400)
+    except MergedConsultation as refused:
+        return _render(request, _access(request, pk), status=409, problem=str(refused))
     except IllegalTransition:
         # Someone acted first: show the consultation as it is now.
         current = _access(request, pk)

@@ -29,6 +29,7 @@ from config.i18n import localised
 from consult import rules
 from consult import selectors as consult_selectors
 from consult import services as consult_services
+from consult.lifecycle import IllegalTransition
 from metrics import dashboard, selectors
 from metrics import figures as table_figures
 from metrics import history as metrics_history
@@ -507,7 +508,7 @@ def escalate(request, pk: int):
         target = reverse("dashboard")
     try:
         consult_services.escalate(actor=request.user, consultation=consultation)
-    except (ValidationError, PermissionDenied) as error:
+    except (ValidationError, PermissionDenied, IllegalTransition) as error:  # a merged one: closed to work
         text = " ".join(error.messages) if isinstance(error, ValidationError) else str(error)
         messages.error(request, _("%(reference)s をエスカレーションできませんでした: %(reason)s")
                        % {"reference": consultation.reference, "reason": text})  # fmt: skip

@@ -79,9 +79,11 @@ def queue(request):
         view.editable = saved_views.may_edit(user, view, leads)
     holding = set(offices)
     for row in rows:
-        # The bulk actions are the holding office's, on what is still being worked on.
-        row.selectable = row.status in WORKING and row.primary_office_id in holding
-        row.unassigned = row.assignee is None and row.status in WORKING
+        # The bulk actions are the holding office's, on what is still being worked on (a merged
+        # one is closed to work: consult.rules.allowed_actions offers it unmerge only).
+        open_to_work = row.merged_into_id is None
+        row.selectable = open_to_work and row.status in WORKING and row.primary_office_id in holding
+        row.unassigned = open_to_work and row.assignee is None and row.status in WORKING
     return render(
         request,
         "frontend/queue/queue.html",
