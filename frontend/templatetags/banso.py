@@ -7,6 +7,7 @@ import datetime
 
 from django import forms, template
 from django.utils import timezone
+from django.utils.html import format_html
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
@@ -19,15 +20,17 @@ register = template.Library()
 WEEKDAYS_JA = "月火水木金土日"
 
 
-@register.inclusion_tag("frontend/includes/status_tag.html")
+@register.simple_tag
 def status_tag(status: str, merged_into=None):
     """The status in words, with a colour that only repeats what the words say; a
-    merged consultation (``merged_into``: the kept one's id) says so beside it."""
-    return {
-        "status": status,
-        "label": _(Status.LABELS.get(status, status)),
-        "merged": merged_into is not None and merged_into != "",
-    }
+    merged consultation (``merged_into``: the kept one's id) says so beside it. Written
+    in Python, not a template: every list row has one."""
+    html = format_html(
+        '<strong class="status-tag status-tag--{}">{}</strong>', status, _(Status.LABELS.get(status, status))
+    )
+    if merged_into is not None and merged_into != "":
+        html += format_html(' <strong class="status-tag status-tag--merged">{}</strong>', _("統合済み"))
+    return html
 
 
 @register.filter
@@ -77,22 +80,23 @@ def describe_business_seconds(seconds: int, day_seconds: int) -> str:
     return _("%(amount)s超過") % {"amount": amount} if overdue else _("残り%(amount)s") % {"amount": amount}
 
 
-@register.inclusion_tag("frontend/includes/due.html", takes_context=True)
+@register.simple_tag(takes_context=True)
 def due(context, consultation, which: str = "first"):
     """A deadline with the business time left, 'overdue' or 'paused' in words
-    (overdue as ``consult.rules`` decides it, for this one deadline)."""
+    (overdue as ``consult.rules`` decides it, for this one deadline). Written in
+    Python, not a template: every list row has one."""
     from consult.services import calendar_of
 
     which = rules.FIRST if which == "first" else rules.RESOLUTION
     at = rules.deadline_of(consultation, which)
     answered = which == rules.FIRST and consultation.first_responded_at is not None
-    state, left = "none", ""
     if at is None:
-        state = "none"
-    elif answered or consultation.status in Status.FINISHED:
-        state = "done"
+        return format_html('<span class="due">—</span>')
+    if answered or consultation.status in Status.FINISHED:
+        state, words = "done", ""
     elif not rules.deadline_counts(consultation, which):
         state = "paused"  # awaiting the filer
+        words = format_html(' <span class="due__left">{}</span>', _("（相談者の回答待ちのため停止中）"))
     else:
         calendar = calendar_of(consultation)
         now = context.get("now") or timezone.now()
@@ -104,7 +108,15 @@ def due(context, consultation, which: str = "first"):
         # Past the instant itself is overdue, as the figures count it, even when no
         # business time is left between (a deadline at 17:15 seen that evening).
         state = "overdue" if passed else "soon" if seconds <= rules.DUE_SOON_SECONDS else "ok"
-    return {"at": at, "state": state, "left": left}
+        flag = {"overdue": _("期限超過"), "soon": _("期限間近")}.get(state)
+        words = (
+            format_html(' <strong class="due__flag">{}</strong> <span class="due__left">{}</span>', flag, left)
+            if flag
+            else format_html(' <span class="due__left">{}</span>', left)
+        )
+    return format_html(
+        '<span class="due due--{}"><time datetime="{}">{}</time>{}</span>', state, iso(at), jst(at), words
+    )
 
 
 def _describedby(field, hint: str) -> str:
