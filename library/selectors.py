@@ -6,6 +6,7 @@ when the filer agreed (``Consultation.library_consent``)."""
 
 from __future__ import annotations
 
+from django.core.exceptions import ValidationError
 from django.db.models import BooleanField, ExpressionWrapper, F, Prefetch, Q, QuerySet
 from django.http import Http404
 from django.utils.translation import gettext as _
@@ -37,7 +38,29 @@ def search(queryset: QuerySet[Entry], q: str) -> QuerySet[Entry]:
 
 def published_entries(*, q: str = "", policy_area: str = "") -> QuerySet[Entry]:
     """The published entries, newest first, or ranked by relevance with ``q``."""
-    queryset = Entry.objects.filter(status=EntryStatus.PUBLISHED)
+    return _entries(EntryStatus.PUBLISHED, q=q, policy_area=policy_area)
+
+
+def library_entries(user, *, q: str = "", policy_area: str = "", status: str = "") -> QuerySet[Entry]:
+    """The API list: published entries for everyone; the secretariat may ask for
+    drafts or withdrawn ones. Anyone else naming another status is refused (400),
+    so that a reader is never left to believe a list of drafts was empty.
+    ``q`` searches the published text only (what ``search_vector`` holds), so it
+    goes with published entries only."""
+    from .services import may_review
+
+    status = status or EntryStatus.PUBLISHED
+    if status not in EntryStatus.values:
+        raise ValidationError({"status": [_("状態は draft、published、withdrawn のいずれかです")]})
+    if status != EntryStatus.PUBLISHED and not may_review(user):
+        raise ValidationError({"status": [_("公開中以外の回答事例を一覧できるのは事務局です")]})
+    if status != EntryStatus.PUBLISHED and (q or "").strip():
+        raise ValidationError({"q": [_("語による検索は公開中の回答事例だけが対象です")]})
+    return _entries(status, q=q, policy_area=policy_area)
+
+
+def _entries(status: str, *, q: str = "", policy_area: str = "") -> QuerySet[Entry]:
+    queryset = Entry.objects.filter(status=status)
     if policy_area:
         areas = [pk for pk, (slug, _name) in routing_selectors.reference_maps().policy_areas.items()
                  if slug == policy_area]  # fmt: skip
@@ -45,7 +68,9 @@ def published_entries(*, q: str = "", policy_area: str = "") -> QuerySet[Entry]:
     q = (q or "").strip()[:MAX_QUERY]
     if q:
         return _with_details(search(queryset, q))
-    return _with_details(queryset).order_by("-published_at", "-id")
+    if status == EntryStatus.PUBLISHED:
+        return _with_details(queryset).order_by("-published_at", "-id")
+    return _with_details(queryset).order_by("-updated_at", "-id")
 
 
 def review_entries(*, status: str = "") -> QuerySet[Entry]:
@@ -96,6 +121,7 @@ def shown_version(user, entry: Entry) -> EntryVersion | None:
 
 
 def versions(entry: Entry) -> list[EntryVersion]:
+    """Every version, newest first, with its editor (the secretariat's history)."""
     return list(entry.versions.select_related("editor").order_by("-number"))
 
 
@@ -123,6 +149,11 @@ def policy_area_of(entry: Entry) -> tuple[str, str]:
     maps = routing_selectors.reference_maps()
     slug, _name = maps.policy_areas.get(entry.policy_area_id, ("", ""))
     return slug, maps.policy_area_name(entry.policy_area_id)
+
+
+def policy_area_named(slug: str):
+    """The policy area with this slug (for an edit), or None."""
+    return routing_selectors.policy_areas().filter(slug=slug).first() if slug else None
 
 
 def policy_area_slug(policy_area_id: int) -> str:
