@@ -12,6 +12,7 @@ from django.http import Http404
 from django.utils.translation import gettext as _
 
 from consult import selectors as consult_selectors
+from measures import selectors as measures_selectors
 from measures.models import Measure
 from routing import selectors as routing_selectors
 
@@ -20,12 +21,21 @@ from .models import Entry, EntryStatus, EntryVersion
 MAX_QUERY = 200
 
 
+def _measures_shown() -> QuerySet[Measure]:
+    """An entry's measures as its page and rows show them: a name, a link and the ministry."""
+    return (
+        Measure.objects.select_related("ministry")
+        .only("id", "name", "is_active", "ministry__name")
+        .order_by("name", "id")
+    )
+
+
 def _with_details(queryset: QuerySet[Entry]) -> QuerySet[Entry]:
     """What a list row or a detail shows, in a constant number of queries."""
     return (
         queryset.select_related("published", "current")
         .annotate(filer_code=F("source__filer_id"), filer_consent=F("source__library_consent"))
-        .prefetch_related(Prefetch("measures", queryset=Measure.objects.only("id", "name").order_by("name", "id")))
+        .prefetch_related(Prefetch("measures", queryset=_measures_shown()))
     )
 
 
@@ -158,6 +168,17 @@ def policy_area_named(slug: str):
 
 def policy_area_slug(policy_area_id: int) -> str:
     return routing_selectors.reference_maps().policy_areas.get(policy_area_id, ("", ""))[0]
+
+
+def measure_choices(*, policy_area_id: int, chosen_ids) -> list[dict]:
+    """The edit and proposal forms' measures to tick: the area's, and those chosen (``chosen_ids``)."""
+    chosen = _measures_shown().filter(pk__in=[int(pk) for pk in chosen_ids])
+    return measures_selectors.choices(policy_area_id=policy_area_id, chosen=chosen)
+
+
+def introduced_measure_ids(consultation) -> list[int]:
+    """The measures introduced in the answer: a proposal's first choice of related measures."""
+    return [row.measure_id for row in measures_selectors.introduced(consultation)]
 
 
 def entries_of(consultation) -> list[Entry]:
