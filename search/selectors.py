@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import re
 
-from django.db.models import Case, F, FloatField, Q, QuerySet, Value, When
+from django.db.models import Case, F, FloatField, Q, QuerySet, Subquery, Value, When
+from django.db.models.functions import Coalesce
 
 from accounts.models import Role
 
@@ -19,6 +20,11 @@ from .models import ConsultationText
 _REFERENCE = re.compile(r"^\s*(?:bns-(\d{4})-)?(\d{1,6})\s*$", re.IGNORECASE)
 _REFERENCE_BOOST = 100.0
 PUBLIC_VECTOR = "search_text__public_vector"
+# ts_rank reads every match's vector, and for a common word (補助金: one consultation in
+# eight) that was the whole cost of a page. Only the newest RANK_CANDIDATES matches are
+# ranked (the id is a cheap key: no vector read to order by it); older matches follow
+# them, newest first. The count is exact: counting ranks nothing.
+RANK_CANDIDATES = 1000
 
 
 def _reference_boost(text: str):
@@ -56,7 +62,16 @@ def search_consultations(queryset: QuerySet, user, text: str) -> QuerySet:
         matches, rank = Q(engine.matches(public, query)), engine.rank(public, query)
     # An inner join to the texts (COALESCE is not null-rejecting: without this the planner
     # keeps the outer join and cannot use the index of the insiders' vector).
-    return queryset.filter(Q(search_text__isnull=False) & matches).annotate(rank=rank + _reference_boost(text))
+    found = queryset.filter(Q(search_text__isnull=False) & matches)
+    return found.annotate(rank=_capped(found, rank) + _reference_boost(text))
+
+
+def _capped(found: QuerySet, rank):
+    """``rank`` for the newest ``RANK_CANDIDATES`` of ``found``, 0 for older matches: the id of
+    the last candidate is found once (an uncorrelated subquery over the same index scan)."""
+    last_candidate = found.order_by("-pk").values("pk")[RANK_CANDIDATES - 1 : RANK_CANDIDATES]
+    cutoff = Coalesce(Subquery(last_candidate), Value(0))
+    return Case(When(pk__gte=cutoff, then=rank), default=Value(0.0), output_field=FloatField())
 
 
 def highlights(user, rows, text: str) -> dict[int, str]:
