@@ -8,8 +8,7 @@ from __future__ import annotations
 
 import re
 
-from django.db.models import Case, F, FloatField, Q, QuerySet, Subquery, Value, When
-from django.db.models.functions import Coalesce
+from django.db.models import Case, F, FloatField, Q, QuerySet, Value, When
 
 from accounts.models import Role
 
@@ -25,6 +24,7 @@ PUBLIC_VECTOR = "search_text__public_vector"
 # ranked (the id is a cheap key: no vector read to order by it); older matches follow
 # them, newest first. The count is exact: counting ranks nothing.
 RANK_CANDIDATES = 1000
+RANK_WINDOW = 10_000
 
 
 def _reference_boost(text: str):
@@ -63,15 +63,26 @@ def search_consultations(queryset: QuerySet, user, text: str) -> QuerySet:
     # An inner join to the texts (COALESCE is not null-rejecting: without this the planner
     # keeps the outer join and cannot use the index of the insiders' vector).
     found = queryset.filter(Q(search_text__isnull=False) & matches)
-    return found.annotate(rank=_capped(found, rank) + _reference_boost(text))
+    # A reference number matches a handful of texts, and its boost must reach the oldest.
+    cutoff = 0 if _REFERENCE.match(text) else _rank_cutoff(found)
+    capped = Case(When(pk__gte=cutoff, then=rank), default=Value(0.0), output_field=FloatField())
+    # ``rank_cutoff`` tells the list (consult.selectors.RankedIds) where the ranked ids end.
+    return found.annotate(rank=capped + _reference_boost(text), rank_cutoff=Value(cutoff))
 
 
-def _capped(found: QuerySet, rank):
-    """``rank`` for the newest ``RANK_CANDIDATES`` of ``found``, 0 for older matches: the id of
-    the last candidate is found once (an uncorrelated subquery over the same index scan)."""
-    last_candidate = found.order_by("-pk").values("pk")[RANK_CANDIDATES - 1 : RANK_CANDIDATES]
-    cutoff = Coalesce(Subquery(last_candidate), Value(0))
-    return Case(When(pk__gte=cutoff, then=rank), default=Value(0.0), output_field=FloatField())
+def _rank_cutoff(found: QuerySet) -> int:
+    """The id from which matches are ranked: that of the ``RANK_CANDIDATES``-th newest match
+    among the newest ``RANK_WINDOW`` consultations, or the window's first id when fewer match
+    there (a rarer word: every match in the window is ranked). Looking no further back keeps
+    this read short however rare the word. A literal, so that the planner reads a page of
+    ranked ids by their range."""
+    from consult.models import Consultation
+
+    newest = Consultation.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
+    window_start = max(newest - RANK_WINDOW, 0)
+    recent = found.filter(pk__gt=window_start).order_by("-pk").values_list("pk", flat=True)
+    last = list(recent[RANK_CANDIDATES - 1 : RANK_CANDIDATES])
+    return last[0] if last else window_start
 
 
 def highlights(user, rows, text: str) -> dict[int, str]:

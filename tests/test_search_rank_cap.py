@@ -37,9 +37,14 @@ def test_under_the_cap_every_match_is_ranked(api, people, desk, who):
     assert set(ids[:2]) == {desk["titled"].pk, desk["newer_titled"].pk} and len(ids) == 5
 
 
+@pytest.mark.parametrize("bound", [("RANK_CANDIDATES", 2), ("RANK_WINDOW", 3)])
 @pytest.mark.parametrize("who", ["secretariat", "maff", "matsumoto"])
-def test_over_the_cap_the_newest_are_ranked_and_the_rest_follow_newest_first(api, people, desk, monkeypatch, who):
-    monkeypatch.setattr(search_selectors, "RANK_CANDIDATES", 2)
+def test_over_the_cap_the_newest_are_ranked_and_the_rest_follow_newest_first(
+    api, people, desk, monkeypatch, who, bound
+):
+    """Either bound: the two newest matches, or the matches among the three newest consultations
+    (the newest of the desk does not match: the two again)."""
+    monkeypatch.setattr(search_selectors, *bound)
     found = _search(api, people[who], "水田")
     ids = [row["id"] for row in found["results"]]
     # The two newest ranked between them (the titled one first), then the older ones by age:
@@ -49,10 +54,10 @@ def test_over_the_cap_the_newest_are_ranked_and_the_rest_follow_newest_first(api
     assert found["count"] == 5  # exact: counting ranks nothing
     assert all(row["highlight"] for row in found["results"])
     # Pages agree with the order (no row twice, none lost).
-    paged = [
-        row["id"] for page in (1, 2, 3) for row in _search(api, people[who], "水田", page_size=2, page=page)["results"]
-    ]
-    assert paged == ids
+    for size, pages in ((2, 3), (3, 2)):
+        paged = [row["id"] for page in range(1, pages + 1) for row in
+                 _search(api, people[who], "水田", page_size=size, page=page)["results"]]  # fmt: skip
+        assert paged == ids, size
 
 
 def test_a_reference_number_comes_first_even_past_the_cap(api, people, desk, file, search_texts, monkeypatch):
