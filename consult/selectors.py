@@ -173,6 +173,9 @@ class RankedIds:
     def count(self) -> int:
         return self._all.count()
 
+    def __iter__(self):
+        return iter(self._all)
+
     def __getitem__(self, index):
         if not self._cutoff or not isinstance(index, slice) or index.stop is None or index.step:
             return self._all[index]

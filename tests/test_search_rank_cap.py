@@ -72,3 +72,15 @@ def test_an_explicit_ordering_is_kept_with_the_cap(api, people, desk, monkeypatc
     monkeypatch.setattr(search_selectors, "RANK_CANDIDATES", 2)
     ids = [row["id"] for row in _search(api, people["secretariat"], "水田", ordering="created_at")["results"]]
     assert ids == sorted(ids)
+
+
+def test_the_ranked_ids_read_whole_equal_their_pages(people, desk, monkeypatch):
+    from consult import selectors
+
+    monkeypatch.setattr(search_selectors, "RANK_CANDIDATES", 2)
+    ids = selectors.consultation_list(people["secretariat"], selectors.ListFilters(q="水田", ordering=selectors.RANKED))
+    assert isinstance(ids, selectors.RankedIds) and ids.count() == 5
+    pages = [*ids[0:2], *ids[2:4], *ids[4:6]]
+    assert list(ids) == pages == [*ids[0:5]] and ids[1:4] == pages[1:4]
+    # Past the end: nothing, not an error.
+    assert ids[5:7] == [] and ids[9:12] == []
