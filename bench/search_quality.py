@@ -87,7 +87,8 @@ class _Analyzer:
         from search.selectors import RANK_CANDIDATES, RANK_WINDOW
 
         # As search.selectors ranks: the newest RANK_CANDIDATES matches among the newest
-        # RANK_WINDOW documents by ts_rank, older ones after, newest first.
+        # RANK_WINDOW documents by ts_rank, older ones after, newest first (its fallback for
+        # fewer matches in the window changes nothing while the set is smaller than the window).
         with connection.cursor() as cursor:
             cursor.execute(
                 "SELECT id FROM bench_search_docs WHERE vector @@ %(q)s::tsquery"

@@ -25,6 +25,7 @@ PUBLIC_VECTOR = "search_text__public_vector"
 # them, newest first. The count is exact: counting ranks nothing.
 RANK_CANDIDATES = 1000
 RANK_WINDOW = 10_000
+RANK_ALL_UP_TO = 5000
 
 
 def _reference_boost(text: str):
@@ -71,18 +72,21 @@ def search_consultations(queryset: QuerySet, user, text: str) -> QuerySet:
 
 
 def _rank_cutoff(found: QuerySet) -> int:
-    """The id from which matches are ranked: that of the ``RANK_CANDIDATES``-th newest match
-    among the newest ``RANK_WINDOW`` consultations, or the window's first id when fewer match
-    there (a rarer word: every match in the window is ranked). Looking no further back keeps
-    this read short however rare the word. A literal, so that the planner reads a page of
-    ranked ids by their range."""
+    """The id from which matches are ranked (0: all of them). That of the ``RANK_CANDIDATES``-th
+    newest match among the newest ``RANK_WINDOW`` consultations; when fewer match there (a
+    rarer word, or a narrow view such as a town's staff), every match if the window's share
+    promises at most ``RANK_ALL_UP_TO`` in all, else those of the window. Looking no further
+    back keeps this read short however rare the word. A literal, so that the planner reads a
+    page of ranked ids by their range."""
     from consult.models import Consultation
 
     newest = Consultation.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
     window_start = max(newest - RANK_WINDOW, 0)
-    recent = found.filter(pk__gt=window_start).order_by("-pk").values_list("pk", flat=True)
-    last = list(recent[RANK_CANDIDATES - 1 : RANK_CANDIDATES])
-    return last[0] if last else window_start
+    recent = list(found.filter(pk__gt=window_start).order_by("-pk").values_list("pk", flat=True)[:RANK_CANDIDATES])
+    if len(recent) == RANK_CANDIDATES:
+        return recent[-1]
+    expected = len(recent) * newest / max(newest - window_start, 1)
+    return 0 if expected <= RANK_ALL_UP_TO else window_start
 
 
 def highlights(user, rows, text: str) -> dict[int, str]:

@@ -37,14 +37,15 @@ def test_under_the_cap_every_match_is_ranked(api, people, desk, who):
     assert set(ids[:2]) == {desk["titled"].pk, desk["newer_titled"].pk} and len(ids) == 5
 
 
-@pytest.mark.parametrize("bound", [("RANK_CANDIDATES", 2), ("RANK_WINDOW", 3)])
+@pytest.mark.parametrize("bound", [{"RANK_CANDIDATES": 2}, {"RANK_WINDOW": 3, "RANK_ALL_UP_TO": 1}])
 @pytest.mark.parametrize("who", ["secretariat", "maff", "matsumoto"])
 def test_over_the_cap_the_newest_are_ranked_and_the_rest_follow_newest_first(
     api, people, desk, monkeypatch, who, bound
 ):
     """Either bound: the two newest matches, or the matches among the three newest consultations
-    (the newest of the desk does not match: the two again)."""
-    monkeypatch.setattr(search_selectors, *bound)
+    (the newest of the desk does not match: the two again) when the desk promises many more."""
+    for name, value in bound.items():
+        monkeypatch.setattr(search_selectors, name, value)
     found = _search(api, people[who], "水田")
     ids = [row["id"] for row in found["results"]]
     # The two newest ranked between them (the titled one first), then the older ones by age:
@@ -66,6 +67,14 @@ def test_a_reference_number_comes_first_even_past_the_cap(api, people, desk, fil
     file(people["matsumoto"], title="参照", body=f"{target.reference} と同じ件です。")
     search_texts()
     assert _search(api, people["secretariat"], target.reference)["results"][0]["id"] == target.pk
+
+
+def test_a_narrow_or_rare_match_set_is_ranked_whole(api, people, desk, monkeypatch):
+    """Fewer matches in the window than candidates, and few promised in all: every one ranked
+    (a town's staff keep their ranking however old their consultations)."""
+    monkeypatch.setattr(search_selectors, "RANK_WINDOW", 3)
+    ids = [row["id"] for row in _search(api, people["matsumoto"], "水田")["results"]]
+    assert set(ids[:2]) == {desk["titled"].pk, desk["newer_titled"].pk}
 
 
 def test_an_explicit_ordering_is_kept_with_the_cap(api, people, desk, monkeypatch):
