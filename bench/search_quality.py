@@ -84,11 +84,19 @@ class _Analyzer:
             return [self.keys[-index] for rank, index in sorted(ranked, reverse=True) if rank > 0][:limit]
         from django.db import connection
 
+        from search.selectors import RANK_CANDIDATES, RANK_WINDOW
+
+        # As search.selectors ranks: the newest RANK_CANDIDATES matches among the newest
+        # RANK_WINDOW documents by ts_rank, older ones after, newest first (its fallback for
+        # fewer matches in the window changes nothing while the set is smaller than the window).
         with connection.cursor() as cursor:
             cursor.execute(
-                "SELECT id FROM bench_search_docs WHERE vector @@ %s::tsquery"
-                " ORDER BY ts_rank(vector, %s::tsquery) DESC, id DESC LIMIT %s",
-                [query.tsquery(), query.tsquery(), limit],
+                "SELECT id FROM bench_search_docs WHERE vector @@ %(q)s::tsquery"
+                " ORDER BY CASE WHEN id >= COALESCE((SELECT id FROM bench_search_docs WHERE vector @@ %(q)s::tsquery"
+                " AND id > (SELECT max(id) FROM bench_search_docs) - %(window)s ORDER BY id DESC OFFSET %(n)s LIMIT 1),"
+                " GREATEST((SELECT max(id) FROM bench_search_docs) - %(window)s, 0))"
+                " THEN ts_rank(vector, %(q)s::tsquery) ELSE 0 END DESC, id DESC LIMIT %(limit)s",
+                {"q": query.tsquery(), "n": RANK_CANDIDATES - 1, "window": RANK_WINDOW, "limit": limit},
             )
             return [self.keys[row[0]] for row in cursor.fetchall()]
 

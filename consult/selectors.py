@@ -178,6 +178,38 @@ class NewestVisibleIds:
         return self._all[index]
 
 
+class RankedIds:
+    """The ids ``q`` finds, best first (``RANKED``), for a paginator. The search ranks only
+    its newest matches, from the id ``rank_cutoff`` on (``text_search``), and older ones
+    follow newest first: so a page within the ranked ones reads those alone, by a range
+    of ids, and never the vectors of every match of a common word. Counted over every match."""
+
+    ordered = True
+
+    def __init__(self, ids: QuerySet):
+        self._all = ids
+        self.query = ids.query
+        self._cutoff = getattr(ids.query.annotations.get("rank_cutoff"), "value", 0) or 0
+
+    def count(self) -> int:
+        return self._all.count()
+
+    def __iter__(self):
+        return iter(self._all)
+
+    def __getitem__(self, index):
+        if not self._cutoff or not isinstance(index, slice) or index.stop is None or index.step:
+            return self._all[index]
+        start, stop = index.start or 0, index.stop
+        ranked = self._all.filter(pk__gte=self._cutoff)
+        page = list(ranked[start:stop])
+        if len(page) == stop - start:
+            return page
+        ranked_count = start + len(page) if page else ranked.count()
+        older = self._all.filter(pk__lt=self._cutoff)
+        return page + list(older[max(start - ranked_count, 0) : stop - ranked_count])
+
+
 def visible_consultations(user, pk: int | None = None) -> QuerySet[Consultation]:
     return Consultation.objects.visible_to(user, pk=pk)
 
@@ -419,7 +451,8 @@ def consultation_list(user, filters: ListFilters, *, now=None):
     ranked = bool(filters.q.strip())
     if ranked:
         queryset = text_search.matching(queryset, user, filters.q.strip())
-    return _ordered(queryset, filters.ordering, now, ranked=ranked).values_list("id", flat=True)
+    ids = _ordered(queryset, filters.ordering, now, ranked=ranked).values_list("id", flat=True)
+    return RankedIds(ids) if ranked and filters.ordering == RANKED else ids
 
 
 def list_counts(user, lists: list[ListFilters], *, now=None) -> list[int]:

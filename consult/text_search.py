@@ -20,7 +20,9 @@ from django.db.models import QuerySet
 
 @dataclass(frozen=True)
 class TextSearch:
-    # ``queryset`` (already what ``user`` may see) narrowed to ``text``, annotated with ``rank``.
+    # ``queryset`` (already what ``user`` may see) narrowed to ``text``, annotated with ``rank``
+    # and ``rank_cutoff`` (the id from which matches are ranked; older ones rank 0), which
+    # ``selectors.RankedIds`` pages by.
     matching: Callable[[QuerySet, Any, str], QuerySet]
     # Each row's highlight for ``text``, escaped, from the text ``user`` may read.
     highlights: Callable[[Any, Iterable[Any], str], dict[int, str]]

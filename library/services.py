@@ -220,6 +220,8 @@ def withdraw_entry(*, actor: User, entry: Entry, reason: str = "", now: datetime
     entry.status, entry.withdrawn_at, entry.updated_at = EntryStatus.WITHDRAWN, now, now
     entry.save(update_fields=["status", "withdrawn_at", "updated_at"])
     _event(entry, "library_withdrawn", actor=actor, now=now, reason=(reason or "").strip()[:500])
+    # Its words leave the index too (the status already hides it): nothing left to find by mistake.
+    _index_on_commit(entry.pk)
     return entry
 
 

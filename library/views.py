@@ -34,6 +34,13 @@ def _tags(text: str) -> list[str]:
     return [tag.strip() for tag in text.replace("、", ",").split(",") if tag.strip()]
 
 
+def _measure_ids(post) -> list[int] | None:
+    """The ticked measures, or None when the form had no measures to tick (keep them as they are)."""
+    if not post.get("measures_form"):
+        return None
+    return list(dict.fromkeys(int(value) for value in post.getlist("measures") if value.isdigit()))
+
+
 @page_for()
 @require_GET
 def library(request):
@@ -113,6 +120,11 @@ def _entry_context(request, entry, *, form_values=None, form_errors=None) -> dic
                 "form_errors": form_errors or {},
             }
         )
+        chosen = context["form"].get("measures")
+        context["measure_choices"] = selectors.measure_choices(
+            policy_area_id=entry.policy_area_id,
+            chosen_ids=[measure.pk for measure in context["measures"]] if chosen is None else chosen,
+        )
     return context
 
 
@@ -148,13 +160,16 @@ def edit(request, pk: int):
         if post.get("policy_area", "").isdigit()
         else None
     )
+    measure_ids = _measure_ids(post)
     try:
         services.edit_entry(
             actor=request.user, entry=entry, title=values["title"], question=values["question"],
-            answer=values["answer"], tags=_tags(values["tags"]), policy_area=area, note=values["note"],
+            answer=values["answer"], tags=_tags(values["tags"]), policy_area=area, measure_ids=measure_ids,
+            note=values["note"],
         )  # fmt: skip
     except ValidationError as error:
         values["policy_area"] = area.pk if area else entry.policy_area_id
+        values["measures"] = measure_ids
         context = _entry_context(request, entry, form_values=values, form_errors=error.message_dict)
         return render(request, "library/entry.html", context, status=400)
     messages.success(request, _("新しい版として保存しました。公開すると閲覧者に表示されます。"))
@@ -191,16 +206,19 @@ def propose(request, pk: int):
     """The consultation page's form: propose the answer as a library entry."""
     consultation = consult_selectors.access_consultation(request.user, pk)
     post = request.POST
+    measure_ids = _measure_ids(post)
     try:
         services.propose_entry(
             actor=request.user, consultation=consultation, title=post.get("title", ""),
             question=post.get("question", ""), answer=post.get("answer", ""), tags=_tags(post.get("tags", "")),
+            measure_ids=measure_ids,
         )  # fmt: skip
         messages.success(request, _("回答事例として提案しました。事務局が確認して公開します。"))
     except (ValidationError, PermissionDenied, IllegalTransition) as error:
         messages.error(request, _error_text(error))
         request.session["library_proposal"] = {name: post.get(name, "")[:20_000] for name in
                                                ("title", "question", "answer", "tags")}  # fmt: skip
+        request.session["library_proposal"]["measures"] = measure_ids
     return redirect(reverse("consultation", args=[consultation.pk]) + "#library")
 
 

@@ -4,6 +4,7 @@ whatever its length (windows, KPIs and areas are prefetched)."""
 from __future__ import annotations
 
 import datetime
+from collections.abc import Iterable
 
 from django.core.exceptions import FieldDoesNotExist
 from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q, QuerySet
@@ -146,6 +147,21 @@ def introduced(consultation) -> list[Introduction]:
         .select_related("measure__ministry", "office")
         .order_by("created_at", "id")
     )
+
+
+CHOICES_LIMIT = 30
+
+
+def choices(*, policy_area_id: int, chosen: Iterable[Measure] = (), limit: int = CHOICES_LIMIT) -> list[dict]:
+    """A form's measures to tick: the policy area's (open windows first, at most
+    ``limit``) and then those already chosen from elsewhere, each ``{measure, checked}``.
+    ``chosen`` are loaded measures (with their ministry), so this is one list query."""
+    chosen = list(chosen)
+    chosen_ids = {measure.pk for measure in chosen}
+    area = list(catalogue().filter(policy_areas=policy_area_id)[:limit])
+    shown = {measure.pk for measure in area}
+    extra = [measure for measure in chosen if measure.pk not in shown]
+    return [{"measure": measure, "checked": measure.pk in chosen_ids} for measure in [*area, *extra]]
 
 
 def followed_ids(user, measure_ids) -> set[int]:

@@ -19,6 +19,13 @@ from .models import ConsultationText
 _REFERENCE = re.compile(r"^\s*(?:bns-(\d{4})-)?(\d{1,6})\s*$", re.IGNORECASE)
 _REFERENCE_BOOST = 100.0
 PUBLIC_VECTOR = "search_text__public_vector"
+# ts_rank reads every match's vector, and for a common word (補助金: one consultation in
+# eight) that was the whole cost of a page. Only the newest RANK_CANDIDATES matches are
+# ranked (the id is a cheap key: no vector read to order by it); older matches follow
+# them, newest first. The count is exact: counting ranks nothing.
+RANK_CANDIDATES = 1000
+RANK_WINDOW = 10_000
+RANK_ALL_UP_TO = 5000
 
 
 def _reference_boost(text: str):
@@ -56,7 +63,30 @@ def search_consultations(queryset: QuerySet, user, text: str) -> QuerySet:
         matches, rank = Q(engine.matches(public, query)), engine.rank(public, query)
     # An inner join to the texts (COALESCE is not null-rejecting: without this the planner
     # keeps the outer join and cannot use the index of the insiders' vector).
-    return queryset.filter(Q(search_text__isnull=False) & matches).annotate(rank=rank + _reference_boost(text))
+    found = queryset.filter(Q(search_text__isnull=False) & matches)
+    # A reference number matches a handful of texts, and its boost must reach the oldest.
+    cutoff = 0 if _REFERENCE.match(text) else _rank_cutoff(found)
+    capped = Case(When(pk__gte=cutoff, then=rank), default=Value(0.0), output_field=FloatField())
+    # ``rank_cutoff`` tells the list (consult.selectors.RankedIds) where the ranked ids end.
+    return found.annotate(rank=capped + _reference_boost(text), rank_cutoff=Value(cutoff))
+
+
+def _rank_cutoff(found: QuerySet) -> int:
+    """The id from which matches are ranked (0: all of them). That of the ``RANK_CANDIDATES``-th
+    newest match among the newest ``RANK_WINDOW`` consultations; when fewer match there (a
+    rarer word, or a narrow view such as a town's staff), every match if the window's share
+    promises at most ``RANK_ALL_UP_TO`` in all, else those of the window. Looking no further
+    back keeps this read short however rare the word. A literal, so that the planner reads a
+    page of ranked ids by their range."""
+    from consult.models import Consultation
+
+    newest = Consultation.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
+    window_start = max(newest - RANK_WINDOW, 0)
+    recent = list(found.filter(pk__gt=window_start).order_by("-pk").values_list("pk", flat=True)[:RANK_CANDIDATES])
+    if len(recent) == RANK_CANDIDATES:
+        return recent[-1]
+    expected = len(recent) * newest / max(newest - window_start, 1)
+    return 0 if expected <= RANK_ALL_UP_TO else window_start
 
 
 def highlights(user, rows, text: str) -> dict[int, str]:

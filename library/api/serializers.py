@@ -5,7 +5,7 @@ useful_count}``, with a few more fields beside them."""
 from rest_framework import serializers
 
 from library import selectors
-from library.services import MAX_TAG, MAX_TAGS, MAX_TEXT, MAX_TITLE
+from library.services import MAX_MEASURES, MAX_TAG, MAX_TAGS, MAX_TEXT, MAX_TITLE
 
 
 class EntryLocalGovernmentSerializer(serializers.Serializer):
@@ -61,6 +61,60 @@ def entry_row(entry, *, version=None, linkable=frozenset()) -> dict:
 class LibraryQuery(serializers.Serializer):
     q = serializers.CharField(required=False, allow_blank=True, max_length=200, default="")
     policy_area = serializers.SlugField(required=False, allow_blank=True, default="")
+    status = serializers.CharField(required=False, allow_blank=True, max_length=16, default="")
+
+
+class EntryEditSerializer(serializers.Serializer):
+    """A partial edit: the fields left out keep the latest version's value."""
+
+    title = serializers.CharField(required=False, max_length=MAX_TITLE)
+    question = serializers.CharField(required=False, max_length=MAX_TEXT)
+    answer = serializers.CharField(required=False, max_length=MAX_TEXT)
+    tags = serializers.ListField(child=serializers.CharField(max_length=MAX_TAG), required=False, max_length=MAX_TAGS)
+    policy_area = serializers.SlugField(required=False, help_text="policy area slug")
+    measures = serializers.ListField(
+        child=serializers.IntegerField(min_value=1), required=False, max_length=MAX_MEASURES,
+        help_text="related measure ids (replaces the list)",
+    )  # fmt: skip
+    note = serializers.CharField(required=False, allow_blank=True, max_length=200, default="",
+                                 help_text="why it changed, kept with the version")  # fmt: skip
+
+
+class WithdrawSerializer(serializers.Serializer):
+    reason = serializers.CharField(required=False, allow_blank=True, max_length=500, default="")
+
+
+class VersionEditorSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+
+
+class VersionSerializer(serializers.Serializer):
+    number = serializers.IntegerField()
+    title = serializers.CharField()
+    question = serializers.CharField()
+    answer = serializers.CharField()
+    tags = serializers.ListField(child=serializers.CharField())
+    editor = VersionEditorSerializer(help_text="who wrote this version")
+    note = serializers.CharField(help_text="why it changed")
+    created_at = serializers.DateTimeField(help_text="when")
+    published = serializers.BooleanField(help_text="the version readers see now")
+    current = serializers.BooleanField(help_text="the latest version")
+
+
+def version_row(version, entry) -> dict:
+    return {
+        "number": version.number,
+        "title": version.title,
+        "question": version.question,
+        "answer": version.answer,
+        "tags": list(version.tags),
+        "editor": {"id": version.editor_id, "name": version.editor.display_name},
+        "note": version.note,
+        "created_at": version.created_at.isoformat(),
+        "published": version.pk == entry.published_id and entry.status == "published",
+        "current": version.pk == entry.current_id,
+    }
 
 
 class ProposalRequestSerializer(serializers.Serializer):
@@ -71,7 +125,7 @@ class ProposalRequestSerializer(serializers.Serializer):
         child=serializers.CharField(max_length=MAX_TAG), required=False, max_length=MAX_TAGS, default=list
     )
     measures = serializers.ListField(
-        child=serializers.IntegerField(min_value=1), required=False, max_length=30,
+        child=serializers.IntegerField(min_value=1), required=False, max_length=MAX_MEASURES,
         help_text="related measure ids (default: those introduced in the answer)",
     )  # fmt: skip
 

@@ -6,6 +6,8 @@ urlpatterns = [
     path("", views.EntryList.as_view(), name="library-list"),
     path("<int:pk>/", views.EntryDetail.as_view(), name="library-detail"),
     path("<int:pk>/publish/", views.EntryPublish.as_view(), name="library-publish"),
+    path("<int:pk>/withdraw/", views.EntryWithdraw.as_view(), name="library-withdraw"),
+    path("<int:pk>/versions/", views.EntryVersions.as_view(), name="library-versions"),
     path("<int:pk>/useful/", views.EntryUseful.as_view(), name="library-useful"),
 ]
 

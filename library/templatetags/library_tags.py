@@ -26,13 +26,18 @@ def consultation_library(context, consultation):
     request = context["request"]
     user = request.user
     may_propose = services.may_propose(user, consultation) and consultation.status in rules.ANSWERED
-    proposal = {}
+    proposal, measure_choices = {}, []
     if may_propose:
         proposal = request.session.pop("library_proposal", None) or {
             "title": consultation.title,
             "question": consultation.body,
             "answer": _answer_of(consultation),
         }
+        chosen = proposal.get("measures")
+        measure_choices = selectors.measure_choices(
+            policy_area_id=consultation.policy_area_id,
+            chosen_ids=selectors.introduced_measure_ids(consultation) if chosen is None else chosen,
+        )
     answers_consent = consult_services.may_answer_library_consent(user, consultation)
     shown_entries = services.may_propose(user, consultation) or services.may_review(user)
     similar = None
@@ -45,6 +50,7 @@ def consultation_library(context, consultation):
         "c": consultation,
         "may_propose": may_propose,
         "proposal": proposal,
+        "measure_choices": measure_choices,
         "answers_consent": answers_consent,
         "consent_choices": [
             ("yes", _("表示してよい"), consultation.library_consent is True),

@@ -9,7 +9,6 @@ from measures import windows as window_rules
 from routing.models import PolicyArea
 
 register = template.Library()
-CHOICES_LIMIT = 30
 
 
 @register.inclusion_tag("measures/_area_panel.html")
@@ -32,10 +31,9 @@ def consultation_measures(context, consultation):
     may_introduce = services.may_introduce(user, consultation)
     choices = []
     if may_introduce:
-        chosen = {row.measure_id for row in introduced}
-        area = list(selectors.catalogue().filter(policy_areas=consultation.policy_area_id)[:CHOICES_LIMIT])
-        extra = [row.measure for row in introduced if row.measure_id not in {m.pk for m in area}]
-        choices = [{"measure": m, "checked": m.pk in chosen} for m in [*area, *extra]]
+        choices = selectors.choices(
+            policy_area_id=consultation.policy_area_id, chosen=[row.measure for row in introduced]
+        )
     return {
         "c": consultation,
         "introduced": introduced,

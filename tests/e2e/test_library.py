@@ -85,3 +85,32 @@ def test_the_filing_form_suggests_similar_entries_as_the_title_is_typed(open_as,
     assert page.locator("#similar-panel a[href^='/consultations/']").count() == 0
     check_page(page, "library-filing-similar")
     page.context.close()
+
+
+def test_the_secretariat_ticks_related_measures_and_readers_follow_them(open_as, data):
+    """The edit form's measures (a fieldset of checkboxes) pass axe, save without JavaScript
+    doing anything, and the published entry links each measure to its page."""
+    from django.core.management import call_command
+
+    from library import services
+    from library.models import Entry
+
+    from .conftest import assert_accessible
+
+    call_command("load_measures", verbosity=0)
+    users, _consultation, _published, draft = data
+    page = open_as(users[SECRETARIAT], f"/library/{draft.pk}/")
+    assert_accessible(page)
+    box = page.locator("#edit-measures input[type=checkbox]").first
+    measure_id = int(box.get_attribute("value"))
+    box.check()
+    page.locator("button", has_text="新しい版として保存する").click()
+    page.wait_for_url(f"**/library/{draft.pk}/")
+    assert list(Entry.objects.get(pk=draft.pk).measures.values_list("pk", flat=True)) == [measure_id]
+    page.context.close()
+    services.publish_entry(actor=users[SECRETARIAT], entry=Entry.objects.get(pk=draft.pk))
+    reader = open_as(users[OTHER_STAFF], f"/library/{draft.pk}/")
+    reader.locator(f"a[href='/measures/{measure_id}/']").click()
+    reader.wait_for_url(f"**/measures/{measure_id}/")
+    assert reader.locator("main h1").count() == 1
+    reader.context.close()
