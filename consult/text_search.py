@@ -22,8 +22,8 @@ from django.db.models import QuerySet
 class TextSearch:
     # ``queryset`` (already what ``user`` may see) narrowed to ``text``, annotated with ``rank``
     # and ``rank_cutoff`` (the id from which matches are ranked; older ones rank 0), which
-    # ``selectors.RankedIds`` pages by.
-    matching: Callable[[QuerySet, Any, str], QuerySet]
+    # ``selectors.RankedIds`` pages by; with ``rank=False`` only narrowed.
+    matching: Callable[..., QuerySet]
     # Each row's highlight for ``text``, escaped, from the text ``user`` may read.
     highlights: Callable[[Any, Iterable[Any], str], dict[int, str]]
     # The consultation's text changed: its search text is rebuilt after commit.
@@ -45,8 +45,8 @@ def _search() -> TextSearch:
     return _registered[0]
 
 
-def matching(queryset: QuerySet, user, text: str) -> QuerySet:
-    return _search().matching(queryset, user, text)
+def matching(queryset: QuerySet, user, text: str, *, rank: bool = True) -> QuerySet:
+    return _search().matching(queryset, user, text, rank=rank)
 
 
 def highlights(user, rows, text: str) -> dict[int, str]:

@@ -37,9 +37,10 @@ def _reference_boost(text: str):
     return Case(When(condition, then=Value(_REFERENCE_BOOST)), default=Value(0.0), output_field=FloatField())
 
 
-def search_consultations(queryset: QuerySet, user, text: str) -> QuerySet:
+def search_consultations(queryset: QuerySet, user, text: str, *, rank: bool = True) -> QuerySet:
     """``queryset`` (already the consultations ``user`` may see) narrowed to those matching
-    ``text``, annotated with ``rank`` (higher first). A query without terms finds nothing."""
+    ``text``, annotated with ``rank`` (higher first) unless ``rank`` is False (a count, or a
+    list in another order, needs no ranking). A query without terms finds nothing."""
     from consult import selectors as consult_selectors
 
     query = Query(text)
@@ -64,6 +65,8 @@ def search_consultations(queryset: QuerySet, user, text: str) -> QuerySet:
     # An inner join to the texts (COALESCE is not null-rejecting: without this the planner
     # keeps the outer join and cannot use the index of the insiders' vector).
     found = queryset.filter(Q(search_text__isnull=False) & matches)
+    if not rank:
+        return found
     # A reference number matches a handful of texts, and its boost must reach the oldest.
     cutoff = 0 if _REFERENCE.match(text) else _rank_cutoff(found)
     capped = Case(When(pk__gte=cutoff, then=rank), default=Value(0.0), output_field=FloatField())

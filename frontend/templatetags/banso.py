@@ -115,7 +115,7 @@ def due(context, consultation, which: str = "first"):
             else format_html(' <span class="due__left">{}</span>', left)
         )
     return format_html(
-        '<span class="due due--{}"><time datetime="{}">{}</time>{}</span>', state, iso(at), jst(at), words
+        '<span class="due due--{}"> <time datetime="{}">{}</time>{} </span>', state, iso(at), jst(at), words
     )
 
 

@@ -10,31 +10,22 @@ Outside it a consultation does not exist: ``access_consultation`` raises Http404
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 
 from django.core.exceptions import EmptyResultSet
 from django.db import connection
-from django.db.models import BigIntegerField, CharField, Count, Exists, F, IntegerField, Prefetch, Q, QuerySet
+from django.db.models import BigIntegerField, CharField, F, IntegerField, Q, QuerySet
 from django.db.models.expressions import Case, OuterRef, Value, When
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from accounts.models import OfficeMembership, Role
+from accounts.models import Role
 from accounts.selectors import OFFICE_IDS_ATTRIBUTE, office_ids_of
 
-from . import reply_templates, rules, text_search
-from .lifecycle import Status
-from .models import (
-    Attachment,
-    CoFiler,
-    Collaborator,
-    Consultation,
-    Event,
-    Message,
-    OfficeHandling,
-    ReplyTemplate,
-)
+from .. import rules, text_search
+from ..models import CoFiler, Collaborator, Consultation, OfficeHandling
 
 
 def _office_ids(user, consultation: Consultation | None = None) -> list[int]:
@@ -448,9 +439,11 @@ def consultation_list(user, filters: ListFilters, *, now=None):
         queryset = queryset.exclude(rules.overdue_q(now))
     if filters.unassigned:
         queryset = queryset.filter(assignee__isnull=True)
-    ranked = bool(filters.q.strip())
-    if ranked:
-        queryset = text_search.matching(queryset, user, filters.q.strip())
+    searched = bool(filters.q.strip())
+    # Ranked only where the order asks for it: a count, or a list by date, needs no ranking.
+    ranked = searched and "rank" in {term.lstrip("-") for term in filters.ordering}
+    if searched:
+        queryset = text_search.matching(queryset, user, filters.q.strip(), rank=ranked)
     ids = _ordered(queryset, filters.ordering, now, ranked=ranked).values_list("id", flat=True)
     return RankedIds(ids) if ranked and filters.ordering == RANKED else ids
 
@@ -478,7 +471,8 @@ def list_counts(user, lists: list[ListFilters], *, now=None) -> list[int]:
         setattr(user, OFFICE_IDS_ATTRIBUTE, office_ids_of(user))
     try:
         for index, filters in enumerate(lists):
-            ids = consultation_list(user, filters, now=now)
+            # Counted in no particular order, so a search is not ranked for it.
+            ids = consultation_list(user, dataclasses.replace(filters, ordering=NEWEST_FIRST), now=now)
             # The order changes no count (and "lateness" would put ``now`` in every key).
             query = ids.order_by().query if hasattr(ids, "order_by") else ids.query
             try:
@@ -554,207 +548,26 @@ def access_by_reference(user, reference: str) -> Consultation:
     return access_consultation(user, pk)
 
 
-# --- what a party sees inside a consultation ------------------------------------------------
-
-
-def sees_internal(user, consultation: Consultation) -> bool | None:
-    """Whether ``user`` sees internal notes: True (all), False (none), or None
-    (a former office: only those written while it held the consultation)."""
-    if user.role == Role.SECRETARIAT:
-        return True
-    if user.role != Role.LIAISON:
-        return False
-    offices = set(_office_ids(user, consultation))
-    if consultation.primary_office_id in offices:
-        return True
-    if offices.intersection(consultation.collaborator_office_ids):
-        return True
-    return None
-
-
-def sees_internal_q(user) -> Q:
-    """The queryset twin of ``sees_internal(...) is True`` (a former office's part left out)."""
-    if user.role == Role.SECRETARIAT:
-        return Q()
-    offices = _office_ids(user) if user.role == Role.LIAISON else []
-    collaborating = Collaborator.objects.filter(office_id__in=offices).order_by().values("consultation_id")
-    return Q(primary_office_id__in=offices) | Q(pk__in=collaborating) if offices else Q(pk__in=[])
-
-
-def internal_cutoff(user, consultation: Consultation):
-    """For a former office: the end of its last period holding the consultation."""
-    return (
-        OfficeHandling.objects.filter(
-            consultation=consultation, office_id__in=_office_ids(user), ended_at__isnull=False
-        )
-        .order_by("-ended_at")
-        .values_list("ended_at", flat=True)
-        .first()
-    )
-
-
-def _scoped(queryset, user, consultation):
-    scope = sees_internal(user, consultation)
-    if scope is True:
-        return queryset
-    if scope is False:
-        return queryset.filter(internal=False)
-    cutoff = internal_cutoff(user, consultation)
-    if cutoff is None:
-        return queryset.filter(internal=False)
-    return queryset.filter(Q(internal=False) | Q(created_at__lte=cutoff))
-
-
-def visible_messages(user, consultation: Consultation) -> QuerySet[Message]:
-    attachments = Attachment.objects.order_by("created_at", "id")
-    return _scoped(
-        Message.objects.filter(consultation=consultation)
-        .select_related("author")
-        .prefetch_related(Prefetch("attachments", queryset=attachments)),
-        user,
-        consultation,
-    )
-
-
-def conversation(user, consultation: Consultation) -> tuple[list[Message], list[Attachment]]:
-    """The messages and attachments ``user`` may see, in two queries; each
-    message carries its attachments as ``shown_attachments``."""
-    messages = list(
-        _scoped(Message.objects.filter(consultation=consultation).select_related("author"), user, consultation)
-    )
-    attachments = list(visible_attachments(user, consultation).order_by("created_at", "id"))
-    by_message: dict[int, list[Attachment]] = {}
-    for attachment in attachments:
-        if attachment.message_id:
-            by_message.setdefault(attachment.message_id, []).append(attachment)
-    for message in messages:
-        message.shown_attachments = by_message.get(message.pk, [])
-    return messages, attachments
-
-
-def visible_events(user, consultation: Consultation) -> QuerySet[Event]:
-    return _scoped(
-        Event.objects.filter(consultation=consultation).select_related("actor"),
-        user,
-        consultation,
-    )
-
-
-def visible_attachments(user, consultation: Consultation) -> QuerySet[Attachment]:
-    return _scoped(Attachment.objects.filter(consultation=consultation), user, consultation)
-
-
-def access_attachment(user, consultation_pk, attachment_pk) -> Attachment:
-    consultation = access_consultation(user, consultation_pk)
-    try:
-        return visible_attachments(user, consultation).get(pk=attachment_pk)
-    except (Attachment.DoesNotExist, ValueError, TypeError):
-        raise Http404(_("添付ファイルが見つかりません")) from None
-
-
-# --- work left by people who moved or left an office --------------------------------------------
-
-
-def open_work_of(user, *, office_id: int, assignee_id: int | None = None) -> QuerySet[Consultation]:
-    """The open consultations (``Status.ACTIVE``) that ``office_id`` holds and
-    someone is assigned, as ``user`` may see them; ``assignee_id``: one person's."""
-    work = visible_consultations(user).filter(
-        primary_office_id=office_id, status__in=sorted(Status.ACTIVE), assignee__isnull=False
-    )
-    if assignee_id is not None:
-        work = work.filter(assignee_id=assignee_id)
-    return work.select_related("assignee").order_by("assignee_id", "id")
-
-
-def handover_work(user, *, office_id: int, day=None) -> QuerySet[Consultation]:
-    """The open work of ``office_id`` assigned to people leaving it: whose membership
-    has ended (or has an end date set), whose account is closed, or who no longer
-    belong to it; for the lead to reassign (「異動・退職者の担当替え」)."""
-    staying = OfficeMembership.objects.active(day).filter(
-        office_id=office_id, ended_on__isnull=True, user__is_active=True
-    )
-    return open_work_of(user, office_id=office_id).exclude(assignee_id__in=staying.values("user_id"))
-
-
-def ownerless_work(day=None) -> list[tuple[int, int, int]]:
-    """(assignee, office, how many) of the open consultations whose assignee no
-    longer belongs to the office holding them on ``day``: a membership ended, an
-    account closed. For the daily sweep that tells the leads (a system read)."""
-    belongs = OfficeMembership.objects.active(day).filter(
-        user_id=OuterRef("assignee_id"), office_id=OuterRef("primary_office_id"), user__is_active=True
-    )
-    rows = (
-        Consultation.objects.filter(status__in=sorted(Status.ACTIVE), assignee__isnull=False)
-        .exclude(Exists(belongs))
-        .values_list("assignee_id", "primary_office_id")
-        .annotate(count=Count("id"))
-        .order_by("primary_office_id", "assignee_id")
-    )
-    return [(assignee, office, count) for assignee, office, count in rows if office is not None]
-
-
-# --- reply templates ------------------------------------------------------------------------
-
-
-def template_viewer(user) -> reply_templates.Viewer:
-    """The person as the template rights see them (a liaison's offices and their ministries)."""
-    if not _is_liaison(user):
-        role = user.role if user is not None and user.is_authenticated and user.is_active else ""
-        return reply_templates.Viewer(role=role)
-    from routing import selectors as routing_selectors
-
-    offices = frozenset(_office_ids(user))
-    known = routing_selectors.reference_maps().offices
-    ministries = frozenset(known[pk].ministry_id for pk in offices if pk in known)
-    return reply_templates.Viewer(role=user.role, offices=offices, ministries=ministries)
-
-
-def reply_templates_of(user, right: str = reply_templates.USE, *, viewer=None) -> QuerySet[ReplyTemplate]:
-    """The templates on which ``user`` has ``right`` (``use`` or ``edit``), by name."""
-    condition = reply_templates.rights_q(viewer or template_viewer(user), right)
-    if condition is None:
-        return ReplyTemplate.objects.none()
-    return ReplyTemplate.objects.filter(condition).order_by("name", "id")
-
-
-def access_reply_template(user, pk, right: str = reply_templates.USE) -> ReplyTemplate:
-    """The template if ``user`` has ``right`` on it, else 404 (as if it did not exist)."""
-    try:
-        return reply_templates_of(user, right).select_related("office", "ministry").get(pk=int(pk))
-    except (ReplyTemplate.DoesNotExist, TypeError, ValueError):
-        raise Http404(_("返信テンプレートが見つかりません")) from None
-
-
-def answers_with_templates(user, consultation: Consultation) -> bool:
-    """Whether ``user`` answers ``consultation`` for its office side (the holding office,
-    a collaborator or the secretariat), where reply templates are used."""
-    answering = _is_liaison(user) or (user.is_authenticated and user.role == Role.SECRETARIAT)
-    return answering and sees_internal(user, consultation) is True
-
-
-def templates_for(user, consultation: Consultation) -> list[ReplyTemplate]:
-    """The templates ``user`` may use to answer ``consultation`` (none for the filer side)."""
-    if not answers_with_templates(user, consultation):
-        return []
-    return list(reply_templates_of(user).only("id", "name", "scope", "office_id", "ministry_id"))
-
-
-def template_values(user, consultation: Consultation) -> dict[str, str]:
-    """The variables of a template for ``consultation``, as ``user`` would send it."""
-    from routing import selectors as routing_selectors
-
-    maps = routing_selectors.reference_maps()
-    filer = maps.local_governments.get(consultation.filer_id)
-    office = maps.offices.get(consultation.primary_office_id)
-    person = consultation.assignee.display_name if consultation.assignee_id else user.display_name
-    return reply_templates.values_for(
-        local_government=filer["name"] if filer else "",
-        reference=consultation.reference,
-        office=office.name if office else "",
-        resolution_due=consultation.resolution_due_at,
-        person=person,
-    )
-
-
-def rendered_template(user, consultation: Consultation, template: ReplyTemplate) -> str:
-    return reply_templates.render(template.body, template_values(user, consultation))
+# Reads inside one consultation, of the work people leave behind, and of reply templates:
+# modules beside this one, by concern, over the visibility rule above; imported here so
+# that every caller keeps one name (``consult.selectors``).
+from .inside import (
+    access_attachment,
+    conversation,
+    internal_cutoff,
+    sees_internal,
+    sees_internal_q,
+    visible_attachments,
+    visible_events,
+    visible_messages,
+)
+from .templates import (
+    access_reply_template,
+    answers_with_templates,
+    rendered_template,
+    reply_templates_of,
+    template_values,
+    template_viewer,
+    templates_for,
+)
+from .work import handover_work, open_work_of, ownerless_work
