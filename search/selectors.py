@@ -41,6 +41,7 @@ def search_consultations(queryset: QuerySet, user, text: str, *, rank: bool = Tr
     """``queryset`` (already the consultations ``user`` may see) narrowed to those matching
     ``text``, annotated with ``rank`` (higher first) unless ``rank`` is False (a count, or a
     list in another order, needs no ranking). A query without terms finds nothing."""
+    ranking = rank
     from consult import selectors as consult_selectors
 
     query = Query(text)
@@ -65,7 +66,7 @@ def search_consultations(queryset: QuerySet, user, text: str, *, rank: bool = Tr
     # An inner join to the texts (COALESCE is not null-rejecting: without this the planner
     # keeps the outer join and cannot use the index of the insiders' vector).
     found = queryset.filter(Q(search_text__isnull=False) & matches)
-    if not rank:
+    if not ranking:
         return found
     # A reference number matches a handful of texts, and its boost must reach the oldest.
     cutoff = 0 if _REFERENCE.match(text) else _rank_cutoff(found)
