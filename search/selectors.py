@@ -41,7 +41,6 @@ def search_consultations(queryset: QuerySet, user, text: str, *, rank: bool = Tr
     """``queryset`` (already the consultations ``user`` may see) narrowed to those matching
     ``text``, annotated with ``rank`` (higher first) unless ``rank`` is False (a count, or a
     list in another order, needs no ranking). A query without terms finds nothing."""
-    ranking = rank
     from consult import selectors as consult_selectors
 
     query = Query(text)
@@ -50,27 +49,27 @@ def search_consultations(queryset: QuerySet, user, text: str, *, rank: bool = Tr
     engine = backend()
     public, full = F(PUBLIC_VECTOR), ConsultationText.insider_vector("search_text__")
     if user.role == Role.SECRETARIAT:
-        matches, rank = Q(engine.matches(full, query)), engine.rank(full, query)
+        matches, score = Q(engine.matches(full, query)), engine.rank(full, query)
     elif user.role == Role.LIAISON:
         internal = consult_selectors.sees_internal_q(user)
         # The full vector holds the public one: one index scan, then the public text
         # where this liaison does not see the internal notes.
         matches = Q(engine.matches(full, query)) & (internal | Q(engine.matches(public, query)))
-        rank = Case(
+        score = Case(
             When(internal, then=engine.rank(full, query)),
             default=engine.rank(public, query),
             output_field=FloatField(),
         )
     else:
-        matches, rank = Q(engine.matches(public, query)), engine.rank(public, query)
+        matches, score = Q(engine.matches(public, query)), engine.rank(public, query)
     # An inner join to the texts (COALESCE is not null-rejecting: without this the planner
     # keeps the outer join and cannot use the index of the insiders' vector).
     found = queryset.filter(Q(search_text__isnull=False) & matches)
-    if not ranking:
+    if not rank:
         return found
     # A reference number matches a handful of texts, and its boost must reach the oldest.
     cutoff = 0 if _REFERENCE.match(text) else _rank_cutoff(found)
-    capped = Case(When(pk__gte=cutoff, then=rank), default=Value(0.0), output_field=FloatField())
+    capped = Case(When(pk__gte=cutoff, then=score), default=Value(0.0), output_field=FloatField())
     # ``rank_cutoff`` tells the list (consult.selectors.RankedIds) where the ranked ids end.
     return found.annotate(rank=capped + _reference_boost(text), rank_cutoff=Value(cutoff))
 
